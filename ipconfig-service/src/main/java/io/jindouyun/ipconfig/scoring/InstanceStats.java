@@ -1,0 +1,93 @@
+package io.jindouyun.ipconfig.scoring;
+
+import java.util.List;
+
+/**
+ * The sliding windows of one instance: one {@link SlidingWindow} per configured window, each with
+ * one series per {@link Metric}. Turns exporter samples into per-metric values: CPU, heap ratio,
+ * the larger of in-flight requests and active streams, TTFT when there was traffic, and the error
+ * rate from the deltas of the error and request counters between consecutive samples (a counter
+ * that goes backwards means a restart: that delta is skipped).
+ *
+ * <p>Not thread-safe: owned by the ranking state, which guards it.
+ */
+public final class InstanceStats {
+
+  private final SlidingWindow[] windows;
+  private long lastTimestampMillis = Long.MIN_VALUE;
+  private long lastReceivedMillis = Long.MIN_VALUE;
+  private long lastRequests = -1;
+  private long lastErrors = -1;
+
+  /** Creates empty windows shaped by {@code windowSpecs}. */
+  public InstanceStats(List<ScoringPolicy.WindowSpec> windowSpecs) {
+    windows = new SlidingWindow[windowSpecs.size()];
+    for (int i = 0; i < windows.length; i++) {
+      ScoringPolicy.WindowSpec spec = windowSpecs.get(i);
+      windows[i] = new SlidingWindow(spec.bucketMillis(), spec.buckets(), Metric.COUNT);
+    }
+  }
+
+  /**
+   * Records {@code sample}, received at {@code nowMillis}.
+   *
+   * @return false when the sample is not newer than the last one (a replay, e.g. after a resync)
+   */
+  public boolean record(MetricsSample sample, long nowMillis) {
+    if (sample.timestampMillis() <= lastTimestampMillis) {
+      return false;
+    }
+    lastTimestampMillis = sample.timestampMillis();
+    lastReceivedMillis = nowMillis;
+    if (sample.processCpu() >= 0) {
+      add(nowMillis, Metric.CPU, sample.processCpu(), 1);
+    }
+    if (sample.heapMaxBytes() > 0) {
+      add(nowMillis, Metric.MEMORY, (double) sample.heapUsedBytes() / sample.heapMaxBytes(), 1);
+    }
+    add(
+        nowMillis,
+        Metric.INFLIGHT,
+        Math.max(0, Math.max(sample.requestsInFlight(), sample.activeStreams())),
+        1);
+    if (sample.avgTtftMillis() > 0) {
+      add(nowMillis, Metric.TTFT, sample.avgTtftMillis(), 1);
+    }
+    if (lastRequests >= 0) {
+      long requests = sample.requestsTotal() - lastRequests;
+      long errors = sample.errorsTotal() - lastErrors;
+      if (requests >= 0 && errors >= 0 && requests + errors > 0) {
+        add(nowMillis, Metric.ERRORS, errors, Math.max(requests, errors));
+      }
+    }
+    lastRequests = sample.requestsTotal();
+    lastErrors = sample.errorsTotal();
+    return true;
+  }
+
+  private void add(long nowMillis, Metric metric, double numerator, double denominator) {
+    for (SlidingWindow window : windows) {
+      window.add(nowMillis, metric.ordinal(), numerator, denominator);
+    }
+  }
+
+  /** Average of {@code metric} in window {@code index} at {@code nowMillis}; NaN when empty. */
+  public double average(int index, Metric metric, long nowMillis) {
+    return average(index, metric.ordinal(), nowMillis);
+  }
+
+  /** As {@link #average(int, Metric, long)} with the metric's ordinal as {@code series}. */
+  public double average(int index, int series, long nowMillis) {
+    return windows[index].average(nowMillis, series);
+  }
+
+  /** Number of windows. */
+  public int windowCount() {
+    return windows.length;
+  }
+
+  /** Local time the last accepted sample arrived, {@link Long#MIN_VALUE} if none. */
+  public long lastReceivedMillis() {
+    return lastReceivedMillis;
+  }
+}

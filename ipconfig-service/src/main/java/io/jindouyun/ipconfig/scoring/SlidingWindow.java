@@ -1,0 +1,125 @@
+package io.jindouyun.ipconfig.scoring;
+
+import java.util.Arrays;
+
+/**
+ * A time-bucketed sliding window over several series, each holding running sums of a numerator and
+ * a denominator, so that {@link #average} is {@code Σ numerator / Σ denominator} over the window.
+ * For a plain average add {@code (value, 1)}; for a rate add {@code (events, trials)}.
+ *
+ * <p>The window covers the {@code buckets} most recent buckets of {@code bucketMillis} each, the
+ * current (partial) bucket included. Adding a sample is O(1); moving time forward evicts the
+ * buckets that fell out, O(1) per elapsed bucket and at most O(buckets) for any jump (amortised
+ * O(1)). A sample older than the window is ignored.
+ *
+ * <p>Not thread-safe: the owner confines each instance to one thread or guards it with a lock.
+ */
+public final class SlidingWindow {
+
+  private static final double EMPTY_EPSILON = 1e-9;
+
+  private final long bucketMillis;
+  private final int buckets;
+  private final int series;
+  private final double[] numerators;
+  private final double[] denominators;
+  private final double[] sumNumerators;
+  private final double[] sumDenominators;
+  private long head = Long.MIN_VALUE;
+
+  /**
+   * @param bucketMillis length of one bucket, &gt; 0
+   * @param buckets number of buckets, &gt; 0; window length = {@code bucketMillis × buckets}
+   * @param series number of independent series, &gt; 0
+   */
+  public SlidingWindow(long bucketMillis, int buckets, int series) {
+    if (bucketMillis <= 0 || buckets <= 0 || series <= 0) {
+      throw new IllegalArgumentException("bucketMillis, buckets and series must be > 0");
+    }
+    this.bucketMillis = bucketMillis;
+    this.buckets = buckets;
+    this.series = series;
+    this.numerators = new double[buckets * series];
+    this.denominators = new double[buckets * series];
+    this.sumNumerators = new double[series];
+    this.sumDenominators = new double[series];
+  }
+
+  /** Window length in milliseconds. */
+  public long lengthMillis() {
+    return bucketMillis * buckets;
+  }
+
+  /**
+   * Adds {@code (numerator, denominator)} to series {@code s} at time {@code nowMillis}.
+   *
+   * @param denominator &gt; 0 (1 for a plain average)
+   * @return false when the sample is older than the window and was ignored
+   */
+  public boolean add(long nowMillis, int s, double numerator, double denominator) {
+    if (!(denominator > 0) || !Double.isFinite(numerator)) {
+      throw new IllegalArgumentException("denominator must be > 0 and numerator finite");
+    }
+    long id = Math.floorDiv(nowMillis, bucketMillis);
+    advance(id);
+    if (id <= head - buckets) {
+      return false;
+    }
+    int slot = (int) Math.floorMod(id, (long) buckets);
+    int i = slot * series + s;
+    numerators[i] += numerator;
+    denominators[i] += denominator;
+    sumNumerators[s] += numerator;
+    sumDenominators[s] += denominator;
+    return true;
+  }
+
+  /** Σ numerator / Σ denominator of series {@code s} at {@code nowMillis}, or NaN when empty. */
+  public double average(long nowMillis, int s) {
+    advance(Math.floorDiv(nowMillis, bucketMillis));
+    double den = sumDenominators[s];
+    return den > EMPTY_EPSILON ? sumNumerators[s] / den : Double.NaN;
+  }
+
+  /** Σ denominator of series {@code s} at {@code nowMillis} (the sample count for averages). */
+  public double weight(long nowMillis, int s) {
+    advance(Math.floorDiv(nowMillis, bucketMillis));
+    return sumDenominators[s];
+  }
+
+  private void advance(long id) {
+    if (id <= head) {
+      return;
+    }
+    if (head == Long.MIN_VALUE || id - head >= buckets) {
+      clearAll();
+    } else {
+      for (long b = head + 1; b <= id; b++) {
+        clearSlot((int) Math.floorMod(b, (long) buckets));
+      }
+    }
+    head = id;
+  }
+
+  private void clearSlot(int slot) {
+    int base = slot * series;
+    for (int s = 0; s < series; s++) {
+      sumNumerators[s] -= numerators[base + s];
+      sumDenominators[s] -= denominators[base + s];
+      numerators[base + s] = 0;
+      denominators[base + s] = 0;
+      if (sumDenominators[s] <= EMPTY_EPSILON) {
+        // Every denominator is > 0, so an empty sum is exactly zero: drop the rounding residue.
+        sumNumerators[s] = 0;
+        sumDenominators[s] = 0;
+      }
+    }
+  }
+
+  private void clearAll() {
+    Arrays.fill(numerators, 0);
+    Arrays.fill(denominators, 0);
+    Arrays.fill(sumNumerators, 0);
+    Arrays.fill(sumDenominators, 0);
+  }
+}
