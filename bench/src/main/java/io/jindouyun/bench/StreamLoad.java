@@ -1,0 +1,426 @@
+package io.jindouyun.bench;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.netty.ByteBufFlux;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Load generator for the chat path: N concurrent streams (handshake, SSE, ack) through the suite,
+ * compared in the same run with N concurrent streams straight from the development LLM.
+ *
+ * <p>Every answer's text is checked against the LLM's non-streaming answer for the same request.
+ * Reports time to first token (TTFT) and the delay between chunks, p50 and p99, for both paths, and
+ * the difference. With {@code --mode=idle} it holds N streams open on answers that do not start,
+ * and reports the gateway's heap per idle stream (needs {@code --gateway-pid} and {@code jcmd}).
+ *
+ * <pre>
+ * java -jar bench/target/bench-*-exec.jar --gateway=http://127.0.0.1:8081 \
+ *     --llm=http://127.0.0.1:8099 --streams=1000 --ramp=500 --tokens=40 --ttft-ms=100 --delay-ms=25
+ * </pre>
+ */
+public final class StreamLoad {
+
+  static final String MODEL = "jdy-dev-1";
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  record Options(
+      String gateway,
+      String llm,
+      int streams,
+      int ramp,
+      int tokens,
+      int ttftMs,
+      int delayMs,
+      int prompts,
+      String secret,
+      String mode,
+      long gatewayPid,
+      Duration timeout) {
+
+    static Options parse(String[] args) {
+      Map<String, String> map = new HashMap<>();
+      for (String arg : args) {
+        if (!arg.startsWith("--") || !arg.contains("=")) {
+          throw new IllegalArgumentException("arguments are --name=value, got: " + arg);
+        }
+        map.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
+      }
+      return new Options(
+          map.getOrDefault("gateway", "http://127.0.0.1:8081"),
+          map.getOrDefault("llm", "http://127.0.0.1:8099"),
+          Integer.parseInt(map.getOrDefault("streams", "100")),
+          Integer.parseInt(map.getOrDefault("ramp", "500")),
+          Integer.parseInt(map.getOrDefault("tokens", "40")),
+          Integer.parseInt(map.getOrDefault("ttft-ms", "100")),
+          Integer.parseInt(map.getOrDefault("delay-ms", "25")),
+          Integer.parseInt(map.getOrDefault("prompts", "16")),
+          map.getOrDefault(
+              "secret",
+              System.getenv()
+                  .getOrDefault(
+                      "JINDOUYUN_JWT_SECRET", "jindouyun-dev-secret-change-me-0123456789abcdef")),
+          map.getOrDefault("mode", "stream"),
+          Long.parseLong(map.getOrDefault("gateway-pid", "-1")),
+          Duration.ofSeconds(Long.parseLong(map.getOrDefault("timeout-s", "120"))));
+    }
+  }
+
+  /** What one path (direct or through the suite) measured. */
+  record Result(
+      String path, int streams, int errors, int wrongText, LatencyStats ttft, LatencyStats gaps) {
+
+    String row() {
+      return String.format(
+          Locale.ROOT,
+          "| %s | %d | %d | %d | %.1f | %.1f | %.1f | %.1f |",
+          path,
+          streams,
+          errors,
+          wrongText,
+          ttft.millisAt(50),
+          ttft.millisAt(99),
+          gaps.millisAt(50),
+          gaps.millisAt(99));
+    }
+  }
+
+  private final Options options;
+  private final HttpClient http;
+  private final Map<String, String> expected = new ConcurrentHashMap<>();
+  private final Map<String, String> firstErrors = new ConcurrentHashMap<>();
+
+  StreamLoad(Options options) {
+    this.options = options;
+    ConnectionProvider pool =
+        ConnectionProvider.builder("bench")
+            .maxConnections(options.streams() * 2 + 16)
+            .pendingAcquireMaxCount(options.streams() * 4 + 16)
+            .pendingAcquireTimeout(Duration.ofSeconds(60))
+            .build();
+    this.http = HttpClient.create(pool).responseTimeout(options.timeout());
+  }
+
+  public static void main(String[] args) throws Exception {
+    Options options = Options.parse(args);
+    StreamLoad load = new StreamLoad(options);
+    if ("idle".equals(options.mode())) {
+      load.idleHeap();
+      return;
+    }
+    load.loadExpected();
+    Result direct = load.run("LLM direct", load::directStream);
+    Result suite = load.run("through the suite", load::suiteStream);
+    System.out.println();
+    System.out.println(
+        "| path | streams | errors | wrong text | TTFT p50 ms | TTFT p99 ms | gap p50 ms | gap p99 ms |");
+    System.out.println("|---|---|---|---|---|---|---|---|");
+    System.out.println(direct.row());
+    System.out.println(suite.row());
+    System.out.printf(
+        Locale.ROOT,
+        "added TTFT: p50 %+.1f ms, p99 %+.1f ms; added gap: p50 %+.1f ms, p99 %+.1f ms%n",
+        suite.ttft().millisAt(50) - direct.ttft().millisAt(50),
+        suite.ttft().millisAt(99) - direct.ttft().millisAt(99),
+        suite.gaps().millisAt(50) - direct.gaps().millisAt(50),
+        suite.gaps().millisAt(99) - direct.gaps().millisAt(99));
+    load.firstErrors.forEach((k, v) -> System.out.println("first error " + k + ": " + v));
+    System.exit(direct.errors() + suite.errors() + suite.wrongText() == 0 ? 0 : 1);
+  }
+
+  String prompt(int i) {
+    return "Benchmark prompt "
+        + (i % options.prompts())
+        + " [dev:ttft="
+        + options.ttftMs()
+        + "][dev:delay="
+        + options.delayMs()
+        + "][dev:tokens="
+        + options.tokens()
+        + "]";
+  }
+
+  private static String messagesJson(String prompt) {
+    return "[{\"role\":\"user\",\"content\":" + JSON.writeValueAsString(prompt) + "}]";
+  }
+
+  void loadExpected() {
+    for (int i = 0; i < options.prompts(); i++) {
+      String prompt = prompt(i);
+      String body =
+          "{\"model\":\""
+              + MODEL
+              + "\",\"stream\":false,\"messages\":"
+              + messagesJson(prompt)
+              + "}";
+      String answer =
+          http.headers(h -> h.set(HttpHeaderNames.CONTENT_TYPE, "application/json"))
+              .post()
+              .uri(options.llm() + "/v1/chat/completions")
+              .send(ByteBufFlux.fromString(Mono.just(body)))
+              .responseSingle((response, content) -> content.asString())
+              .block(Duration.ofSeconds(30));
+      JsonNode node = JSON.readTree(answer);
+      expected.put(prompt, node.path("choices").path(0).path("message").path("content").asString());
+    }
+  }
+
+  interface StreamRun {
+    Mono<String> run(int index, LatencyStats ttft, LatencyStats gaps);
+  }
+
+  Result run(String path, StreamRun stream) {
+    LatencyStats ttft = new LatencyStats();
+    LatencyStats gaps = new LatencyStats();
+    AtomicInteger errors = new AtomicInteger();
+    AtomicInteger wrong = new AtomicInteger();
+    long intervalNanos = TimeUnit.SECONDS.toNanos(1) / Math.max(1, options.ramp());
+    Flux.range(0, options.streams())
+        .delayElements(Duration.ofNanos(intervalNanos))
+        .flatMap(
+            i ->
+                stream
+                    .run(i, ttft, gaps)
+                    .doOnNext(
+                        text -> {
+                          if (!text.equals(expected.get(prompt(i)))) {
+                            wrong.incrementAndGet();
+                            firstErrors.putIfAbsent(path + " text", text);
+                          }
+                        })
+                    .onErrorResume(
+                        e -> {
+                          errors.incrementAndGet();
+                          firstErrors.putIfAbsent(path, String.valueOf(e));
+                          return Mono.empty();
+                        }),
+            options.streams())
+        .blockLast(options.timeout().plusSeconds(options.streams() / Math.max(1, options.ramp())));
+    return new Result(path, options.streams(), errors.get(), wrong.get(), ttft, gaps);
+  }
+
+  /** One stream straight from the LLM. */
+  Mono<String> directStream(int i, LatencyStats ttft, LatencyStats gaps) {
+    String body =
+        "{\"model\":\""
+            + MODEL
+            + "\",\"stream\":true,\"messages\":"
+            + messagesJson(prompt(i))
+            + "}";
+    return Mono.defer(
+        () -> {
+          long start = System.nanoTime();
+          AtomicLong last = new AtomicLong();
+          StringBuilder text = new StringBuilder();
+          SseEvents events = new SseEvents();
+          return http.headers(h -> h.set(HttpHeaderNames.CONTENT_TYPE, "application/json"))
+              .post()
+              .uri(options.llm() + "/v1/chat/completions")
+              .send(ByteBufFlux.fromString(Mono.just(body)))
+              .responseContent()
+              .asString(StandardCharsets.UTF_8)
+              .concatMapIterable(events::feed)
+              .takeUntil(e -> "[DONE]".equals(e.data()))
+              .doOnNext(
+                  e -> {
+                    if ("[DONE]".equals(e.data())) {
+                      return;
+                    }
+                    JsonNode node = JSON.readTree(e.data());
+                    if (node.has("error")) {
+                      throw new IllegalStateException("LLM error: " + e.data());
+                    }
+                    String delta =
+                        node.path("choices").path(0).path("delta").path("content").asString("");
+                    if (!delta.isEmpty()) {
+                      mark(start, last, ttft, gaps);
+                      text.append(delta);
+                    }
+                  })
+              .then(Mono.fromSupplier(text::toString));
+        });
+  }
+
+  /** One stream through the suite: handshake, SSE until done, ack. */
+  Mono<String> suiteStream(int i, LatencyStats ttft, LatencyStats gaps) {
+    String user = "bench-" + i;
+    String token = DevTokens.issue(options.secret(), user, 3600);
+    String body = "{\"model\":\"" + MODEL + "\",\"messages\":" + messagesJson(prompt(i)) + "}";
+    HttpClient authed =
+        http.headers(
+            h ->
+                h.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + token)
+                    .set(HttpHeaderNames.CONTENT_TYPE, "application/json"));
+    return Mono.defer(
+        () -> {
+          long start = System.nanoTime();
+          return authed
+              .post()
+              .uri(options.gateway() + "/v1/chat/handshake")
+              .send(ByteBufFlux.fromString(Mono.just(body)))
+              .responseSingle(
+                  (response, content) ->
+                      content
+                          .asString()
+                          .defaultIfEmpty("")
+                          .map(
+                              text -> {
+                                if (response.status().code() != 202) {
+                                  throw new IllegalStateException(
+                                      "handshake " + response.status().code() + ": " + text);
+                                }
+                                return JSON.readTree(text).path("streamId").asString();
+                              }))
+              .flatMap(streamId -> readStream(authed, streamId, start, ttft, gaps));
+        });
+  }
+
+  private Mono<String> readStream(
+      HttpClient authed, String streamId, long start, LatencyStats ttft, LatencyStats gaps) {
+    AtomicLong last = new AtomicLong();
+    StringBuilder text = new StringBuilder();
+    SseEvents events = new SseEvents();
+    String[] lastId = {""};
+    return authed
+        .get()
+        .uri(options.gateway() + "/v1/chat/stream/" + streamId)
+        .responseContent()
+        .asString(StandardCharsets.UTF_8)
+        .concatMapIterable(events::feed)
+        .takeUntil(e -> e.name().equals("done"))
+        .doOnNext(
+            e -> {
+              switch (e.name()) {
+                case "chunk" -> {
+                  mark(start, last, ttft, gaps);
+                  text.append(JSON.readTree(e.data()).path("delta").asString(""));
+                  lastId[0] = e.id();
+                }
+                case "reset" -> text.setLength(0);
+                case "done" -> {}
+                default -> throw new IllegalStateException(e.name() + ": " + e.data());
+              }
+            })
+        .then(
+            Mono.defer(
+                () ->
+                    authed
+                        .post()
+                        .uri(options.gateway() + "/v1/chat/ack/" + streamId)
+                        .send(
+                            ByteBufFlux.fromString(
+                                Mono.just("{\"lastEventId\":\"" + lastId[0] + "\"}")))
+                        .responseSingle(
+                            (response, content) -> {
+                              if (response.status().code() != 204) {
+                                return Mono.error(
+                                    new IllegalStateException("ack " + response.status().code()));
+                              }
+                              return Mono.just(text.toString());
+                            })));
+  }
+
+  private static void mark(long start, AtomicLong last, LatencyStats ttft, LatencyStats gaps) {
+    long now = System.nanoTime();
+    long previous = last.getAndSet(now);
+    if (previous == 0) {
+      ttft.recordNanos(now - start);
+    } else {
+      gaps.recordNanos(now - previous);
+    }
+  }
+
+  /** Holds N streams whose answers do not start, and reports the gateway heap per stream. */
+  void idleHeap() throws IOException, InterruptedException {
+    if (options.gatewayPid() <= 0) {
+      throw new IllegalArgumentException("--mode=idle needs --gateway-pid=<pid of the gateway>");
+    }
+    long before = liveHeap(options.gatewayPid());
+    List<reactor.core.Disposable> open = new ArrayList<>();
+    AtomicInteger opened = new AtomicInteger();
+    AtomicInteger failed = new AtomicInteger();
+    long intervalNanos = TimeUnit.SECONDS.toNanos(1) / Math.max(1, options.ramp());
+    for (int i = 0; i < options.streams(); i++) {
+      String user = "idle-" + i;
+      String token = DevTokens.issue(options.secret(), user, 3600);
+      String body =
+          "{\"model\":\""
+              + MODEL
+              + "\",\"messages\":"
+              + messagesJson("idle [dev:ttft=600000]")
+              + "}";
+      HttpClient authed =
+          http.headers(
+              h ->
+                  h.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + token)
+                      .set(HttpHeaderNames.CONTENT_TYPE, "application/json"));
+      open.add(
+          authed
+              .post()
+              .uri(options.gateway() + "/v1/chat/handshake")
+              .send(ByteBufFlux.fromString(Mono.just(body)))
+              .responseSingle((r, c) -> c.asString())
+              .map(text -> JSON.readTree(text).path("streamId").asString())
+              .flatMapMany(
+                  id ->
+                      authed
+                          .get()
+                          .uri(options.gateway() + "/v1/chat/stream/" + id)
+                          .responseContent()
+                          .asString()
+                          .doOnSubscribe(s -> opened.incrementAndGet()))
+              .subscribe(x -> {}, e -> failed.incrementAndGet()));
+      TimeUnit.NANOSECONDS.sleep(intervalNanos); // pacing of the ramp, not a wait for a condition
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (opened.get() + failed.get() < options.streams() && System.nanoTime() < deadline) {
+      TimeUnit.MILLISECONDS.sleep(100); // bounded poll of the counters above
+    }
+    long after = liveHeap(options.gatewayPid());
+    System.out.printf(
+        Locale.ROOT,
+        "idle streams: %d open, %d failed; gateway live heap %d -> %d bytes: %.1f KB per stream%n",
+        opened.get(),
+        failed.get(),
+        before,
+        after,
+        (after - before) / 1024.0 / Math.max(1, opened.get()));
+    open.forEach(reactor.core.Disposable::dispose);
+  }
+
+  /** Live heap after a full GC, from {@code jcmd GC.heap_info} (sum of the "used" figures). */
+  static long liveHeap(long pid) throws IOException, InterruptedException {
+    run("jcmd", Long.toString(pid), "GC.run");
+    String info = run("jcmd", Long.toString(pid), "GC.heap_info");
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("used (\\d+)K").matcher(info);
+    if (!m.find()) {
+      throw new IllegalStateException("no heap figure in jcmd output:\n" + info);
+    }
+    return Long.parseLong(m.group(1)) * 1024;
+  }
+
+  private static String run(String... command) throws IOException, InterruptedException {
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new IllegalStateException("timed out: " + String.join(" ", command));
+    }
+    return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+  }
+}
