@@ -1,0 +1,441 @@
+package io.jindouyun.gateway.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.jindouyun.gateway.problem.ProblemException;
+import io.jindouyun.gateway.problem.ProblemKind;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+class StreamMapTests {
+
+  private static final long SECOND = 1_000_000_000L;
+
+  private final ManualDeadlines timer = new ManualDeadlines(1000);
+  private final List<String> cancels = new CopyOnWriteArrayList<>();
+  private final List<String> events = new CopyOnWriteArrayList<>();
+  private final AtomicInteger micros = new AtomicInteger(1);
+  private StreamLimits limits =
+      new StreamLimits(
+          1000,
+          10_000,
+          100,
+          2,
+          4,
+          Duration.ofSeconds(2),
+          Duration.ofSeconds(10),
+          Duration.ofSeconds(20),
+          Duration.ofSeconds(30),
+          2);
+  private StreamMap map = newMap();
+
+  private StreamMap newMap() {
+    return new StreamMap(
+        limits,
+        new GenerationClock(() -> 1000L),
+        timer,
+        (sid, gen, reason) -> cancels.add(sid + "/" + gen + "/" + reason),
+        new StreamMapListener() {
+          @Override
+          public void expired(String kind) {
+            events.add("expired-" + kind);
+          }
+
+          @Override
+          public void slotReused() {
+            events.add("reused");
+          }
+
+          @Override
+          public void resumed(boolean exact) {
+            events.add("resumed-" + exact);
+          }
+        },
+        () -> timer.now,
+        () -> 5000L);
+  }
+
+  private static IncomingChunk chunk(Generation g, int attempt, long seq, String delta) {
+    return new IncomingChunk(g.streamId, g.number, attempt, seq, delta, "", null, null, 5001L);
+  }
+
+  private static IncomingChunk last(Generation g, int attempt, long seq, String delta) {
+    return new IncomingChunk(
+        g.streamId, g.number, attempt, seq, delta, "stop", new TokenUsage(1, 2, 3), null, 5001L);
+  }
+
+  private static String text(List<StreamEvent> evs) {
+    return evs.stream().map(StreamMapTests::describe).collect(Collectors.joining());
+  }
+
+  private static String describe(StreamEvent e) {
+    if (e instanceof StreamEvent.Chunk c) {
+      return c.delta();
+    } else if (e instanceof StreamEvent.Reset) {
+      return "<reset>";
+    } else if (e instanceof StreamEvent.Done d) {
+      return "<done:" + d.finishReason() + ">";
+    } else if (e instanceof StreamEvent.Failed f) {
+      return "<error:" + f.problem().type() + ">";
+    }
+    return "<superseded>";
+  }
+
+  @Test
+  void appliesChunksInSeqOrderAndTheReaderGetsTheExactText() {
+    Generation g = map.open("u1", "s1").generation();
+    Cursor c = map.attach("u1", "s1", null, () -> {});
+    map.onChunk(chunk(g, 1, 0, "Hel"));
+    assertThat(text(c.poll())).isEqualTo("Hel");
+    map.onChunk(chunk(g, 1, 2, "ld"));
+    map.onChunk(chunk(g, 1, 1, "lo wor"));
+    map.onChunk(last(g, 1, 3, "!"));
+    assertThat(text(c.poll())).isEqualTo("lo world!<done:stop>");
+    assertThat(c.finished()).isTrue();
+    assertThat(map.bufferedBytes()).isEqualTo(12);
+  }
+
+  @Test
+  void duplicateSeqIsDropped() {
+    Generation g = map.open("u1", "s1").generation();
+    Cursor c = map.attach("u1", "s1", null, () -> {});
+    map.onChunk(chunk(g, 1, 0, "a"));
+    map.onChunk(chunk(g, 1, 0, "a"));
+    map.onChunk(chunk(g, 1, 2, "c"));
+    map.onChunk(chunk(g, 1, 2, "c"));
+    map.onChunk(chunk(g, 1, 1, "b"));
+    map.onChunk(chunk(g, 1, 1, "b"));
+    assertThat(text(c.poll())).isEqualTo("abc");
+  }
+
+  @Test
+  void aGapThatNeverFillsFailsTheStreamAfterTheBoundedWaitAndCancelsUpstream() {
+    Generation g = map.open("u1", "s1").generation();
+    Cursor c = map.attach("u1", "s1", null, () -> {});
+    map.onChunk(chunk(g, 1, 0, "a"));
+    map.onChunk(chunk(g, 1, 2, "c"));
+    timer.advance(SECOND);
+    assertThat(text(c.poll())).isEqualTo("a");
+    timer.advance(SECOND + 1);
+    assertThat(text(c.poll())).isEqualTo("<error:https://jindouyun.io/problems/stream-gap>");
+    assertThat(cancels).containsExactly("s1/1000/gap");
+  }
+
+  @Test
+  void aGapFilledInTimeDoesNotFail() {
+    Generation g = map.open("u1", "s1").generation();
+    Cursor c = map.attach("u1", "s1", null, () -> {});
+    map.onChunk(chunk(g, 1, 1, "b"));
+    timer.advance(SECOND);
+    map.onChunk(chunk(g, 1, 0, "a"));
+    timer.advance(5 * SECOND);
+    map.onChunk(last(g, 1, 2, "c"));
+    assertThat(text(c.poll())).isEqualTo("abc<done:stop>");
+    assertThat(cancels).isEmpty();
+  }
+
+  @Test
+  void tooManyPendingChunksFailTheStream() {
+    Generation g = map.open("u1", "s1").generation();
+    Cursor c = map.attach("u1", "s1", null, () -> {});
+    for (int seq = 1; seq <= 5; seq++) {
+      map.onChunk(chunk(g, 1, seq, "x"));
+    }
+    assertThat(text(c.poll())).isEqualTo("<error:https://jindouyun.io/problems/stream-gap>");
+    assertThat(cancels).hasSize(1);
+  }
+
+  @Test
+  void aHigherAttemptResetsTheBufferAndALowerOneIsAZombie() {
+    Generation g = map.open("u1", "s1").generation();
+    Cursor c = map.attach("u1", "s1", null, () -> {});
+    map.onChunk(chunk(g, 10, 0, "Hel"));
+    map.onChunk(chunk(g, 10, 1, "XX"));
+    assertThat(text(c.poll())).isEqualTo("HelXX");
+    map.onChunk(chunk(g, 25, 0, "Hel"));
+    map.onChunk(chunk(g, 10, 2, "zombie"));
+    map.onChunk(last(g, 25, 1, "lo"));
+    assertThat(text(c.poll())).isEqualTo("<reset>Hello<done:stop>");
+    assertThat(map.bufferedBytes()).isEqualTo(5);
+    Cursor late = map.attach("u1", "s1", null, () -> {});
+    assertThat(text(late.poll())).isEqualTo("Hello<done:stop>");
+  }
+
+  @Test
+  void lastEventIdResumesStrictlyAfterThatChunk() {
+    Generation g = map.open("u1", "s1").generation();
+    map.onChunk(chunk(g, 1, 0, "a"));
+    map.onChunk(chunk(g, 1, 1, "b"));
+    map.onChunk(chunk(g, 1, 2, "c"));
+    Cursor c = map.attach("u1", "s1", g.number + ".1", () -> {});
+    map.onChunk(last(g, 1, 3, "d"));
+    List<StreamEvent> evs = c.poll();
+    assertThat(text(evs)).isEqualTo("cd<done:stop>");
+    assertThat(((StreamEvent.Chunk) evs.get(0)).id()).isEqualTo(g.number + ".2");
+    assertThat(events).containsExactly("resumed-true");
+  }
+
+  @Test
+  void anUnknownLastEventIdStartsOverWithAReset() {
+    Generation g = map.open("u1", "s1").generation();
+    map.onChunk(chunk(g, 1, 0, "a"));
+    Cursor wrongGeneration = map.attach("u1", "s1", "42.0", () -> {});
+    Cursor beyondTheEnd = map.attach("u1", "s1", g.number + ".7", () -> {});
+    assertThat(text(wrongGeneration.poll())).isEqualTo("<reset>a");
+    assertThat(text(beyondTheEnd.poll())).isEqualTo("<reset>a");
+    assertThat(events).containsExactly("resumed-false", "resumed-false");
+  }
+
+  @Test
+  void aResumeAcrossAResetStartsOverWithAReset() {
+    Generation g = map.open("u1", "s1").generation();
+    map.onChunk(chunk(g, 1, 0, "a"));
+    map.onChunk(chunk(g, 1, 1, "b"));
+    map.onChunk(chunk(g, 2, 0, "A"));
+    Cursor c = map.attach("u1", "s1", g.number + ".0", () -> {});
+    assertThat(text(c.poll())).isEqualTo("<reset>A");
+  }
+
+  @Test
+  void twoReadersBothGetEverythingAndAreWoken() {
+    Generation g = map.open("u1", "s1").generation();
+    AtomicInteger wakeups = new AtomicInteger();
+    Cursor a = map.attach("u1", "s1", null, wakeups::incrementAndGet);
+    Cursor b = map.attach("u1", "s1", null, wakeups::incrementAndGet);
+    map.onChunk(chunk(g, 1, 0, "x"));
+    map.onChunk(last(g, 1, 1, "y"));
+    assertThat(wakeups).hasValue(4);
+    assertThat(text(a.poll())).isEqualTo("xy<done:stop>");
+    assertThat(text(b.poll())).isEqualTo("xy<done:stop>");
+    assertThatThrownBy(() -> map.attach("u1", "s1", null, () -> {}))
+        .isInstanceOfSatisfying(
+            ProblemException.class,
+            e -> assertThat(e.kind()).isEqualTo(ProblemKind.TOO_MANY_READERS));
+    a.close();
+    map.attach("u1", "s1", null, () -> {});
+  }
+
+  @Test
+  void aNewerGenerationSupersedesTheOlderAndItsChunksAreDropped() {
+    Generation old = map.open("u1", "s1").generation();
+    Cursor oldReader = map.attach("u1", "s1", null, () -> {});
+    map.onChunk(chunk(old, 1, 0, "old"));
+    Generation newer = map.open("u1", "s2").generation();
+    assertThat(newer.number).isGreaterThan(old.number);
+    map.onChunk(chunk(old, 1, 1, "late"));
+    assertThat(text(oldReader.poll())).isEqualTo("<superseded>");
+    assertThat(cancels).containsExactly("s1/" + old.number + "/superseded");
+    assertThat(map.find("u1", "s1")).isNull();
+    assertThat(map.activeStreams()).isEqualTo(1);
+    assertThat(map.bufferedBytes()).isZero();
+  }
+
+  @Test
+  void aChunkWithAnotherGenerationNumberIsDropped() {
+    Generation g = map.open("u1", "s1").generation();
+    Cursor c = map.attach("u1", "s1", null, () -> {});
+    map.onChunk(new IncomingChunk("s1", g.number - 1, 1, 0, "stale", "", null, null, 0));
+    assertThat(c.poll()).isEmpty();
+  }
+
+  @Test
+  void anotherUsersStreamIsNotFound() {
+    map.open("u1", "s1");
+    assertThatThrownBy(() -> map.attach("u2", "s1", null, () -> {}))
+        .isInstanceOfSatisfying(
+            ProblemException.class,
+            e -> assertThat(e.kind()).isEqualTo(ProblemKind.STREAM_NOT_FOUND));
+    assertThatThrownBy(() -> map.cancel("u2", "s1")).isInstanceOf(ProblemException.class);
+    assertThatThrownBy(() -> map.ack("u2", "s1")).isInstanceOf(ProblemException.class);
+  }
+
+  @Test
+  void anUnclaimedStreamExpiresAndIsCancelled() {
+    Generation g = map.open("u1", "s1").generation();
+    timer.advance(10 * SECOND);
+    assertThat(map.find("u1", "s1")).isNull();
+    assertThat(cancels).containsExactly("s1/" + g.number + "/expired-claim");
+    assertThat(events).containsExactly("expired-claim");
+    timer.advance(30 * SECOND);
+    assertThat(events).containsExactly("expired-claim", "expired-warm");
+    assertThat(map.users()).isZero();
+    assertThat(timer.pending()).isZero();
+  }
+
+  @Test
+  void aClaimedStreamDoesNotExpire() {
+    map.open("u1", "s1");
+    timer.advance(5 * SECOND);
+    map.attach("u1", "s1", null, () -> {});
+    timer.advance(60 * SECOND);
+    assertThat(map.find("u1", "s1")).isNotNull();
+    assertThat(cancels).isEmpty();
+  }
+
+  @Test
+  void ackReleasesTheBufferAndTheNextHandshakeReusesTheWarmSlot() {
+    Generation g = map.open("u1", "s1").generation();
+    Cursor c = map.attach("u1", "s1", null, () -> {});
+    map.onChunk(last(g, 1, 0, "hello"));
+    assertThat(map.bufferedBytes()).isEqualTo(5);
+    map.ack("u1", "s1");
+    assertThat(map.bufferedBytes()).isZero();
+    assertThat(text(c.poll())).isEqualTo("<done:stop>");
+    assertThat(map.delivered("u1")).containsExactly("s1");
+    timer.advance(25 * SECOND);
+    StreamMap.Opened again = map.open("u1", "s2");
+    assertThat(again.reusedSlot()).isTrue();
+    assertThat(events).containsExactly("reused");
+    timer.advance(60 * SECOND);
+    assertThat(map.find("u1", "s2")).isNull(); // the unclaimed one expired
+    assertThat(map.delivered("u1")).isEmpty();
+    assertThat(timer.pending()).isZero();
+    assertThat(map.users()).isZero();
+  }
+
+  @Test
+  void ackOfARunningStreamIsRefused() {
+    map.open("u1", "s1");
+    assertThatThrownBy(() -> map.ack("u1", "s1"))
+        .isInstanceOfSatisfying(
+            ProblemException.class,
+            e -> assertThat(e.kind()).isEqualTo(ProblemKind.STREAM_NOT_FINISHED));
+  }
+
+  @Test
+  void aFinishedStreamNeverAckedIsReleasedOnceNobodyReadsIt() {
+    Generation g = map.open("u1", "s1").generation();
+    Cursor c = map.attach("u1", "s1", null, () -> {});
+    map.onChunk(last(g, 1, 0, "hello"));
+    timer.advance(30 * SECOND);
+    assertThat(map.find("u1", "s1")).isNotNull(); // a reader is still attached
+    c.close();
+    timer.advance(25 * SECOND);
+    assertThat(map.find("u1", "s1")).isNull();
+    assertThat(map.bufferedBytes()).isZero();
+    assertThat(events).contains("expired-ack");
+    assertThat(cancels).isEmpty();
+  }
+
+  @Test
+  void cancelEndsReadersAndPublishesOnce() {
+    Generation g = map.open("u1", "s1").generation();
+    Cursor c = map.attach("u1", "s1", null, () -> {});
+    map.onChunk(chunk(g, 1, 0, "a"));
+    map.cancel("u1", "s1");
+    assertThat(text(c.poll())).isEqualTo("<done:cancelled>");
+    assertThat(cancels).containsExactly("s1/" + g.number + "/client");
+    assertThat(map.bufferedBytes()).isZero();
+    assertThatThrownBy(() -> map.cancel("u1", "s1")).isInstanceOf(ProblemException.class);
+  }
+
+  @Test
+  void anAnswerOverTheBytesPerStreamFailsAndCancels() {
+    Generation g = map.open("u1", "s1").generation();
+    Cursor c = map.attach("u1", "s1", null, () -> {});
+    map.onChunk(chunk(g, 1, 0, "x".repeat(600)));
+    map.onChunk(chunk(g, 1, 1, "y".repeat(600)));
+    List<StreamEvent> evs = c.poll();
+    assertThat(text(evs)).endsWith("<error:https://jindouyun.io/problems/stream-too-large>");
+    assertThat(cancels).containsExactly("s1/" + g.number + "/bounds");
+  }
+
+  @Test
+  void overTheGlobalByteBudgetNewStreamsAreRefused() {
+    limits =
+        new StreamLimits(
+            1000,
+            10,
+            100,
+            2,
+            4,
+            Duration.ofSeconds(2),
+            Duration.ofSeconds(10),
+            Duration.ofSeconds(20),
+            Duration.ofSeconds(30),
+            2);
+    map = newMap();
+    Generation g = map.open("u1", "s1").generation();
+    map.onChunk(chunk(g, 1, 0, "0123456789"));
+    assertThatThrownBy(() -> map.open("u2", "s2"))
+        .isInstanceOfSatisfying(
+            ProblemException.class, e -> assertThat(e.kind()).isEqualTo(ProblemKind.UNAVAILABLE));
+  }
+
+  @Test
+  void rollbackLeavesNoGeneration() {
+    Generation g = map.open("u1", "s1").generation();
+    map.rollback(g, "kafka down");
+    assertThat(map.find("u1", "s1")).isNull();
+    assertThat(map.activeStreams()).isZero();
+    assertThat(map.open("u1", "s2").reusedSlot()).isTrue();
+  }
+
+  @Test
+  void aFullTimerRefusesTheHandshakeWithoutLeaking() {
+    StreamMap small =
+        new StreamMap(
+            limits,
+            GenerationClock.system(),
+            (d, t) -> {
+              throw new java.util.concurrent.RejectedExecutionException("full");
+            },
+            (s, g, r) -> {},
+            StreamMapListener.NONE,
+            System::nanoTime,
+            System::currentTimeMillis);
+    assertThatThrownBy(() -> small.open("u1", "s1")).isInstanceOf(ProblemException.class);
+    assertThat(small.activeStreams()).isZero();
+  }
+
+  @Test
+  void concurrentHandshakesOfOneUserLeaveExactlyTheNewestCurrent() throws Exception {
+    StreamMap shared =
+        new StreamMap(
+            limits,
+            GenerationClock.system(),
+            (d, t) -> {},
+            (s, g, r) -> {},
+            StreamMapListener.NONE,
+            System::nanoTime,
+            System::currentTimeMillis);
+    List<Thread> threads = new ArrayList<>();
+    List<Long> won = new CopyOnWriteArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      int id = t;
+      threads.add(
+          new Thread(
+              () -> {
+                for (int i = 0; i < 500; i++) {
+                  try {
+                    won.add(shared.open("u1", "s" + id + "-" + i).generation().number);
+                  } catch (ProblemException e) {
+                    assertThat(e.kind()).isEqualTo(ProblemKind.SUPERSEDED);
+                  }
+                }
+              }));
+    }
+    threads.forEach(Thread::start);
+    for (Thread t : threads) {
+      t.join(10_000);
+    }
+    assertThat(shared.activeStreams()).isEqualTo(1);
+    long max = won.stream().mapToLong(Long::longValue).max().orElseThrow();
+    assertThat(shared.users()).isEqualTo(1);
+    assertThat(won.stream().filter(n -> n == max).count()).isEqualTo(1);
+  }
+
+  @Test
+  void generationNumbersStrictlyIncrease() {
+    GenerationClock clock = new GenerationClock(() -> 7L);
+    assertThat(clock.next()).isEqualTo(7L);
+    assertThat(clock.next()).isEqualTo(8L);
+    assertThat(GenerationClock.system().next()).isPositive();
+  }
+}
