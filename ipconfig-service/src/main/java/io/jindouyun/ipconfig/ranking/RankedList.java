@@ -1,0 +1,41 @@
+package io.jindouyun.ipconfig.ranking;
+
+import java.util.List;
+
+/**
+ * The computed list of one service, best first.
+ *
+ * @param strategy strategy in force
+ * @param entries listed instances, best first
+ */
+public record RankedList(Strategy strategy, List<Entry> entries) {
+
+  public RankedList {
+    entries = List.copyOf(entries);
+  }
+
+  /**
+   * One listed instance.
+   *
+   * @param instance the instance
+   * @param weight traffic weight (0..100 from scores, 0..1000 from an operator)
+   * @param score score 0..1
+   * @param stale no fresh metrics: the score is the neutral score
+   */
+  public record Entry(Instance instance, int weight, double score, boolean stale) {}
+
+  /** True when both lists route the same way: same strategy and same instances and weights. */
+  public boolean sameRouting(RankedList other) {
+    if (other == null || strategy != other.strategy || entries.size() != other.entries.size()) {
+      return false;
+    }
+    for (int i = 0; i < entries.size(); i++) {
+      Entry a = entries.get(i);
+      Entry b = other.entries.get(i);
+      if (a.weight != b.weight || a.stale != b.stale || !a.instance.equals(b.instance)) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

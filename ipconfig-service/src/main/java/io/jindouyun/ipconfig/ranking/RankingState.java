@@ -1,0 +1,300 @@
+package io.jindouyun.ipconfig.ranking;
+
+import io.jindouyun.ipconfig.scoring.InstanceStats;
+import io.jindouyun.ipconfig.scoring.MetricsSample;
+import io.jindouyun.ipconfig.scoring.ScoreExplanation;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
+
+/**
+ * Everything known about the ranked services: registered instances, their metric windows and the
+ * operator overrides. Fed by the etcd watcher, read by the recompute task and the score
+ * explanation.
+ *
+ * <p>Concurrency: all state is guarded by one lock; every method takes it, for a bounded time
+ * (O(instances of one service) at most, or O(all instances) for {@link #rankAll} and {@link
+ * #replaceAll}). After each change {@code onChange} runs outside the lock; it must not block (it
+ * schedules the coalesced recompute).
+ *
+ * <p>Bounds: only services named in the config are kept; at most {@code maxInstances} registered
+ * instances and as many metric windows per service. Metric windows of an instance that is not
+ * registered are dropped once they are older than the longest window plus the stale limit.
+ */
+public final class RankingState {
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Map<String, ServiceState> services = new LinkedHashMap<>();
+  private final Ranker ranker;
+  private final int maxInstances;
+  private final LongSupplier clock;
+  private final Runnable onChange;
+  private final long statsRetentionMillis;
+
+  /** What happened to an update. */
+  public enum Outcome {
+    /** Applied. */
+    APPLIED,
+    /** The service is not configured: ignored. */
+    UNKNOWN_SERVICE,
+    /** The per-service bound was reached: rejected. */
+    OVER_LIMIT,
+    /** Nothing changed (a replayed sample). */
+    UNCHANGED
+  }
+
+  private static final class ServiceState {
+    final ServiceSpec spec;
+    final Map<String, Instance> registered = new HashMap<>();
+    final Map<String, InstanceStats> stats = new HashMap<>();
+    Override override = Override.NONE;
+
+    ServiceState(ServiceSpec spec) {
+      this.spec = spec;
+    }
+  }
+
+  /**
+   * @param specs the services to rank
+   * @param ranker builds the lists
+   * @param maxInstances bound on registered instances (and metric windows) per service
+   * @param clock the windows' clock, milliseconds, monotonic
+   * @param onChange runs after each change, outside the lock; must not block
+   */
+  public RankingState(
+      Collection<ServiceSpec> specs,
+      Ranker ranker,
+      int maxInstances,
+      LongSupplier clock,
+      Runnable onChange) {
+    for (ServiceSpec spec : specs) {
+      services.put(spec.name(), new ServiceState(spec));
+    }
+    this.ranker = ranker;
+    this.maxInstances = maxInstances;
+    this.clock = clock;
+    this.onChange = onChange;
+    long longest =
+        ranker.scorer().policy().windows().stream()
+            .mapToLong(w -> w.lengthMillis())
+            .max()
+            .orElse(0);
+    this.statsRetentionMillis = longest + ranker.scorer().policy().staleAfterMillis();
+  }
+
+  /** Names of the configured services, in config order. */
+  public List<String> serviceNames() {
+    return List.copyOf(services.keySet());
+  }
+
+  /** Whether {@code service} is configured. */
+  public boolean isConfigured(String service) {
+    return services.containsKey(service);
+  }
+
+  /** Registers or updates an instance. */
+  public Outcome putInstance(Instance instance) {
+    Outcome outcome;
+    lock.lock();
+    try {
+      ServiceState s = services.get(instance.service());
+      if (s == null) {
+        return Outcome.UNKNOWN_SERVICE;
+      }
+      if (!s.registered.containsKey(instance.id()) && s.registered.size() >= maxInstances) {
+        return Outcome.OVER_LIMIT;
+      }
+      Instance previous = s.registered.put(instance.id(), instance);
+      outcome = instance.equals(previous) ? Outcome.UNCHANGED : Outcome.APPLIED;
+    } finally {
+      lock.unlock();
+    }
+    changed(outcome);
+    return outcome;
+  }
+
+  /** Removes a registration (its lease ended or it shut down). Its windows go too. */
+  public Outcome removeInstance(String service, String id) {
+    Outcome outcome;
+    lock.lock();
+    try {
+      ServiceState s = services.get(service);
+      if (s == null) {
+        return Outcome.UNKNOWN_SERVICE;
+      }
+      outcome = s.registered.remove(id) != null ? Outcome.APPLIED : Outcome.UNCHANGED;
+      s.stats.remove(id);
+    } finally {
+      lock.unlock();
+    }
+    changed(outcome);
+    return outcome;
+  }
+
+  /**
+   * Adds a metrics sample of an instance (registered or static, or not yet registered). Does not
+   * call {@code onChange}: scores move continuously and are picked up by the periodic recompute.
+   */
+  public Outcome putMetrics(String service, String id, MetricsSample sample) {
+    lock.lock();
+    try {
+      ServiceState s = services.get(service);
+      if (s == null) {
+        return Outcome.UNKNOWN_SERVICE;
+      }
+      InstanceStats stats = s.stats.get(id);
+      if (stats == null) {
+        if (s.stats.size() >= maxInstances) {
+          return Outcome.OVER_LIMIT;
+        }
+        stats = new InstanceStats(ranker.scorer().policy().windows());
+        s.stats.put(id, stats);
+      }
+      return stats.record(sample, clock.getAsLong()) ? Outcome.APPLIED : Outcome.UNCHANGED;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Sets the override of {@code service} ({@link Override#NONE} to clear it). */
+  public Outcome putOverride(String service, Override override) {
+    Outcome outcome;
+    lock.lock();
+    try {
+      ServiceState s = services.get(service);
+      if (s == null) {
+        return Outcome.UNKNOWN_SERVICE;
+      }
+      outcome = override.equals(s.override) ? Outcome.UNCHANGED : Outcome.APPLIED;
+      s.override = override;
+    } finally {
+      lock.unlock();
+    }
+    changed(outcome);
+    return outcome;
+  }
+
+  /** The override in force for {@code service}. */
+  public Optional<Override> override(String service) {
+    lock.lock();
+    try {
+      ServiceState s = services.get(service);
+      return s == null ? Optional.empty() : Optional.of(s.override);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Replaces registrations and overrides with a full read (after a resync). Metric windows are
+   * kept: samples already seen are skipped by their timestamp, and windows of instances that are
+   * gone are dropped.
+   *
+   * @param instances every registration read
+   * @param overrides every valid override read, by service; services not named get none
+   * @param keepOverride services whose override could not be read (invalid): the old one stays
+   */
+  public void replaceAll(
+      Collection<Instance> instances,
+      Map<String, Override> overrides,
+      Collection<String> keepOverride) {
+    lock.lock();
+    try {
+      for (ServiceState s : services.values()) {
+        s.registered.clear();
+        if (!keepOverride.contains(s.spec.name())) {
+          s.override = overrides.getOrDefault(s.spec.name(), Override.NONE);
+        }
+      }
+      for (Instance instance : instances) {
+        ServiceState s = services.get(instance.service());
+        if (s != null && s.registered.size() < maxInstances) {
+          s.registered.put(instance.id(), instance);
+        }
+      }
+      for (ServiceState s : services.values()) {
+        s.stats.keySet().removeIf(id -> !s.registered.containsKey(id) && !isStatic(s, id));
+      }
+    } finally {
+      lock.unlock();
+    }
+    onChange.run();
+  }
+
+  /** Ranks every service now. Also drops windows of unregistered instances that went quiet. */
+  public Map<String, RankedList> rankAll() {
+    lock.lock();
+    try {
+      long now = clock.getAsLong();
+      Map<String, RankedList> lists = new LinkedHashMap<>();
+      for (ServiceState s : services.values()) {
+        s.stats
+            .entrySet()
+            .removeIf(
+                e ->
+                    !s.registered.containsKey(e.getKey())
+                        && !isStatic(s, e.getKey())
+                        && now - e.getValue().lastReceivedMillis() > statsRetentionMillis);
+        lists.put(
+            s.spec.name(),
+            ranker.rank(s.spec.listSize(), members(s), s.stats::get, s.override, now));
+      }
+      return lists;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Explains the score of every member of {@code service}, by id; empty when not configured. */
+  public Optional<Map<String, ScoreExplanation>> explain(String service) {
+    lock.lock();
+    try {
+      ServiceState s = services.get(service);
+      if (s == null) {
+        return Optional.empty();
+      }
+      long now = clock.getAsLong();
+      Map<String, ScoreExplanation> out = new LinkedHashMap<>();
+      for (Instance instance : members(s)) {
+        out.put(instance.id(), ranker.scorer().explain(s.stats.get(instance.id()), now));
+      }
+      return Optional.of(out);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private static Collection<Instance> members(ServiceState s) {
+    if (s.spec.staticInstances().isEmpty()) {
+      return s.registered.values();
+    }
+    List<Instance> all = new ArrayList<>(s.registered.values());
+    for (Instance st : s.spec.staticInstances()) {
+      if (!s.registered.containsKey(st.id())) {
+        all.add(st);
+      }
+    }
+    return all;
+  }
+
+  private static boolean isStatic(ServiceState s, String id) {
+    for (Instance st : s.spec.staticInstances()) {
+      if (st.id().equals(id)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void changed(Outcome outcome) {
+    if (outcome == Outcome.APPLIED) {
+      onChange.run();
+    }
+  }
+}
