@@ -79,14 +79,19 @@ final class ChatCompletionsHandler {
               null,
               settings.retryAfter()));
     }
+    AnswerState state = new AnswerState(counters::clientClosedEarly);
     return body(request)
         .<Object>map(body -> prepare(request, body))
         .onErrorResume(BodyTooLargeException.class, e -> Mono.just(tooLarge()))
         .flatMap(
-            prepared ->
-                prepared instanceof Answer answer
-                    ? respond(response, answer)
-                    : replies.reject(response, (Rejection) prepared))
+            prepared -> {
+              if (prepared instanceof Answer answer) {
+                return respond(response, answer, state);
+              }
+              state.finished();
+              return replies.reject(response, (Rejection) prepared);
+            })
+        .doOnCancel(state::cancelled)
         .doFinally(signal -> counters.deactivate());
   }
 
@@ -191,8 +196,7 @@ final class ChatCompletionsHandler {
     };
   }
 
-  private Mono<Void> respond(HttpServerResponse response, Answer answer) {
-    AnswerState state = new AnswerState(counters::clientClosedEarly);
+  private Mono<Void> respond(HttpServerResponse response, Answer answer, AnswerState state) {
     if (answer.fail() != FailMode.NONE) {
       response.keepAlive(false);
     }
