@@ -1,0 +1,109 @@
+package io.jindouyun.support.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.FunctionTimer;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.LongTaskTimer;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Reads the agreed {@code jdy.*} meters from a {@link MeterRegistry}, summing across tags. A meter
+ * that is absent reads as 0; whichever Micrometer type a service chose for a name is accepted (a
+ * counter-like name may be a Counter, FunctionCounter, Timer or DistributionSummary; a gauge-like
+ * name a Gauge, a LongTaskTimer's active tasks or a counter). Stateless and thread-safe.
+ */
+public final class MeterTotalsReader {
+
+  public static final String REQUESTS = "jdy.requests";
+  public static final String REQUESTS_ACTIVE = "jdy.requests.active";
+  public static final String STREAMS_ACTIVE = "jdy.streams.active";
+  public static final String ERRORS = "jdy.errors";
+  public static final String TTFT = "jdy.ttft";
+  public static final String TOKENS = "jdy.tokens";
+  public static final String QUEUE_DEPTH = "jdy.queue.depth";
+  public static final String CONSUMER_LAG = "jdy.consumer.lag";
+
+  private MeterTotalsReader() {}
+
+  /** The totals now. */
+  public static MeterTotals read(MeterRegistry registry) {
+    double[] requests = countAndTime(registry, REQUESTS);
+    double[] ttft = countAndTime(registry, TTFT);
+    return new MeterTotals(
+        (long) requests[0],
+        requests[1],
+        (long) value(registry, REQUESTS_ACTIVE),
+        (long) value(registry, STREAMS_ACTIVE),
+        (long) countAndTime(registry, ERRORS)[0],
+        (long) ttft[0],
+        ttft[1],
+        amount(registry, TOKENS),
+        (long) value(registry, QUEUE_DEPTH),
+        (long) value(registry, CONSUMER_LAG));
+  }
+
+  /** {count, total milliseconds} of every meter named {@code name}. */
+  private static double[] countAndTime(MeterRegistry registry, String name) {
+    double count = 0;
+    double millis = 0;
+    for (Meter meter : registry.find(name).meters()) {
+      if (meter instanceof Timer t) {
+        count += t.count();
+        millis += t.totalTime(TimeUnit.MILLISECONDS);
+      } else if (meter instanceof FunctionTimer t) {
+        count += t.count();
+        millis += t.totalTime(TimeUnit.MILLISECONDS);
+      } else if (meter instanceof DistributionSummary s) {
+        count += s.count();
+      } else if (meter instanceof Counter c) {
+        count += c.count();
+      } else if (meter instanceof FunctionCounter c) {
+        count += c.count();
+      }
+    }
+    return new double[] {count, millis};
+  }
+
+  /** Sum of amounts: a counter's count, a summary's total amount. */
+  private static double amount(MeterRegistry registry, String name) {
+    double total = 0;
+    for (Meter meter : registry.find(name).meters()) {
+      if (meter instanceof DistributionSummary s) {
+        total += s.totalAmount();
+      } else if (meter instanceof Counter c) {
+        total += c.count();
+      } else if (meter instanceof FunctionCounter c) {
+        total += c.count();
+      } else if (meter instanceof Timer t) {
+        total += t.count();
+      }
+    }
+    return total;
+  }
+
+  /** Sum of current values of gauge-like meters. */
+  private static double value(MeterRegistry registry, String name) {
+    double total = 0;
+    for (Meter meter : registry.find(name).meters()) {
+      double v = 0;
+      if (meter instanceof Gauge g) {
+        v = g.value();
+      } else if (meter instanceof LongTaskTimer t) {
+        v = t.activeTasks();
+      } else if (meter instanceof Counter c) {
+        v = c.count();
+      } else if (meter instanceof FunctionCounter c) {
+        v = c.count();
+      }
+      if (Double.isFinite(v)) {
+        total += v;
+      }
+    }
+    return total;
+  }
+}
