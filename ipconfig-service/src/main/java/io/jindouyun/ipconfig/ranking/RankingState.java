@@ -180,6 +180,17 @@ public final class RankingState {
     return outcome;
   }
 
+  /** The registration of {@code id} in {@code service}, if any. */
+  public Optional<Instance> instance(String service, String id) {
+    lock.lock();
+    try {
+      ServiceState s = services.get(service);
+      return s == null ? Optional.empty() : Optional.ofNullable(s.registered.get(id));
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** The override in force for {@code service}. */
   public Optional<Override> override(String service) {
     lock.lock();

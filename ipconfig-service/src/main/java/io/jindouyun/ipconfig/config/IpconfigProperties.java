@@ -1,0 +1,70 @@
+package io.jindouyun.ipconfig.config;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+import java.time.Duration;
+import java.util.List;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Settings of the ipconfig-service ({@code jindouyun.ipconfig.*}). The ranking itself (windows,
+ * weights, services) lives in the file named by {@code config-file}.
+ *
+ * @param configFile location of {@code ipconfig.yml} (a path, {@code file:} or {@code classpath:})
+ * @param etcd how etcd is reached and watched
+ * @param longPoll bounds of {@code ?wait=} long-polls
+ * @param recompute when best lists are recomputed
+ * @param maxInstancesPerService bound on registered instances (and metric windows) per service
+ */
+@Validated
+@ConfigurationProperties("jindouyun.ipconfig")
+public record IpconfigProperties(
+    @DefaultValue("classpath:ipconfig.yml") @NotBlank String configFile,
+    @DefaultValue @Valid @NotNull Etcd etcd,
+    @DefaultValue @Valid @NotNull LongPoll longPoll,
+    @DefaultValue @Valid @NotNull Recompute recompute,
+    @DefaultValue("20000") @Min(1) int maxInstancesPerService) {
+
+  /**
+   * etcd connection.
+   *
+   * @param endpoints etcd client URLs
+   * @param root key root under which instances/, metrics/ and overrides/ live
+   * @param connectTimeout bound on establishing a connection
+   * @param requestTimeout bound on each read and probe
+   * @param probeInterval how often etcd is probed (also the first reconnect delay)
+   * @param maxBackoff longest delay between reconnect attempts
+   */
+  public record Etcd(
+      @DefaultValue("http://127.0.0.1:2379") @NotEmpty List<@NotBlank String> endpoints,
+      @DefaultValue("/jindouyun/") @NotBlank String root,
+      @DefaultValue("2s") @NotNull Duration connectTimeout,
+      @DefaultValue("2s") @NotNull Duration requestTimeout,
+      @DefaultValue("1s") @NotNull Duration probeInterval,
+      @DefaultValue("5s") @NotNull Duration maxBackoff) {}
+
+  /**
+   * Long-poll bounds.
+   *
+   * @param maxWaiters most requests waiting at once; more are answered 503
+   * @param maxWait longest {@code ?wait=} honoured (longer values are cut to this)
+   */
+  public record LongPoll(
+      @DefaultValue("1024") @Min(1) int maxWaiters,
+      @DefaultValue("60s") @NotNull Duration maxWait) {}
+
+  /**
+   * Recompute timing.
+   *
+   * @param coalesce delay between a change and its recompute; changes within it share one
+   * @param interval period of the unconditional recompute
+   */
+  public record Recompute(
+      @DefaultValue("20ms") @NotNull Duration coalesce,
+      @DefaultValue("1s") @NotNull Duration interval) {}
+}

@@ -1,0 +1,65 @@
+package io.jindouyun.ipconfig.ranking;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Micrometer view of the ranking: {@code ipconfig.instance.score} and {@code
+ * ipconfig.instance.weight} per listed instance (tags service, instance), {@code
+ * ipconfig.list.version} per service, {@code ipconfig.longpoll.waiters}. Rows of instances that
+ * left the list are removed. {@link #accept} runs on the recompute thread only.
+ */
+public final class RankingMetrics implements java.util.function.Consumer<Map<String, RankedList>> {
+
+  private final MultiGauge scores;
+  private final MultiGauge weights;
+  private final MultiGauge versions;
+  private final BestListPublisher publisher;
+
+  public RankingMetrics(MeterRegistry registry, BestListPublisher publisher) {
+    this.publisher = publisher;
+    scores =
+        MultiGauge.builder("ipconfig.instance.score")
+            .description("score of a listed instance, 0..1")
+            .register(registry);
+    weights =
+        MultiGauge.builder("ipconfig.instance.weight")
+            .description("traffic weight of a listed instance")
+            .register(registry);
+    versions =
+        MultiGauge.builder("ipconfig.list.version")
+            .description("version of the served best list")
+            .register(registry);
+    Gauge.builder("ipconfig.longpoll.waiters", publisher, BestListPublisher::waiters)
+        .description("long-poll requests waiting for a change")
+        .register(registry);
+  }
+
+  @java.lang.Override
+  public void accept(Map<String, RankedList> lists) {
+    List<MultiGauge.Row<?>> scoreRows = new ArrayList<>();
+    List<MultiGauge.Row<?>> weightRows = new ArrayList<>();
+    for (Map.Entry<String, RankedList> e : lists.entrySet()) {
+      for (RankedList.Entry entry : e.getValue().entries()) {
+        Tags tags = Tags.of("service", e.getKey(), "instance", entry.instance().id());
+        scoreRows.add(MultiGauge.Row.of(tags, entry.score()));
+        weightRows.add(MultiGauge.Row.of(tags, entry.weight()));
+      }
+    }
+    scores.register(scoreRows, true);
+    weights.register(weightRows, true);
+    List<MultiGauge.Row<?>> versionRows = new ArrayList<>();
+    publisher
+        .current()
+        .services()
+        .forEach(
+            (name, list) ->
+                versionRows.add(MultiGauge.Row.of(Tags.of("service", name), list.version())));
+    versions.register(versionRows, true);
+  }
+}
