@@ -28,6 +28,7 @@ public final class Cursor implements AutoCloseable {
   boolean finished;
   Resume resume;
   LongSupplier clock = System::nanoTime;
+  Runnable onUnclaimed = () -> {};
   private boolean closed;
 
   Cursor(Generation generation, Runnable onChange) {
@@ -60,7 +61,9 @@ public final class Cursor implements AutoCloseable {
   public void close() {
     if (!closed) {
       closed = true;
-      generation.detach(this, clock.getAsLong());
+      if (generation.detach(this, clock.getAsLong())) {
+        onUnclaimed.run();
+      }
     }
   }
 }

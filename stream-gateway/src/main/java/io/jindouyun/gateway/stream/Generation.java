@@ -384,7 +384,11 @@ public final class Generation {
     return cursor;
   }
 
-  synchronized void detach(Cursor cursor, long nowNanos) {
+  /**
+   * Removes a reader. When the last reader of an unfinished generation leaves, the generation is
+   * unclaimed again; returns true if the caller must arm the claim deadline for it.
+   */
+  synchronized boolean detach(Cursor cursor, long nowNanos) {
     Runnable[] now = listeners;
     for (int i = 0; i < now.length; i++) {
       if (now[i] == cursor.onChange) {
@@ -394,9 +398,17 @@ public final class Generation {
         listeners = less;
         readers--;
         touchedNanos = nowNanos;
-        return;
+        if (readers == 0 && state == State.OPEN && !released) {
+          claimed = false;
+          if (!claimArmed) {
+            claimArmed = true;
+            return true;
+          }
+        }
+        return false;
       }
     }
+    return false;
   }
 
   /** Readers attached now. */

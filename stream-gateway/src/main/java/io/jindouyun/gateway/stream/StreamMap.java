@@ -150,7 +150,7 @@ public final class StreamMap {
         gen.claimArmed = true;
       }
       try {
-        deadlines.schedule(limits.claimTimeout().toNanos(), () -> checkClaim(gen));
+        deadlines.schedule(claimDelay(), () -> checkClaim(gen));
       } catch (RejectedExecutionException e) {
         rollback(gen, "timer-full");
         throw new ProblemException(
@@ -200,6 +200,7 @@ public final class StreamMap {
     }
     Cursor cursor = gen.attach(lastEventId, onChange, nanos.getAsLong());
     cursor.clock = nanos;
+    cursor.onUnclaimed = () -> arm(claimDelay(), () -> checkClaim(gen), () -> expire(gen, CLAIM));
     if (cursor.resume != Cursor.Resume.NONE) {
       listener.resumed(cursor.resume == Cursor.Resume.EXACT);
     }
@@ -305,6 +306,10 @@ public final class StreamMap {
   private void cancelUpstream(Generation gen, String reason) {
     listener.cancelled(reason);
     canceller.cancel(gen.streamId, gen.number, reason);
+  }
+
+  private long claimDelay() {
+    return limits.claimTimeout().toNanos();
   }
 
   private void checkClaim(Generation gen) {

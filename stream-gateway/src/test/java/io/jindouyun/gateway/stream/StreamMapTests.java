@@ -279,6 +279,22 @@ class StreamMapTests {
   }
 
   @Test
+  void anUnfinishedStreamWhoseLastReaderLeftExpiresUnlessAReaderComesBack() {
+    Generation g = map.open("u1", "s1").generation();
+    Cursor first = map.attach("u1", "s1", null, () -> {});
+    timer.advance(20 * SECOND);
+    first.close();
+    timer.advance(5 * SECOND);
+    Cursor back = map.attach("u1", "s1", null, () -> {});
+    timer.advance(20 * SECOND);
+    assertThat(map.find("u1", "s1")).isNotNull();
+    back.close();
+    timer.advance(10 * SECOND);
+    assertThat(map.find("u1", "s1")).isNull();
+    assertThat(cancels).containsExactly("s1/" + g.number + "/expired-claim");
+  }
+
+  @Test
   void ackReleasesTheBufferAndTheNextHandshakeReusesTheWarmSlot() {
     Generation g = map.open("u1", "s1").generation();
     Cursor c = map.attach("u1", "s1", null, () -> {});

@@ -1,0 +1,103 @@
+package io.jindouyun.gateway.config;
+
+import io.etcd.jetcd.Client;
+import io.jindouyun.gateway.handshake.NodeId;
+import io.jindouyun.gateway.metrics.GatewayMetrics;
+import io.jindouyun.gateway.recycle.TimerProperties;
+import io.jindouyun.gateway.recycle.WheelDeadlines;
+import io.jindouyun.gateway.reply.EtcdProperties;
+import io.jindouyun.gateway.reply.KafkaCanceller;
+import io.jindouyun.gateway.reply.KafkaJobSender;
+import io.jindouyun.gateway.reply.ReplyProperties;
+import io.jindouyun.gateway.reply.ReplyReader;
+import io.jindouyun.gateway.sse.StreamHandler;
+import io.jindouyun.gateway.stream.GenerationClock;
+import io.jindouyun.gateway.stream.StreamMap;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.core.KafkaTemplate;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Wires the stream map, its timer and metrics, the Kafka adapters and the stream endpoints. */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties({
+  StreamProperties.class,
+  TimerProperties.class,
+  ReplyProperties.class,
+  EtcdProperties.class
+})
+class GatewayConfig {
+
+  @Bean
+  NodeId nodeId(@Value("${jindouyun.instance.id:gw-1}") String id) {
+    return new NodeId(id);
+  }
+
+  @Bean(destroyMethod = "close")
+  WheelDeadlines deadlines(TimerProperties props) {
+    return new WheelDeadlines(props.tick(), props.ticksPerWheel(), props.maxPendingTimeouts());
+  }
+
+  @Bean
+  GatewayMetrics gatewayMetrics(MeterRegistry registry) {
+    return new GatewayMetrics(registry);
+  }
+
+  @Bean(destroyMethod = "close")
+  KafkaCanceller kafkaCanceller(KafkaTemplate<String, byte[]> template, ReplyProperties props) {
+    return new KafkaCanceller(template, props.controlTopic(), props.controlQueueCapacity());
+  }
+
+  @Bean
+  StreamMap streamMap(
+      StreamProperties props,
+      WheelDeadlines deadlines,
+      KafkaCanceller canceller,
+      GatewayMetrics metrics) {
+    StreamMap map =
+        new StreamMap(
+            props.limits(),
+            GenerationClock.system(),
+            deadlines,
+            canceller,
+            metrics,
+            System::nanoTime,
+            System::currentTimeMillis);
+    metrics.bind(map, deadlines::pending);
+    return map;
+  }
+
+  @Bean
+  ReplyReader replyReader(
+      ReplyProperties props,
+      EtcdProperties etcd,
+      KafkaProperties kafka,
+      StreamMap streams,
+      NodeId node,
+      ObjectProvider<Client> etcdClient) {
+    return new ReplyReader(
+        props,
+        etcd,
+        kafka.buildConsumerProperties(),
+        streams,
+        node.value(),
+        etcdClient.getIfAvailable());
+  }
+
+  @Bean
+  KafkaJobSender kafkaJobSender(
+      KafkaTemplate<String, byte[]> template, ReplyProperties props, ReplyReader reader) {
+    return new KafkaJobSender(template, props, reader);
+  }
+
+  @Bean
+  StreamHandler streamHandler(
+      StreamMap streams, JsonMapper json, GatewayMetrics metrics, StreamProperties props) {
+    return new StreamHandler(streams, json, metrics, props.pingInterval());
+  }
+}

@@ -1,0 +1,43 @@
+package io.jindouyun.gateway.handshake;
+
+import io.jindouyun.gateway.stream.Generation;
+import java.security.Principal;
+
+/**
+ * What the handshake stages know so far. Immutable: a stage passes an enriched copy on.
+ *
+ * @param principal the authenticated caller as Spring Security saw it, or null
+ * @param body the raw request body (already bounded in size)
+ * @param startedNanos when the handshake started ({@link System#nanoTime()})
+ * @param userId the caller's user id, once authenticated
+ * @param request the parsed and validated body, once validated
+ * @param generation the generation opened for this handshake, once opened
+ * @param model the model to use (the request's or the default)
+ */
+public record HandshakeContext(
+    Principal principal,
+    byte[] body,
+    long startedNanos,
+    String userId,
+    ChatRequest request,
+    Generation generation,
+    String model) {
+
+  /** A context for a new handshake. */
+  public static HandshakeContext start(Principal principal, byte[] body) {
+    return new HandshakeContext(principal, body, System.nanoTime(), null, null, null, null);
+  }
+
+  HandshakeContext withUserId(String id) {
+    return new HandshakeContext(principal, body, startedNanos, id, request, generation, model);
+  }
+
+  HandshakeContext withRequest(ChatRequest parsed, String chosenModel) {
+    return new HandshakeContext(
+        principal, body, startedNanos, userId, parsed, generation, chosenModel);
+  }
+
+  HandshakeContext withGeneration(Generation opened) {
+    return new HandshakeContext(principal, body, startedNanos, userId, request, opened, model);
+  }
+}

@@ -1,0 +1,24 @@
+package io.jindouyun.gateway.handshake;
+
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.regex.Pattern;
+
+/** Stream ids: {@code <node>~<16 random bytes, base64url without padding>}. Thread-safe. */
+public final class StreamIds {
+
+  /** What a node id may look like. */
+  public static final Pattern NODE = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
+
+  private StreamIds() {}
+
+  /** A new stream id on {@code node}. */
+  public static String next(String node) {
+    byte[] bytes = new byte[16];
+    RANDOM.nextBytes(bytes);
+    return node + "~" + ENCODER.encodeToString(bytes);
+  }
+}

@@ -1,0 +1,208 @@
+package io.jindouyun.gateway.sse;
+
+import io.jindouyun.gateway.metrics.GatewayMetrics;
+import io.jindouyun.gateway.problem.ProblemException;
+import io.jindouyun.gateway.problem.ProblemKind;
+import io.jindouyun.gateway.security.Caller;
+import io.jindouyun.gateway.stream.Cursor;
+import io.jindouyun.gateway.stream.Generation;
+import io.jindouyun.gateway.stream.StreamEvent;
+import io.jindouyun.gateway.stream.StreamMap;
+import io.jindouyun.gateway.stream.TokenUsage;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.codec.ServerSentEvent;
+import org.springframework.web.reactive.function.BodyInserters;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.FluxSink;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The stream endpoints: read ({@code GET|POST /v1/chat/stream/{streamId}}, Server-Sent Events),
+ * acknowledge ({@code POST /v1/chat/ack/{streamId}}) and cancel ({@code DELETE
+ * /v1/chat/stream/{streamId}}).
+ *
+ * <p>A reader is a {@link Cursor}; the stream map wakes it with a tick whenever the generation
+ * changes, ticks coalesce (latest wins) and each tick drains everything new, so nothing per token
+ * is kept for the reader. A {@code : ping} comment goes out at connect and every ping interval.
+ */
+public final class StreamHandler {
+
+  private static final Object TICK = new Object();
+  private static final String LAST_EVENT_ID = "Last-Event-ID";
+
+  private final StreamMap streams;
+  private final JsonMapper json;
+  private final GatewayMetrics metrics;
+  private final Duration pingInterval;
+
+  /** A handler over {@code streams}. */
+  public StreamHandler(
+      StreamMap streams, JsonMapper json, GatewayMetrics metrics, Duration pingInterval) {
+    this.streams = streams;
+    this.json = json;
+    this.metrics = metrics;
+    this.pingInterval = pingInterval;
+  }
+
+  /** {@code GET|POST /v1/chat/stream/{streamId}}. */
+  public Mono<ServerResponse> stream(ServerRequest request) {
+    String streamId = request.pathVariable("streamId");
+    return caller(request)
+        .map(
+            caller -> {
+              if (!caller.mayRead(streamId)) {
+                throw new ProblemException(
+                    ProblemKind.UNAUTHORIZED, "the ticket is for another stream");
+              }
+              String lastEventId = request.headers().firstHeader(LAST_EVENT_ID);
+              if (lastEventId == null) {
+                lastEventId = request.queryParam("lastEventId").orElse(null);
+              }
+              Wakeup wakeup = new Wakeup();
+              Cursor cursor = streams.attach(caller.userId(), streamId, lastEventId, wakeup);
+              return events(cursor, wakeup);
+            })
+        .flatMap(
+            body ->
+                ServerResponse.ok()
+                    .contentType(MediaType.TEXT_EVENT_STREAM)
+                    .header(HttpHeaders.CACHE_CONTROL, "no-cache")
+                    .header("X-Accel-Buffering", "no")
+                    .body(BodyInserters.fromServerSentEvents(body)));
+  }
+
+  /** {@code POST /v1/chat/ack/{streamId}}: 204; releases the buffer, the slot stays warm. */
+  public Mono<ServerResponse> ack(ServerRequest request) {
+    String streamId = request.pathVariable("streamId");
+    return userCaller(request)
+        .flatMap(
+            caller -> {
+              streams.ack(caller.userId(), streamId);
+              return ServerResponse.noContent().build();
+            });
+  }
+
+  /** {@code DELETE /v1/chat/stream/{streamId}}: 202; cancels upstream if still running. */
+  public Mono<ServerResponse> cancel(ServerRequest request) {
+    String streamId = request.pathVariable("streamId");
+    return userCaller(request)
+        .flatMap(
+            caller -> {
+              streams.cancel(caller.userId(), streamId);
+              return ServerResponse.accepted().build();
+            });
+  }
+
+  private Flux<ServerSentEvent<String>> events(Cursor cursor, Wakeup wakeup) {
+    Generation gen = cursor.generation();
+    Flux<ServerSentEvent<String>> data =
+        Flux.create(
+                (FluxSink<Object> sink) -> {
+                  wakeup.sink = sink;
+                  sink.onDispose(cursor::close);
+                  sink.next(TICK);
+                },
+                FluxSink.OverflowStrategy.LATEST)
+            .concatMap(tick -> Flux.fromIterable(cursor.poll()), 1)
+            .takeUntil(StreamEvent::terminal)
+            .map(event -> toSse(gen, event));
+    Flux<ServerSentEvent<String>> pings =
+        Flux.interval(Duration.ZERO, pingInterval)
+            .map(i -> ServerSentEvent.<String>builder().comment("ping").build());
+    return data.publish(shared -> Flux.merge(shared, pings.takeUntilOther(shared.then())));
+  }
+
+  private ServerSentEvent<String> toSse(Generation gen, StreamEvent event) {
+    if (event instanceof StreamEvent.Chunk c) {
+      if (gen.markFirstWritten()) {
+        metrics.ttft(System.nanoTime() - gen.createdNanos());
+      }
+      if (c.live()) {
+        metrics.addedLatency(System.currentTimeMillis() - c.timestampMs());
+      }
+      return ServerSentEvent.<String>builder()
+          .id(c.id())
+          .event("chunk")
+          .data(json.writeValueAsString(Map.of("delta", c.delta())))
+          .build();
+    }
+    if (event instanceof StreamEvent.Reset r) {
+      return named("reset", Map.of("generation", r.generation()));
+    }
+    if (event instanceof StreamEvent.Done d) {
+      Map<String, Object> done = new LinkedHashMap<>();
+      done.put("finishReason", d.finishReason());
+      done.put("usage", usage(d.usage()));
+      return named("done", done);
+    }
+    if (event instanceof StreamEvent.Failed f) {
+      metrics.error();
+      Map<String, Object> problem = new LinkedHashMap<>();
+      problem.put("type", f.problem().type());
+      problem.put("title", f.problem().title());
+      problem.put("status", f.problem().status());
+      problem.put("detail", f.problem().detail());
+      return named("error", problem);
+    }
+    StreamEvent.Superseded s = (StreamEvent.Superseded) event;
+    return named("superseded", Map.of("generation", s.generation()));
+  }
+
+  private ServerSentEvent<String> named(String name, Object data) {
+    return ServerSentEvent.<String>builder()
+        .event(name)
+        .data(json.writeValueAsString(data))
+        .build();
+  }
+
+  private static Map<String, Object> usage(TokenUsage usage) {
+    if (usage == null) {
+      return null;
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("promptTokens", usage.promptTokens());
+    m.put("completionTokens", usage.completionTokens());
+    m.put("totalTokens", usage.totalTokens());
+    return m;
+  }
+
+  private static Mono<Caller> caller(ServerRequest request) {
+    return request
+        .principal()
+        .flatMap(p -> Mono.justOrEmpty(Caller.of(p)))
+        .switchIfEmpty(
+            Mono.error(() -> new ProblemException(ProblemKind.UNAUTHORIZED, "not signed in")));
+  }
+
+  private static Mono<Caller> userCaller(ServerRequest request) {
+    return caller(request)
+        .map(
+            c -> {
+              if (c.ticketFor() != null) {
+                throw new ProblemException(
+                    ProblemKind.UNAUTHORIZED, "a stream ticket only opens the stream");
+              }
+              return c;
+            });
+  }
+
+  /** Forwards stream-map signals to the reader's sink once it exists. */
+  private static final class Wakeup implements Runnable {
+    private volatile FluxSink<Object> sink;
+
+    @Override
+    public void run() {
+      FluxSink<Object> s = sink;
+      if (s != null) {
+        s.next(TICK);
+      }
+    }
+  }
+}
