@@ -1,0 +1,185 @@
+package io.jindouyun.support.registration;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.jindouyun.support.etcd.EtcdAutoConfiguration;
+import io.jindouyun.support.instance.InstanceAutoConfiguration;
+import io.jindouyun.support.metrics.MetricsAutoConfiguration;
+import io.jindouyun.support.metrics.MetricsGrpcServer;
+import io.jindouyun.testkit.EtcdExtension;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.web.server.context.WebServerGracefulShutdownLifecycle;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.context.annotation.Bean;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+@Timeout(60)
+class SelfRegistrationIntegrationTests {
+
+  @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
+
+  private static final AtomicReference<List<KeyValue>> SEEN_BY_WEB_SERVER_PHASE =
+      new AtomicReference<>();
+  private static final AtomicReference<Boolean> METRICS_UP_AT_WEB_SERVER_PHASE =
+      new AtomicReference<>();
+
+  @SpringBootConfiguration
+  @ImportAutoConfiguration({
+    InstanceAutoConfiguration.class,
+    EtcdAutoConfiguration.class,
+    MetricsAutoConfiguration.class,
+    RegistrationAutoConfiguration.class
+  })
+  static class App {
+
+    /** Stands in for the web server's graceful shutdown: records what etcd holds when it stops. */
+    @Bean
+    SmartLifecycle fakeWebServerShutdown(ObjectProvider<MetricsGrpcServer> metrics) {
+      return new SmartLifecycle() {
+        private volatile boolean running;
+
+        @Override
+        public void start() {
+          running = true;
+        }
+
+        @Override
+        public void stop() {
+          running = false;
+          try {
+            SEEN_BY_WEB_SERVER_PHASE.set(read("/jindouyun/instances/stream-gateway/gw-1"));
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+          MetricsGrpcServer server = metrics.getIfAvailable();
+          METRICS_UP_AT_WEB_SERVER_PHASE.set(server != null && server.isRunning());
+        }
+
+        @Override
+        public boolean isRunning() {
+          return running;
+        }
+
+        @Override
+        public int getPhase() {
+          return WebServerGracefulShutdownLifecycle.SMART_LIFECYCLE_PHASE;
+        }
+      };
+    }
+  }
+
+  private static ConfigurableApplicationContext run(String... properties) {
+    return new SpringApplicationBuilder(App.class)
+        .web(WebApplicationType.NONE)
+        .properties(properties)
+        .run();
+  }
+
+  private static List<KeyValue> read(String key) throws Exception {
+    return etcd.client()
+        .getKVClient()
+        .get(ByteSequence.from(key, UTF_8))
+        .get(5, TimeUnit.SECONDS)
+        .getKvs();
+  }
+
+  @Test
+  void registersOnceReadyAndDeletesTheKeyBeforeTheWebServerDrains() throws Exception {
+    String key = "/jindouyun/instances/stream-gateway/gw-1";
+    ConfigurableApplicationContext context =
+        run(
+            "spring.application.name=stream-gateway",
+            "jindouyun.etcd.endpoints=" + etcd.endpoint(),
+            "jindouyun.instance.id=gw-1",
+            "jindouyun.instance.zone=z1",
+            "jindouyun.registration.ttl=2s",
+            "server.port=18081");
+    int grpcPort = context.getBean(MetricsGrpcServer.class).port();
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> read(key).size() == 1);
+    KeyValue kv = read(key).get(0);
+    assertThat(kv.getLease()).isNotZero();
+    JsonNode json = JsonMapper.builder().build().readTree(kv.getValue().toString(UTF_8));
+    assertThat(json.get("id").asString()).isEqualTo("gw-1");
+    assertThat(json.get("service").asString()).isEqualTo("stream-gateway");
+    assertThat(json.get("host").asString()).isEqualTo("127.0.0.1");
+    assertThat(json.get("httpPort").asInt()).isEqualTo(18081);
+    assertThat(json.get("grpcPort").asInt()).isEqualTo(grpcPort).isPositive();
+    assertThat(json.get("zone").asString()).isEqualTo("z1");
+    assertThat(json.get("version").asString()).isNotEmpty();
+    assertThat(json.get("startedAt").asString()).isNotEmpty();
+    HealthIndicator indicator =
+        context.getBean("registrationHealthIndicator", HealthIndicator.class);
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () -> {
+              Health health = indicator.health();
+              assertThat(health.getStatus()).isEqualTo(Status.UP);
+              assertThat(health.getDetails())
+                  .containsEntry("state", "REGISTERED")
+                  .containsEntry("key", key);
+            });
+
+    context.close();
+
+    assertThat(SEEN_BY_WEB_SERVER_PHASE.get()).isEmpty();
+    assertThat(METRICS_UP_AT_WEB_SERVER_PHASE.get()).isTrue();
+  }
+
+  @Test
+  void withoutEtcdEndpointsRegistrationIsOffButMetricsAreServed() {
+    try (ConfigurableApplicationContext context = run("spring.application.name=llm-consumer")) {
+      assertThat(context.getBeanProvider(Client.class).getIfAvailable()).isNull();
+      assertThat(context.getBean(MetricsGrpcServer.class).port()).isPositive();
+      Health health =
+          context.getBean("registrationHealthIndicator", HealthIndicator.class).health();
+      assertThat(health.getStatus()).isEqualTo(Status.UP);
+      assertThat(health.getDetails()).containsEntry("state", "OFF");
+    }
+  }
+
+  @Test
+  void registrationCanBeSwitchedOffWhileEtcdIsConfigured() throws Exception {
+    try (ConfigurableApplicationContext context =
+        run(
+            "spring.application.name=exporter-service",
+            "jindouyun.etcd.endpoints=" + etcd.endpoint(),
+            "jindouyun.registration.enabled=false",
+            "jindouyun.metrics.enabled=false")) {
+      assertThat(context.getBean(Client.class)).isNotNull();
+      assertThat(context.getBeanProvider(MetricsGrpcServer.class).getIfAvailable()).isNull();
+      assertThat(context.getBean(SelfRegistration.class).enabled()).isFalse();
+      assertThat(
+              etcd.client()
+                  .getKVClient()
+                  .get(
+                      ByteSequence.from("/jindouyun/instances/exporter-service", UTF_8),
+                      io.etcd.jetcd.options.GetOption.builder().isPrefix(true).build())
+                  .get(5, TimeUnit.SECONDS)
+                  .getCount())
+          .isZero();
+    }
+  }
+}
