@@ -1,0 +1,153 @@
+package io.jindouyun.consumer.config;
+
+import io.jindouyun.consumer.control.ControlReader;
+import io.jindouyun.consumer.job.AttemptStamps;
+import io.jindouyun.consumer.job.DeadLetters;
+import io.jindouyun.consumer.job.FailureClassifier;
+import io.jindouyun.consumer.job.InFlightJobs;
+import io.jindouyun.consumer.job.JobConsumers;
+import io.jindouyun.consumer.job.JobEnvironment;
+import io.jindouyun.consumer.job.JobMetrics;
+import io.jindouyun.consumer.job.JobParser;
+import io.jindouyun.consumer.job.JobRunner;
+import io.jindouyun.consumer.llm.LlmClient;
+import io.jindouyun.consumer.llm.OpenAiStreamingClient;
+import io.jindouyun.consumer.reply.KafkaReplySink;
+import io.jindouyun.support.backoff.Backoff;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
+import org.springframework.kafka.core.DefaultKafkaProducerFactory;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.core.ProducerFactory;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Wires the consumer: Kafka clients built from {@code spring.kafka.*} with the settings the design
+ * fixes (producer {@code acks=all}, idempotence, {@code linger.ms=1}; consumers without
+ * auto-commit), the LLM client, the job runner, the job consumers and the control reader.
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties({ConsumerProperties.class, LlmProperties.class})
+class ConsumerConfiguration {
+
+  /** Attempt stamps remembered per job (see {@link AttemptStamps}). */
+  static final int STAMP_MEMORY = 65_536;
+
+  @Bean
+  ProducerFactory<String, byte[]> jdyProducerFactory(KafkaProperties kafka) {
+    Map<String, Object> config = kafka.buildProducerProperties();
+    config.put(ProducerConfig.ACKS_CONFIG, "all");
+    config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    config.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+    config.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
+    config.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
+    return new DefaultKafkaProducerFactory<>(
+        config, new StringSerializer(), new ByteArraySerializer());
+  }
+
+  @Bean
+  KafkaTemplate<String, byte[]> jdyKafkaTemplate(ProducerFactory<String, byte[]> producers) {
+    return new KafkaTemplate<>(producers);
+  }
+
+  @Bean
+  LlmClient llmClient(LlmProperties llm, JsonMapper mapper) {
+    return new OpenAiStreamingClient(llm, mapper);
+  }
+
+  @Bean(destroyMethod = "dispose")
+  Scheduler jdyReplyScheduler(ConsumerProperties properties) {
+    return Schedulers.newParallel("jdy-reply", properties.replyThreads(), true);
+  }
+
+  @Bean
+  JobMetrics jobMetrics(MeterRegistry registry) {
+    return new JobMetrics(registry);
+  }
+
+  @Bean
+  InFlightJobs inFlightJobs(ConsumerProperties properties) {
+    return new InFlightJobs(
+        properties.concurrency() * properties.maxInProgress(), properties.cancelMemory());
+  }
+
+  @Bean
+  JobRunner jobRunner(
+      LlmProperties llm,
+      ConsumerProperties properties,
+      LlmClient client,
+      KafkaTemplate<String, byte[]> template,
+      InFlightJobs inFlight,
+      Scheduler jdyReplyScheduler,
+      JobMetrics metrics) {
+    JobEnvironment env =
+        new JobEnvironment(
+            client,
+            new KafkaReplySink(template),
+            new AttemptStamps(System::currentTimeMillis, STAMP_MEMORY),
+            new FailureClassifier(),
+            new Backoff(llm.retryInitialBackoff(), llm.retryMaxBackoff()),
+            llm.maxRetries(),
+            llm.retryMaxBackoff(),
+            properties.coalesceBytes(),
+            properties.coalesceDelay(),
+            properties.maxJobDuration(),
+            System::currentTimeMillis,
+            metrics);
+    return new JobRunner(new JobParser(llm.model()), env, inFlight, jdyReplyScheduler);
+  }
+
+  @Bean
+  JobConsumers jobConsumers(
+      KafkaProperties kafka,
+      ConsumerProperties properties,
+      JobRunner runner,
+      KafkaTemplate<String, byte[]> template,
+      JobMetrics metrics) {
+    Map<String, Object> config = kafka.buildConsumerProperties();
+    config.put(ConsumerConfig.GROUP_ID_CONFIG, properties.groupId());
+    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, properties.effectiveMaxPollRecords());
+    config.put(
+        ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+        CooperativeStickyAssignor.class.getName());
+    config.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    DefaultKafkaConsumerFactory<String, byte[]> factory =
+        new DefaultKafkaConsumerFactory<>(
+            config, new StringDeserializer(), new ByteArrayDeserializer());
+    DeadLetters deadLetters =
+        new DeadLetters(template, properties.deadLetterTopic(), properties.groupId());
+    return new JobConsumers(factory, properties, runner, deadLetters, metrics);
+  }
+
+  @Bean
+  ControlReader controlReader(
+      KafkaProperties kafka, ConsumerProperties properties, InFlightJobs inFlight) {
+    Map<String, Object> config = kafka.buildConsumerProperties();
+    config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    config.remove(ConsumerConfig.CLIENT_ID_CONFIG);
+    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+    return new ControlReader(
+        () -> new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer()),
+        properties.controlTopic(),
+        properties.controlReplay(),
+        inFlight,
+        System::currentTimeMillis);
+  }
+}

@@ -1,0 +1,54 @@
+package io.jindouyun.consumer.config;
+
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * How the consumer reads jobs, bounds its work and writes chunks.
+ *
+ * @param jobsTopic topic of the chat jobs
+ * @param controlTopic topic of the cancels, read in full by every instance
+ * @param deadLetterTopic topic failed jobs go to, with error headers
+ * @param groupId consumer group of the job consumers
+ * @param concurrency job consumers (Kafka consumers, each on its own thread) in this process
+ * @param maxInProgress jobs one consumer holds at most (running or waiting for an earlier offset);
+ *     the consumer pauses before it could exceed it
+ * @param maxPollRecords records one poll returns at most (capped at {@code maxInProgress})
+ * @param coalesceDelay longest a token waits in the buffer before its chunk is sent
+ * @param coalesceBytes buffered UTF-8 bytes that send a chunk at once
+ * @param maxJobDuration longest one job may run, also when its deadline is later or unset
+ * @param drainTimeout on shutdown, how long running jobs may finish before they are abandoned
+ *     (uncommitted, so another consumer redoes them)
+ * @param replyThreads threads that own the per-job coalescing state and send the chunks
+ * @param cancelMemory cancels remembered for jobs that have not arrived yet (oldest evicted)
+ * @param controlReplay on start, how far back the control topic is read for recent cancels
+ * @param maxInFlightJobs jobs in flight in this process at most (the cancel index's bound)
+ */
+@Validated
+@ConfigurationProperties("jindouyun.consumer")
+public record ConsumerProperties(
+    @DefaultValue("chat.jobs") @NotBlank String jobsTopic,
+    @DefaultValue("chat.control") @NotBlank String controlTopic,
+    @DefaultValue("chat.jobs-dlt") @NotBlank String deadLetterTopic,
+    @DefaultValue("llm-consumer") @NotBlank String groupId,
+    @DefaultValue("2") @Min(1) int concurrency,
+    @DefaultValue("64") @Min(1) int maxInProgress,
+    @DefaultValue("16") @Min(1) int maxPollRecords,
+    @DefaultValue("20ms") Duration coalesceDelay,
+    @DefaultValue("512") @Min(1) int coalesceBytes,
+    @DefaultValue("10m") Duration maxJobDuration,
+    @DefaultValue("30s") Duration drainTimeout,
+    @DefaultValue("2") @Min(1) int replyThreads,
+    @DefaultValue("10000") @Min(1) int cancelMemory,
+    @DefaultValue("60s") Duration controlReplay,
+    @DefaultValue("4096") @Min(1) int maxInFlightJobs) {
+
+  /** Records per poll: never more than one consumer may hold. */
+  public int effectiveMaxPollRecords() {
+    return Math.min(maxPollRecords, maxInProgress);
+  }
+}

@@ -1,0 +1,162 @@
+package io.jindouyun.consumer.job;
+
+import io.jindouyun.consumer.config.ConsumerProperties;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.kafka.core.ConsumerFactory;
+import org.springframework.kafka.listener.ContainerProperties;
+import org.springframework.kafka.listener.KafkaMessageListenerContainer;
+
+/**
+ * The job consumers: {@code concurrency} Kafka consumers in one group on the jobs topic, each with
+ * its own container, {@link JobListener} and bound. Registers the {@code jdy.queue.depth} (records
+ * in progress) and {@code jdy.consumer.lag} (sum of the consumers' {@code records-lag}) gauges.
+ *
+ * <p>Stopping drains: the consumers are paused (they keep polling, so commits go on), running jobs
+ * get up to {@code drainTimeout} to finish, the rest are abandoned uncommitted (another consumer
+ * redoes them, with a higher attempt), then the containers stop and commit what finished.
+ *
+ * <p>Lifecycle methods are called by Spring, one at a time.
+ */
+public final class JobConsumers implements SmartLifecycle {
+
+  private static final Logger log = LoggerFactory.getLogger(JobConsumers.class);
+  private static final Duration ABANDON_WAIT = Duration.ofSeconds(5);
+  private static final Duration POLL_STEP = Duration.ofMillis(20);
+
+  private final ConsumerFactory<String, byte[]> consumerFactory;
+  private final ConsumerProperties properties;
+  private final JobRunner runner;
+  private final DeadLetters deadLetters;
+  private final JobMetrics metrics;
+  private final List<KafkaMessageListenerContainer<String, byte[]>> containers =
+      new CopyOnWriteArrayList<>();
+  private final List<JobListener> listeners = new CopyOnWriteArrayList<>();
+  private volatile boolean running;
+
+  public JobConsumers(
+      ConsumerFactory<String, byte[]> consumerFactory,
+      ConsumerProperties properties,
+      JobRunner runner,
+      DeadLetters deadLetters,
+      JobMetrics metrics) {
+    this.consumerFactory = consumerFactory;
+    this.properties = properties;
+    this.runner = runner;
+    this.deadLetters = deadLetters;
+    this.metrics = metrics;
+    metrics.registry().gauge("jdy.queue.depth", this, JobConsumers::inProgress);
+    metrics.registry().gauge("jdy.consumer.lag", this, JobConsumers::lag);
+  }
+
+  @Override
+  public void start() {
+    for (int i = 0; i < properties.concurrency(); i++) {
+      JobListener listener =
+          new JobListener(
+              runner,
+              deadLetters,
+              metrics,
+              properties.maxInProgress(),
+              properties.effectiveMaxPollRecords());
+      ContainerProperties container = new ContainerProperties(properties.jobsTopic());
+      container.setGroupId(properties.groupId());
+      container.setClientId(properties.groupId() + "-jobs-" + i);
+      container.setAckMode(ContainerProperties.AckMode.MANUAL);
+      container.setMessageListener(listener);
+      container.setConsumerRebalanceListener(listener);
+      container.setPollTimeout(500);
+      container.setShutdownTimeout(10_000);
+      KafkaMessageListenerContainer<String, byte[]> started =
+          new KafkaMessageListenerContainer<>(consumerFactory, container);
+      started.setBeanName("jdy-jobs-" + i);
+      listener.attach(started);
+      started.start();
+      containers.add(started);
+      listeners.add(listener);
+    }
+    running = true;
+    log.info(
+        "Job consumers: {} on {} as group {}",
+        properties.concurrency(),
+        properties.jobsTopic(),
+        properties.groupId());
+  }
+
+  @Override
+  public void stop() {
+    running = false;
+    listeners.forEach(JobListener::hold);
+    containers.forEach(KafkaMessageListenerContainer::pause);
+    if (!waitUntilIdle(properties.drainTimeout())) {
+      log.warn("Abandoning {} jobs still running after the drain timeout", runningJobs());
+      listeners.forEach(JobListener::abandonAll);
+      waitUntilIdle(ABANDON_WAIT);
+    }
+    containers.forEach(KafkaMessageListenerContainer::stop);
+    containers.clear();
+    listeners.clear();
+  }
+
+  private boolean waitUntilIdle(Duration max) {
+    long until = System.nanoTime() + max.toNanos();
+    while (runningJobs() > 0) {
+      if (System.nanoTime() - until >= 0) {
+        return false;
+      }
+      try {
+        Thread.sleep(POLL_STEP.toMillis()); // shutdown thread, not an event loop
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @Override
+  public boolean isRunning() {
+    return running;
+  }
+
+  @Override
+  public int getPhase() {
+    // Stop before the web server and the producers go away.
+    return SmartLifecycle.DEFAULT_PHASE - 100;
+  }
+
+  private int runningJobs() {
+    return listeners.stream().mapToInt(JobListener::running).sum();
+  }
+
+  private double inProgress() {
+    return listeners.stream().mapToInt(JobListener::tracked).sum();
+  }
+
+  private double lag() {
+    double sum = 0;
+    for (KafkaMessageListenerContainer<String, byte[]> container : containers) {
+      for (Map<MetricName, ? extends Metric> metrics : container.metrics().values()) {
+        for (Map.Entry<MetricName, ? extends Metric> entry : metrics.entrySet()) {
+          MetricName name = entry.getKey();
+          if (name.name().equals("records-lag")
+              && name.group().equals("consumer-fetch-manager-metrics")
+              && name.tags().containsKey("partition")) {
+            Object value = entry.getValue().metricValue();
+            if (value instanceof Number number && Double.isFinite(number.doubleValue())) {
+              sum += number.doubleValue();
+            }
+          }
+        }
+      }
+    }
+    return sum;
+  }
+}

@@ -1,0 +1,350 @@
+package io.jindouyun.consumer.job;
+
+import io.jindouyun.consumer.llm.LlmEvent;
+import io.jindouyun.consumer.llm.LlmHttpException;
+import io.jindouyun.consumer.llm.LlmRequest;
+import io.jindouyun.consumer.reply.ChunkCoalescer;
+import io.jindouyun.consumer.reply.Problems;
+import io.jindouyun.proto.chat.v1.ChatChunk;
+import io.jindouyun.proto.chat.v1.ChatError;
+import io.jindouyun.proto.chat.v1.ChatJob;
+import io.jindouyun.proto.chat.v1.Usage;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.reactivestreams.Subscription;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.publisher.BaseSubscriber;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * One run of one job: calls the LLM, coalesces its tokens into chunks and sends them to the job's
+ * reply partition; retries transient failures before the first token; stops on cancel, deadline or
+ * abandonment.
+ *
+ * <h2>Threads</h2>
+ *
+ * Every mutable field is confined to one {@link Scheduler.Worker} (a single thread at a time, tasks
+ * in order): upstream signals, the flush timer, retries, the deadline and {@link #stop} are all
+ * handed to it. So the LLM's event loop never runs coalescing or Kafka sends, and nothing here
+ * needs a lock. The upstream is read with bounded demand ({@value #PREFETCH} events ahead of the
+ * worker), so the worker's queue per job is bounded too.
+ *
+ * <h2>Chunks</h2>
+ *
+ * Each start of the upstream call takes a new attempt stamp ({@link AttemptStamps}) and numbers its
+ * chunks from seq 0. The first token goes out at once; later ones are coalesced ({@link
+ * ChunkCoalescer}). The last chunk carries the rest of the text, the finish reason and the usage.
+ *
+ * <h2>Failures</h2>
+ *
+ * Before the first token of an attempt, a transient failure ({@link FailureClassifier}) restarts
+ * the call after a backoff (honouring {@code Retry-After} up to a ceiling), at most {@code
+ * maxRetries} times; then an {@code error} chunk ({@code llm-unavailable}) and the dead-letter
+ * topic. A fatal failure: an {@code error} chunk ({@code llm-rejected}) and the dead-letter topic.
+ * After the first token, any failure ends the stream with an {@code error} chunk ({@code
+ * llm-stream-failed}) and is not retried: a silent restart would make the reader watch the answer
+ * start over; the user can regenerate instead.
+ *
+ * <p>{@link #result()} completes once every chunk sent has been acknowledged (or failed), so the
+ * caller commits a job only when its answer is in Kafka.
+ */
+final class JobExecution {
+
+  static final int PREFETCH = 32;
+
+  private static final Logger log = LoggerFactory.getLogger(JobExecution.class);
+
+  private final ChatJob job;
+  private final JobKey key;
+  private final LlmRequest request;
+  private final JobEnvironment env;
+  private final Scheduler.Worker worker;
+  private final CompletableFuture<JobResult> result = new CompletableFuture<>();
+  private final long startNanos = System.nanoTime();
+
+  // Confined to the worker.
+  private final ChunkCoalescer coalescer;
+  private Upstream upstream;
+  private int attempt;
+  private long seq;
+  private int retries;
+  private boolean attemptHasTokens;
+  private boolean anyToken;
+  private boolean ended;
+  private Disposable flushTimer;
+  private Disposable retryTimer;
+  private Disposable deadlineTimer;
+  private CompletableFuture<?> lastSend = CompletableFuture.completedFuture(null);
+  private boolean sendFailed;
+
+  JobExecution(ChatJob job, LlmRequest request, JobEnvironment env, Scheduler.Worker worker) {
+    this.job = job;
+    this.key = new JobKey(job.getStreamId(), job.getGeneration());
+    this.request = request;
+    this.env = env;
+    this.worker = worker;
+    this.coalescer = new ChunkCoalescer(env.coalesceBytes());
+  }
+
+  JobKey key() {
+    return key;
+  }
+
+  ChatJob job() {
+    return job;
+  }
+
+  /** Completes when the run has ended and its chunks are settled; never fails. */
+  CompletableFuture<JobResult> result() {
+    return result;
+  }
+
+  /** Starts the run. Call once. */
+  void start() {
+    submit(this::begin);
+  }
+
+  /**
+   * Stops the run (from any thread) with {@code outcome}: the upstream call is disposed, which
+   * closes its connection, also before the first token. No-op once ended.
+   */
+  void stop(JobOutcome outcome) {
+    submit(() -> end(outcome, null));
+  }
+
+  private void submit(Runnable task) {
+    try {
+      worker.schedule(task);
+    } catch (RejectedExecutionException e) {
+      // The scheduler is shutting down: nothing more can run for this job.
+      disposeUpstream();
+      result.complete(new JobResult(JobOutcome.ABANDONED, e, sendFailed));
+      worker.dispose();
+    }
+  }
+
+  private void begin() {
+    if (ended) {
+      return;
+    }
+    long now = env.clockMillis().getAsLong();
+    long limit = now + env.maxJobDuration().toMillis();
+    long deadline = job.getDeadlineMs() > 0 ? Math.min(job.getDeadlineMs(), limit) : limit;
+    if (deadline <= now) {
+      end(JobOutcome.EXPIRED, null);
+      return;
+    }
+    deadlineTimer =
+        worker.schedule(() -> end(JobOutcome.EXPIRED, null), deadline - now, TimeUnit.MILLISECONDS);
+    startAttempt();
+  }
+
+  private void startAttempt() {
+    if (ended) {
+      return;
+    }
+    attempt = env.stamps().next(key);
+    seq = 0;
+    attemptHasTokens = false;
+    coalescer.reset();
+    Upstream next = new Upstream();
+    upstream = next;
+    env.llm().stream(request).subscribe(next);
+  }
+
+  private void onEvent(Upstream from, LlmEvent event) {
+    if (from != upstream || ended) {
+      return;
+    }
+    if (event instanceof LlmEvent.Delta delta) {
+      onDelta(delta.text());
+      from.request(1);
+    } else if (event instanceof LlmEvent.Finish finish) {
+      cancelFlushTimer();
+      ChatChunk.Builder last = chunk(coalescer.take()).setFinish(finish.reason());
+      if (finish.usage() != null) {
+        last.setUsage(
+            Usage.newBuilder()
+                .setPromptTokens(finish.usage().promptTokens())
+                .setCompletionTokens(finish.usage().completionTokens())
+                .setTotalTokens(finish.usage().totalTokens()));
+      }
+      send(last);
+      end(JobOutcome.COMPLETED, null);
+    }
+  }
+
+  private void onDelta(String text) {
+    env.metrics().token();
+    if (!anyToken) {
+      anyToken = true;
+      env.metrics().firstToken(System.nanoTime() - startNanos);
+    }
+    attemptHasTokens = true;
+    switch (coalescer.offer(text)) {
+      case FLUSH_NOW -> flush();
+      case ARM_TIMER -> {
+        Upstream armedFor = upstream;
+        flushTimer =
+            worker.schedule(
+                () -> {
+                  if (armedFor == upstream && !ended && !coalescer.isEmpty()) {
+                    flush();
+                  }
+                },
+                env.coalesceDelay().toNanos(),
+                TimeUnit.NANOSECONDS);
+      }
+      case WAIT -> {
+        // the armed timer sends it
+      }
+    }
+  }
+
+  private void flush() {
+    cancelFlushTimer();
+    send(chunk(coalescer.take()));
+  }
+
+  private void onFailure(Upstream from, Throwable failure) {
+    if (from != upstream || ended) {
+      return;
+    }
+    if (attemptHasTokens) {
+      env.metrics().error("llm-stream");
+      cancelFlushTimer();
+      sendError(Problems.LLM_STREAM_FAILED.toError(failure.getMessage()));
+      end(JobOutcome.FAILED_MID_STREAM, failure);
+      return;
+    }
+    boolean transientFailure = env.classifier().isTransient(failure);
+    if (transientFailure && retries < env.maxRetries()) {
+      Duration delay = env.backoff().delay(retries);
+      if (failure instanceof LlmHttpException http && http.retryAfter() != null) {
+        Duration asked =
+            http.retryAfter().compareTo(env.maxRetryAfter()) > 0
+                ? env.maxRetryAfter()
+                : http.retryAfter();
+        delay = asked.compareTo(delay) > 0 ? asked : delay;
+      }
+      retries++;
+      env.metrics().error("llm-retry");
+      log.debug("Retrying {} in {} after: {}", key, delay, failure.toString());
+      upstream = null;
+      retryTimer = worker.schedule(this::startAttempt, delay.toMillis(), TimeUnit.MILLISECONDS);
+      return;
+    }
+    if (transientFailure) {
+      env.metrics().error("llm-unavailable");
+      sendError(Problems.LLM_UNAVAILABLE.toError(failure.getMessage()));
+      end(JobOutcome.FAILED_RETRIES_EXHAUSTED, failure);
+    } else {
+      env.metrics().error("llm-rejected");
+      sendError(Problems.LLM_REJECTED.toError(failure.getMessage()));
+      end(JobOutcome.FAILED_FATAL, failure);
+    }
+  }
+
+  private void sendError(ChatError error) {
+    send(chunk("").setError(error));
+  }
+
+  private ChatChunk.Builder chunk(String delta) {
+    return ChatChunk.newBuilder()
+        .setStreamId(job.getStreamId())
+        .setGeneration(job.getGeneration())
+        .setAttempt(attempt)
+        .setSeq(seq++)
+        .setDelta(delta);
+  }
+
+  private void send(ChatChunk.Builder chunk) {
+    ChatChunk built = chunk.setProducedAtMs(env.clockMillis().getAsLong()).build();
+    CompletableFuture<?> sent;
+    try {
+      sent = env.sink().send(job.getReplyTopic(), job.getReplyPartition(), built);
+    } catch (RuntimeException e) {
+      sent = CompletableFuture.failedFuture(e);
+    }
+    lastSend =
+        CompletableFuture.allOf(lastSend, sent)
+            .handle(
+                (ok, failure) -> {
+                  if (failure != null) {
+                    markSendFailed(failure);
+                  }
+                  return null;
+                });
+  }
+
+  private void markSendFailed(Throwable failure) {
+    submit(
+        () -> {
+          if (!sendFailed) {
+            sendFailed = true;
+            env.metrics().error("chunk-send");
+            log.warn("A chunk of {} did not reach Kafka: {}", key, failure.toString());
+          }
+        });
+  }
+
+  private void end(JobOutcome outcome, Throwable failure) {
+    if (ended) {
+      return;
+    }
+    ended = true;
+    disposeUpstream();
+    cancelFlushTimer();
+    if (retryTimer != null) {
+      retryTimer.dispose();
+    }
+    if (deadlineTimer != null) {
+      deadlineTimer.dispose();
+    }
+    env.metrics().finished(outcome, System.nanoTime() - startNanos);
+    lastSend.whenComplete(
+        (ok, ignored) ->
+            submit(
+                () -> {
+                  result.complete(new JobResult(outcome, failure, sendFailed));
+                  worker.dispose();
+                }));
+  }
+
+  private void disposeUpstream() {
+    Upstream current = upstream;
+    if (current != null) {
+      current.dispose();
+    }
+  }
+
+  private void cancelFlushTimer() {
+    if (flushTimer != null) {
+      flushTimer.dispose();
+      flushTimer = null;
+    }
+  }
+
+  /** Receives the LLM's signals on its thread and hands them to the worker. */
+  private final class Upstream extends BaseSubscriber<LlmEvent> {
+
+    @Override
+    protected void hookOnSubscribe(Subscription subscription) {
+      subscription.request(PREFETCH);
+    }
+
+    @Override
+    protected void hookOnNext(LlmEvent event) {
+      submit(() -> onEvent(this, event));
+    }
+
+    @Override
+    protected void hookOnError(Throwable failure) {
+      submit(() -> onFailure(this, failure));
+    }
+  }
+}

@@ -1,0 +1,185 @@
+package io.jindouyun.consumer.job;
+
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.kafka.listener.AcknowledgingConsumerAwareMessageListener;
+import org.springframework.kafka.listener.ConsumerAwareRebalanceListener;
+import org.springframework.kafka.listener.MessageListenerContainer;
+import org.springframework.kafka.support.Acknowledgment;
+
+/**
+ * The listener of ONE job consumer (one Kafka consumer, one container): starts a job per record and
+ * commits in order as jobs finish out of order.
+ *
+ * <h2>Commits</h2>
+ *
+ * Every record is registered in an {@link OffsetTracker} when it arrives; when its job ends, the
+ * tracker says which record (if any) now ends the finished prefix of its partition, and only that
+ * record is acknowledged (manual ack mode: the container commits its offset + 1 on the consumer
+ * thread). A job that is abandoned (partition revoked, process stopping) is never acknowledged, so
+ * it is redelivered. A dead-lettered job is acknowledged once the dead letter is in Kafka.
+ *
+ * <h2>Bound</h2>
+ *
+ * At most {@code maxInProgress} records are tracked (running, or finished behind a running one):
+ * the container is paused as soon as fewer than {@code maxPollRecords} slots are free, so a poll
+ * never brings more than fit, and resumed when a poll's worth is free again. Pause decisions are
+ * made under one lock from the current count, so the last decision reflects the latest state.
+ *
+ * <h2>Threads</h2>
+ *
+ * {@code onMessage} and the rebalance callbacks run on the consumer thread; job completions on the
+ * jobs' workers. Shared state is the tracker (thread-safe), the running map (concurrent) and the
+ * pause flag (under {@code this}).
+ */
+final class JobListener
+    implements AcknowledgingConsumerAwareMessageListener<String, byte[]>,
+        ConsumerAwareRebalanceListener {
+
+  private static final Logger log = LoggerFactory.getLogger(JobListener.class);
+
+  private final JobRunner runner;
+  private final DeadLetters deadLetters;
+  private final JobMetrics metrics;
+  private final int maxInProgress;
+  private final int maxPollRecords;
+  private final OffsetTracker<TopicPartition, Acknowledgment> tracker = new OffsetTracker<>();
+  private final Map<JobRunner.Handle, TopicPartition> running = new ConcurrentHashMap<>();
+  private volatile MessageListenerContainer container;
+  private boolean paused; // guarded by this
+
+  JobListener(
+      JobRunner runner,
+      DeadLetters deadLetters,
+      JobMetrics metrics,
+      int maxInProgress,
+      int maxPollRecords) {
+    this.runner = runner;
+    this.deadLetters = deadLetters;
+    this.metrics = metrics;
+    this.maxInProgress = maxInProgress;
+    this.maxPollRecords = Math.min(maxPollRecords, maxInProgress);
+  }
+
+  void attach(MessageListenerContainer container) {
+    this.container = container;
+  }
+
+  /** Records tracked: running or finished behind a running one. */
+  int tracked() {
+    return tracker.tracked();
+  }
+
+  /** Jobs running. */
+  int running() {
+    return running.size();
+  }
+
+  /** Stops every running job without committing it (it is redelivered). */
+  void abandonAll() {
+    running.keySet().forEach(handle -> handle.stop(JobOutcome.ABANDONED));
+  }
+
+  @Override
+  public void onMessage(
+      ConsumerRecord<String, byte[]> record, Acknowledgment ack, Consumer<?, ?> consumer) {
+    TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+    OffsetTracker.Ticket<TopicPartition> ticket = tracker.received(partition, record.offset(), ack);
+    updatePause();
+    JobRunner.Handle handle = runner.start(record.value());
+    running.put(handle, partition);
+    handle
+        .result()
+        .thenCompose(result -> afterJob(record, result))
+        .whenComplete(
+            (result, failure) -> {
+              running.remove(handle);
+              if (failure != null) {
+                log.error("Job at {}@{} ended badly", partition, record.offset(), failure);
+                metrics.error("internal");
+              }
+              if (failure != null || result.outcome().commit()) {
+                tracker.finished(ticket).ifPresent(Acknowledgment::acknowledge);
+              }
+              updatePause();
+            });
+  }
+
+  private CompletableFuture<JobResult> afterJob(
+      ConsumerRecord<String, byte[]> record, JobResult result) {
+    if (!result.outcome().deadLetter()) {
+      return CompletableFuture.completedFuture(result);
+    }
+    Throwable failure =
+        result.failure() != null
+            ? result.failure()
+            : new IllegalStateException("job failed: " + result.outcome());
+    return deadLetters
+        .publish(record, failure)
+        .handle(
+            (ok, dltFailure) -> {
+              if (dltFailure != null) {
+                metrics.error("dead-letter");
+                log.error(
+                    "Could not dead-letter {}@{}: committing anyway",
+                    record.partition(),
+                    record.offset(),
+                    dltFailure);
+              }
+              return result;
+            });
+  }
+
+  private synchronized void updatePause() {
+    MessageListenerContainer target = container;
+    if (target == null) {
+      return;
+    }
+    boolean full = maxInProgress - tracker.tracked() < maxPollRecords;
+    if (full && !paused) {
+      paused = true;
+      target.pause();
+    } else if (!full && paused) {
+      paused = false;
+      target.resume();
+    }
+  }
+
+  /** Pauses for good (shutdown drain); later completions do not resume. */
+  synchronized void hold() {
+    container = null;
+  }
+
+  @Override
+  public void onPartitionsRevokedBeforeCommit(
+      Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+    forget(partitions);
+  }
+
+  @Override
+  public void onPartitionsLost(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+    forget(partitions);
+  }
+
+  private void forget(Collection<TopicPartition> partitions) {
+    if (partitions.isEmpty()) {
+      return;
+    }
+    partitions.forEach(tracker::revoke);
+    running.forEach(
+        (handle, partition) -> {
+          if (partitions.contains(partition)) {
+            handle.stop(JobOutcome.ABANDONED);
+          }
+        });
+    log.info("Partitions {} left this consumer; their running jobs are abandoned", partitions);
+    updatePause();
+  }
+}

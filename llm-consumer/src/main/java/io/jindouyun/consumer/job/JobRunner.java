@@ -1,0 +1,132 @@
+package io.jindouyun.consumer.job;
+
+import io.jindouyun.consumer.reply.Problems;
+import io.jindouyun.proto.chat.v1.ChatChunk;
+import io.jindouyun.proto.chat.v1.ChatJob;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * Runs jobs: checks them, registers them in {@link InFlightJobs} and starts a {@link JobExecution}
+ * on a worker of the reply scheduler. Thread-safe; one per process.
+ */
+public final class JobRunner {
+
+  private static final Logger log = LoggerFactory.getLogger(JobRunner.class);
+
+  private final JobParser parser;
+  private final JobEnvironment env;
+  private final InFlightJobs inFlight;
+  private final Scheduler scheduler;
+
+  /**
+   * @param scheduler owns the jobs' workers; the caller disposes it after the last job
+   */
+  public JobRunner(
+      JobParser parser, JobEnvironment env, InFlightJobs inFlight, Scheduler scheduler) {
+    this.parser = parser;
+    this.env = env;
+    this.inFlight = inFlight;
+    this.scheduler = scheduler;
+    env.metrics().registry().gauge("jdy.requests.active", inFlight, InFlightJobs::size);
+  }
+
+  /** A started job; {@link #stop} ends it early. */
+  public interface Handle {
+
+    /** Completes when the job has ended and its chunks are settled; never fails. */
+    CompletableFuture<JobResult> result();
+
+    /** Ends the job early with {@code outcome}. */
+    void stop(JobOutcome outcome);
+  }
+
+  /**
+   * Starts the job in {@code value}. An invalid job ends at once as {@link JobOutcome#FAILED_FATAL}
+   * (with an {@code invalid-job} error chunk when its stream can be reached).
+   */
+  public Handle start(byte[] value) {
+    ChatJob job;
+    try {
+      job = parser.parse(value);
+    } catch (InvalidJobException e) {
+      env.metrics().error("invalid-job");
+      return done(new JobResult(JobOutcome.FAILED_FATAL, e, false));
+    }
+    try {
+      JobExecution execution =
+          new JobExecution(job, parser.request(job), env, scheduler.createWorker());
+      switch (inFlight.register(execution)) {
+        case DUPLICATE -> {
+          return done(new JobResult(JobOutcome.DUPLICATE, null, false));
+        }
+        case CANCELLED -> {
+          return done(new JobResult(JobOutcome.CANCELLED, null, false));
+        }
+        case REGISTERED -> {
+          execution.result().whenComplete((r, e) -> inFlight.remove(execution));
+          execution.start();
+          return new Handle() {
+            @Override
+            public CompletableFuture<JobResult> result() {
+              return execution.result();
+            }
+
+            @Override
+            public void stop(JobOutcome outcome) {
+              execution.stop(outcome);
+            }
+          };
+        }
+        default -> throw new IllegalStateException();
+      }
+    } catch (InvalidJobException e) {
+      env.metrics().error("invalid-job");
+      CompletableFuture<?> sent = CompletableFuture.completedFuture(null);
+      if (parser.replyable(job)) {
+        sent = sendInvalid(job, e);
+      }
+      return done(
+          sent.handle((ok, failure) -> new JobResult(JobOutcome.FAILED_FATAL, e, failure != null)));
+    }
+  }
+
+  private CompletableFuture<?> sendInvalid(ChatJob job, InvalidJobException e) {
+    ChatChunk chunk =
+        ChatChunk.newBuilder()
+            .setStreamId(job.getStreamId())
+            .setGeneration(job.getGeneration())
+            .setAttempt(env.stamps().next(new JobKey(job.getStreamId(), job.getGeneration())))
+            .setSeq(0)
+            .setError(Problems.INVALID_JOB.toError(e.getMessage()))
+            .setProducedAtMs(env.clockMillis().getAsLong())
+            .build();
+    try {
+      return env.sink().send(job.getReplyTopic(), Math.max(0, job.getReplyPartition()), chunk);
+    } catch (RuntimeException failure) {
+      log.warn(
+          "Could not send the error of invalid job {}: {}", job.getStreamId(), failure.toString());
+      return CompletableFuture.failedFuture(failure);
+    }
+  }
+
+  private static Handle done(JobResult result) {
+    return done(CompletableFuture.completedFuture(result));
+  }
+
+  private static Handle done(CompletableFuture<JobResult> result) {
+    return new Handle() {
+      @Override
+      public CompletableFuture<JobResult> result() {
+        return result;
+      }
+
+      @Override
+      public void stop(JobOutcome outcome) {
+        // already ended
+      }
+    };
+  }
+}

@@ -1,0 +1,140 @@
+package io.jindouyun.consumer.llm;
+
+import io.jindouyun.consumer.config.LlmProperties;
+import io.netty.channel.ChannelOption;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
+import org.springframework.http.codec.ServerSentEvent;
+import org.springframework.web.reactive.function.client.ClientResponse;
+import org.springframework.web.reactive.function.client.WebClient;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * {@link LlmClient} for the OpenAI chat-completions streaming protocol ({@code POST
+ * /v1/chat/completions} with {@code stream: true} and {@code stream_options.include_usage}), so it
+ * talks to OpenAI, vLLM, Ollama and the development LLM alike. Built on WebClient over
+ * reactor-netty: cancelling a subscription closes its connection. Thread-safe; share one.
+ */
+public final class OpenAiStreamingClient implements LlmClient {
+
+  private static final ParameterizedTypeReference<ServerSentEvent<String>> SSE =
+      new ParameterizedTypeReference<>() {};
+  private static final int ERROR_BODY_CHARS = 300;
+
+  private final WebClient webClient;
+  private final JsonMapper mapper;
+
+  /** A client for {@code properties.baseUrl()}, with its own bounded connection pool. */
+  public OpenAiStreamingClient(LlmProperties properties, JsonMapper mapper) {
+    this.mapper = mapper;
+    ConnectionProvider pool =
+        ConnectionProvider.builder("jdy-llm")
+            .maxConnections(properties.maxConnections())
+            .pendingAcquireMaxCount(properties.maxConnections())
+            .pendingAcquireTimeout(properties.connectTimeout())
+            .maxIdleTime(Duration.ofSeconds(30))
+            .build();
+    HttpClient http =
+        HttpClient.create(pool)
+            .option(
+                ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                (int) Math.min(Integer.MAX_VALUE, properties.connectTimeout().toMillis()))
+            .responseTimeout(properties.readTimeout());
+    WebClient.Builder builder =
+        WebClient.builder()
+            .baseUrl(properties.baseUrl().toString())
+            .clientConnector(new ReactorClientHttpConnector(http))
+            .codecs(c -> c.defaultCodecs().maxInMemorySize(properties.maxEventBytes()));
+    if (!properties.apiKey().isEmpty()) {
+      builder.defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + properties.apiKey());
+    }
+    this.webClient = builder.build();
+  }
+
+  @Override
+  public Flux<LlmEvent> stream(LlmRequest request) {
+    Map<String, Object> body = body(request);
+    return Flux.defer(
+        () -> {
+          OpenAiStreamParser parser = new OpenAiStreamParser(mapper);
+          Flux<LlmEvent> deltas =
+              webClient
+                  .post()
+                  .uri("/v1/chat/completions")
+                  .contentType(MediaType.APPLICATION_JSON)
+                  .accept(MediaType.TEXT_EVENT_STREAM)
+                  .bodyValue(body)
+                  .exchangeToFlux(this::events)
+                  .handle(
+                      (event, sink) -> {
+                        try {
+                          parser.accept(event.data(), sink::next);
+                        } catch (RuntimeException e) {
+                          sink.error(e);
+                        }
+                      });
+          return deltas.concatWith(Mono.fromCallable(parser::finish));
+        });
+  }
+
+  private Flux<ServerSentEvent<String>> events(ClientResponse response) {
+    if (response.statusCode().is2xxSuccessful()) {
+      return response.bodyToFlux(SSE);
+    }
+    int status = response.statusCode().value();
+    Duration retryAfter = retryAfter(response.headers().asHttpHeaders());
+    return response
+        .bodyToMono(String.class)
+        .defaultIfEmpty("")
+        .onErrorReturn("")
+        .flatMapMany(
+            text ->
+                Flux.error(
+                    new LlmHttpException(
+                        status,
+                        text.length() <= ERROR_BODY_CHARS
+                            ? text
+                            : text.substring(0, ERROR_BODY_CHARS),
+                        retryAfter)));
+  }
+
+  private static Duration retryAfter(HttpHeaders headers) {
+    String value = headers.getFirst(HttpHeaders.RETRY_AFTER);
+    if (value == null) {
+      return null;
+    }
+    try {
+      return Duration.ofSeconds(Math.max(0, Long.parseLong(value.trim())));
+    } catch (NumberFormatException e) {
+      return null; // an HTTP date: fall back to the backoff
+    }
+  }
+
+  private static Map<String, Object> body(LlmRequest request) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("model", request.model());
+    body.put(
+        "messages",
+        request.messages().stream()
+            .map(m -> Map.of("role", m.role(), "content", m.content()))
+            .toList());
+    body.put("stream", true);
+    body.put("stream_options", Map.of("include_usage", true));
+    if (request.maxTokens() != null) {
+      body.put("max_tokens", request.maxTokens());
+    }
+    if (request.temperature() != null) {
+      body.put("temperature", request.temperature());
+    }
+    return body;
+  }
+}

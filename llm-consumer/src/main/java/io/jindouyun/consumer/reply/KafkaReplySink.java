@@ -1,0 +1,24 @@
+package io.jindouyun.consumer.reply;
+
+import io.jindouyun.proto.chat.v1.ChatChunk;
+import java.util.concurrent.CompletableFuture;
+import org.springframework.kafka.core.KafkaTemplate;
+
+/**
+ * {@link ReplySink} on a {@link KafkaTemplate} whose producer has {@code acks=all}, idempotence on
+ * and {@code linger.ms=1} (few chunks per request at high rates, little added latency); per-key
+ * order holds because idempotence keeps batch order through retries. Thread-safe.
+ */
+public final class KafkaReplySink implements ReplySink {
+
+  private final KafkaTemplate<String, byte[]> template;
+
+  public KafkaReplySink(KafkaTemplate<String, byte[]> template) {
+    this.template = template;
+  }
+
+  @Override
+  public CompletableFuture<?> send(String topic, int partition, ChatChunk chunk) {
+    return template.send(topic, partition, chunk.getStreamId(), chunk.toByteArray());
+  }
+}
