@@ -1,0 +1,144 @@
+package io.jindouyun.edge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.jindouyun.edge.EdgeClient.Handshake;
+import io.jindouyun.edge.StandInIpconfig.Instance;
+import io.jindouyun.testkit.NginxExtension;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Issue 6, done-when 1 and 2: the split follows the weights, bursts do not herd, changes apply. */
+@Timeout(120)
+class EdgeBalancingIntegrationTests {
+
+  @RegisterExtension static final NginxExtension nginx = new NginxExtension();
+
+  static StandInIpconfig ipconfig;
+  static StandInGateway a;
+  static StandInGateway b;
+  static StandInGateway c;
+  static EdgeClient edge;
+
+  @BeforeAll
+  static void start() {
+    ipconfig = new StandInIpconfig();
+    a = new StandInGateway("gw-a");
+    b = new StandInGateway("gw-b");
+    c = new StandInGateway("gw-c");
+    EdgeConf conf =
+        new EdgeConf()
+            .ipconfig(ipconfig.url())
+            .staticGateways(List.of(a, b, c))
+            .set("poll_wait", "5");
+    nginx.start(conf.text(), conf.values());
+    edge = new EdgeClient(nginx.port());
+  }
+
+  @AfterAll
+  static void stop() {
+    nginx.stop();
+    for (AutoCloseable closeable : new AutoCloseable[] {ipconfig, a, b, c}) {
+      try {
+        closeable.close();
+      } catch (Exception ignored) {
+        // best effort
+      }
+    }
+  }
+
+  private static void publishAndAwait(String strategy, List<Instance> instances) {
+    long version = ipconfig.publish(strategy, instances);
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> edge.status().path("version").asString().equals(Long.toString(version)));
+  }
+
+  private static int handshakesOf(StandInGateway gateway) {
+    return gateway.count("handshake");
+  }
+
+  @Test
+  void trafficFollowsTheWeightsWithinFivePercentOverTenThousandHandshakes() throws Exception {
+    publishAndAwait(
+        "score", List.of(Instance.of(a, 0.5), Instance.of(b, 0.3), Instance.of(c, 0.2)));
+    int before = handshakesOf(a) + handshakesOf(b) + handshakesOf(c);
+
+    List<Handshake> results = edge.handshakes(10_000, 8);
+
+    assertThat(results).allMatch(h -> h.status() == 202, "every handshake answered 202");
+    Map<String, Integer> split = EdgeClient.byNode(results);
+    assertThat(handshakesOf(a) + handshakesOf(b) + handshakesOf(c) - before).isEqualTo(10_000);
+    assertThat(split.get("gw-a") / 10_000.0).isBetween(0.5 * 0.95, 0.5 * 1.05);
+    assertThat(split.get("gw-b") / 10_000.0).isBetween(0.3 * 0.95, 0.3 * 1.05);
+    assertThat(split.get("gw-c") / 10_000.0).isBetween(0.2 * 0.95, 0.2 * 1.05);
+  }
+
+  @Test
+  void equalWeightsUnderABurstGiveNoGatewayMoreThanOnePointTwoTimesItsShare() throws Exception {
+    publishAndAwait("score", List.of(Instance.of(a, 1), Instance.of(b, 1), Instance.of(c, 1)));
+    for (StandInGateway g : List.of(a, b, c)) {
+      g.handshakeDelay(Duration.ofMillis(200));
+    }
+    try {
+      int burst = 600;
+      int[] before = {handshakesOf(a), handshakesOf(b), handshakesOf(c)};
+      List<CompletableFuture<HttpResponse<String>>> futures = new ArrayList<>();
+      for (int i = 0; i < burst; i++) {
+        HttpRequest request =
+            HttpRequest.newBuilder(URI.create(edge.base() + "/v1/chat/handshake"))
+                .timeout(Duration.ofSeconds(20))
+                .header("Authorization", "Bearer " + EdgeClient.token("burst-" + i))
+                .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                .build();
+        futures.add(edge.http().sendAsync(request, HttpResponse.BodyHandlers.ofString()));
+      }
+      CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
+          .get(60, java.util.concurrent.TimeUnit.SECONDS);
+
+      assertThat(futures).allMatch(f -> f.join().statusCode() == 202);
+      int[] got = {
+        handshakesOf(a) - before[0], handshakesOf(b) - before[1], handshakesOf(c) - before[2]
+      };
+      double share = burst / 3.0;
+      for (int n : got) {
+        assertThat(n)
+            .as("handshakes per gateway %s", java.util.Arrays.toString(got))
+            .isLessThanOrEqualTo((int) (share * 1.2));
+      }
+    } finally {
+      for (StandInGateway g : List.of(a, b, c)) {
+        g.handshakeDelay(Duration.ZERO);
+      }
+    }
+  }
+
+  @Test
+  void aChangedListChangesTheSplitWithinTwoSeconds() throws Exception {
+    publishAndAwait("score", List.of(Instance.of(a, 1), Instance.of(b, 0), Instance.of(c, 0)));
+    assertThat(edge.handshakes(50, 2)).allMatch(h -> "gw-a".equals(h.node()));
+
+    long published = System.currentTimeMillis();
+    ipconfig.publish("score", List.of(Instance.of(a, 0), Instance.of(b, 1), Instance.of(c, 0)));
+    Handshake first =
+        await()
+            .atMost(Duration.ofSeconds(2))
+            .pollInterval(Duration.ofMillis(5))
+            .until(() -> edge.handshake("switch"), h -> "gw-b".equals(h.node()));
+
+    assertThat(first.atMillis() - published).isLessThan(2000);
+    assertThat(edge.handshakes(200, 4)).allMatch(h -> "gw-b".equals(h.node()));
+  }
+}

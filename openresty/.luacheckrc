@@ -1,0 +1,6 @@
+-- luacheck config for the edge's Lua modules (run by edge-tests: LuacheckTests)
+std = "ngx_lua"
+unused_args = true
+max_line_length = 100
+codes = true
+files["lua/jdy/*.lua"] = {}

@@ -1,0 +1,127 @@
+-- The edge's own view of each gateway: in-flight requests (shared dict `jdy_peers`, counted up
+-- when a request is sent to a gateway and down in the log phase) and "down" marks (shared dict
+-- `jdy_down`, set after a failed connect for down_time seconds).
+--
+-- Concurrency: every worker updates the counters (atomic incr). One worker's prober timer
+-- re-checks each marked gateway with a TCP connect every probe_interval: a gateway that accepts
+-- again is unmarked at once, one that still refuses keeps its mark. So after the first failed
+-- connect no request goes to a dead gateway for as long as it stays dead.
+local list_store = require("jdy.list_store")
+local settings = require("jdy.settings")
+local ngx_shared = ngx.shared
+local ngx_log = ngx.log
+local ngx_ERR = ngx.ERR
+local ngx_WARN = ngx.WARN
+local ngx_NOTICE = ngx.NOTICE
+local ngx_timer_at = ngx.timer.at
+local ngx_thread_spawn = ngx.thread.spawn
+local ngx_thread_wait = ngx.thread.wait
+local ngx_socket_tcp = ngx.socket.tcp
+local ngx_worker_exiting = ngx.worker.exiting
+local math_random = math.random
+local str_match = string.match
+local tonumber = tonumber
+local ipairs = ipairs
+local xpcall = xpcall
+local traceback = debug.traceback
+
+local _M = {version = 0.1}
+
+local peers = ngx_shared.jdy_peers
+local down = ngx_shared.jdy_down
+
+-- the most marks the prober checks per round (the dict holds at most a few hundred gateways)
+local MAX_PROBES = 256
+
+function _M.incr(id)
+    local n, err = peers:incr(id, 1, 0)
+    if not n then
+        ngx_log(ngx_ERR, "failed to count in-flight for ", id, ": ", err)
+    end
+end
+
+function _M.decr(id)
+    local n = peers:incr(id, -1, 0)
+    if n and n < 0 then
+        peers:set(id, 0)
+    end
+end
+
+function _M.in_flight(id)
+    return peers:get(id) or 0
+end
+
+function _M.is_down(id)
+    return down:get(id) ~= nil
+end
+
+-- mark_down(id, host, port, why): called by the balancer after a failed connect.
+function _M.mark_down(id, host, port, why)
+    local was_down = down:get(id) ~= nil
+    local ok, err = down:set(id, host .. ":" .. port, settings.current.down_time)
+    if not ok then
+        ngx_log(ngx_ERR, "failed to mark gateway ", id, " down: ", err)
+        return
+    end
+    if not was_down then
+        ngx_log(ngx_WARN, "gateway ", id, " (", host, ":", port, ") marked down: ", why)
+    end
+end
+
+local function probe(id, addr)
+    local host, port = str_match(addr, "^(.+):(%d+)$")
+    local sock = ngx_socket_tcp()
+    sock:settimeout(settings.current.probe_timeout * 1000)
+    local ok, err = sock:connect(host, tonumber(port))
+    if ok then
+        sock:close()
+        down:delete(id)
+        ngx_log(ngx_NOTICE, "gateway ", id, " accepts connections again: unmarked")
+        return
+    end
+    -- still refusing: keep it out for another down_time, while anything still names it
+    if list_store.address(id) then
+        down:set(id, addr, settings.current.down_time)
+    end
+    return err
+end
+
+local function probe_all()
+    local ids = down:get_keys(MAX_PROBES)
+    local threads = {}
+    for _, id in ipairs(ids) do
+        local addr = down:get(id)
+        if addr then
+            threads[#threads + 1] = ngx_thread_spawn(probe, id, addr)
+        end
+    end
+    for _, thread in ipairs(threads) do
+        ngx_thread_wait(thread)
+    end
+end
+
+local loop
+
+loop = function(premature)
+    if premature or ngx_worker_exiting() then
+        return
+    end
+    local ok, err = xpcall(probe_all, traceback)
+    if not ok then
+        ngx_log(ngx_ERR, "failed to probe gateways marked down: ", err)
+    end
+    local interval = settings.current.probe_interval
+    local delay = interval + math_random() * interval * settings.current.jitter
+    local armed, terr = ngx_timer_at(delay, loop)
+    if not armed and not ngx_worker_exiting() then
+        ngx_log(ngx_ERR, "failed to re-arm the gateway prober: ", terr)
+    end
+end
+
+-- start_prober() -> ok, err: in init_worker of the one worker that owns the timers.
+function _M.start_prober()
+    return ngx_timer_at(settings.current.probe_interval, loop)
+end
+
+
+return _M

@@ -1,0 +1,88 @@
+-- The edge's settings: defaults, merged with the table that nginx.conf passes to init(); read
+-- everywhere else. Set once in init_by_lua (the master), inherited by the workers.
+local best_list = require("jdy.best_list")
+local http = require("jdy.http")
+local pairs = pairs
+local type = type
+local tostring = tostring
+
+local _M = {version = 0.1}
+
+local DEFAULTS = {
+    -- base URL of ipconfig-service (host as an IP literal)
+    ipconfig_url = "http://127.0.0.1:8090",
+    -- the service whose best list the edge follows
+    service = "stream-gateway",
+    -- static fallback list "id=ip:port id=ip:port" (spaces or commas), used when nothing else is
+    static_gateways = "",
+    -- file that keeps the last good list across restarts
+    saved_list_path = "",
+    -- long-poll wait sent to ipconfig (?wait=<n>s), seconds
+    poll_wait = 30,
+    -- connect timeout to ipconfig, seconds
+    connect_timeout = 2,
+    -- delay before the next poll after a failure, seconds (doubles up to max_retry_delay)
+    retry_delay = 1,
+    -- upper bound of the failure back-off, seconds
+    max_retry_delay = 5,
+    -- random extra delay added to every re-arm, as a fraction of the delay (and at least 10 ms)
+    jitter = 0.2,
+    -- age after which the last list is "stale": weighted random over its weights, seconds
+    stale_age = 60,
+    -- how long a gateway with a failed connect stays out of the picks (renewed by the prober), s
+    down_time = 5,
+    -- how often the prober tries a connect to each gateway marked down, seconds
+    probe_interval = 1,
+    -- connect timeout of one probe, seconds
+    probe_timeout = 0.5,
+    -- most instances accepted in one list
+    max_instances = 256,
+    -- most gateways tried for one new request (first choice + retries)
+    max_tries = 3,
+    -- in-flight imbalance (in standard deviations of chance) before p2c's second choice wins
+    p2c_z = 2,
+    -- virtual nodes on the hash ring for the instance with the largest weight
+    vnodes = 160,
+    -- how long the address of a gateway that left the list is kept for its streams, seconds
+    address_ttl = 3600,
+    -- largest best-list body accepted, bytes
+    max_body = 1048576,
+}
+
+local current = {}
+for k, v in pairs(DEFAULTS) do
+    current[k] = v
+end
+_M.current = current
+
+-- init(opts) -> ok, err. Unknown names and wrongly typed values are errors.
+function _M.init(opts)
+    for k, v in pairs(opts or {}) do
+        local default = DEFAULTS[k]
+        if default == nil then
+            return nil, "unknown edge setting: " .. tostring(k)
+        end
+        if type(v) ~= type(default) then
+            return nil, "edge setting " .. k .. " must be a " .. type(default)
+        end
+        current[k] = v
+    end
+    local url, err = http.parse_url(current.ipconfig_url)
+    if not url then
+        return nil, "bad ipconfig_url: " .. err
+    end
+    if not best_list.normalize_host(url.host) then
+        return nil, "ipconfig_url host must be an IP address: " .. url.host
+    end
+    current.ipconfig = url
+    for _, name in pairs({"poll_wait", "stale_age", "down_time", "probe_interval",
+                          "probe_timeout", "max_instances", "p2c_z", "max_tries", "vnodes",
+                          "retry_delay", "max_retry_delay", "connect_timeout"}) do
+        if current[name] <= 0 then
+            return nil, "edge setting " .. name .. " must be > 0"
+        end
+    end
+    return true
+end
+
+return _M
