@@ -4,15 +4,19 @@ import io.jindouyun.devllm.OpenAiJson.Head;
 import io.jindouyun.devllm.OpenAiJson.Usage;
 import io.jindouyun.devllm.Replies.Rejection;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.netty.Connection;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 
@@ -25,6 +29,9 @@ import reactor.netty.http.server.HttpServerResponse;
 final class ChatCompletionsHandler {
 
   private static final String DONE = "data: [DONE]\n\n";
+
+  /** How long a {@code drop-mid} answer waits for its closed connection to cancel it. */
+  private static final Duration DROP_GRACE = Duration.ofSeconds(5);
 
   private final DevLlmSettings settings;
   private final ChatRequestParser parser;
@@ -226,10 +233,19 @@ final class ChatCompletionsHandler {
         .header(HttpHeaderNames.CONTENT_TYPE, "text/event-stream")
         .header(HttpHeaderNames.CACHE_CONTROL, "no-cache")
         .header("X-Accel-Buffering", "no");
+    // The flush predicate runs on the event loop as each buffer is written, in order: a drop-mid
+    // answer is dropped right after the write of its last token (role chunk + failAt tokens).
+    int dropAfterWrites = answer.fail() == FailMode.DROP_MID ? 1 + answer.failAt() : -1;
+    AtomicInteger writes = new AtomicInteger();
     return response
         .send(
             events.map(text -> Unpooled.wrappedBuffer(text.getBytes(StandardCharsets.UTF_8))),
-            b -> true)
+            buffer -> {
+              if (writes.incrementAndGet() == dropAfterWrites) {
+                response.withConnection(connection -> drop(connection, state));
+              }
+              return true;
+            })
         .then();
   }
 
@@ -243,12 +259,10 @@ final class ChatCompletionsHandler {
                 return Flux.just(event(midStreamError()));
               });
       case DROP_MID ->
-          Flux.defer(
-              () -> {
-                state.serverAborted();
-                response.withConnection(connection -> connection.channel().close());
-                return Flux.empty();
-              });
+          // The send's flush predicate drops the connection (see stream). Completing would let
+          // reactor-netty end the chunked body cleanly and an error logs at ERROR: wait for the
+          // close to cancel us, bounded in case it never does.
+          Flux.<String>never().timeout(DROP_GRACE, Flux.error(new DroppedOnPurposeException()));
       default ->
           Flux.defer(
               () -> {
@@ -312,6 +326,22 @@ final class ChatCompletionsHandler {
             1);
   }
 
+  /**
+   * Closes the connection once the tokens already handed to reactor-netty are on the wire: the
+   * close runs as a later event-loop task (after the current send drain) and waits for a flushed
+   * empty write, so no token before the drop is lost.
+   */
+  private static void drop(Connection connection, AnswerState state) {
+    Channel channel = connection.channel();
+    channel
+        .eventLoop()
+        .execute(
+            () -> {
+              state.serverAborted();
+              channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            });
+  }
+
   private String midStreamError() {
     return json.error(
         "The model stopped with an error (injected by the development LLM).",
@@ -326,6 +356,15 @@ final class ChatCompletionsHandler {
 
   private static String event(String data) {
     return "data: " + data + "\n\n";
+  }
+
+  /** Ends a {@code drop-mid} answer without the final chunk of the HTTP body. */
+  static final class DroppedOnPurposeException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    DroppedOnPurposeException() {
+      super("connection dropped on purpose (drop-mid)", null, false, false);
+    }
   }
 
   /** The body grew beyond {@link DevLlmSettings#maxBodyBytes()}. */

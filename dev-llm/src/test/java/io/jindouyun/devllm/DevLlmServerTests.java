@@ -1,9 +1,11 @@
 package io.jindouyun.devllm;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -199,7 +201,8 @@ class DevLlmServerTests {
   void dropMidEndsTheConnectionAfterNTokensWithoutDone() throws Exception {
     long closedBefore = server.closedEarly();
     OpenAiTestClient.Stream stream =
-        client.stream(
+        OpenAiTestClient.rawStream(
+            server.port(),
             OpenAiTestClient.body(true, "drop later [dev:fail=drop-mid] [dev:fail-after=4]"),
             Map.of());
 
@@ -208,6 +211,28 @@ class DevLlmServerTests {
     assertThat(stream.failure()).isNotNull();
     assertThat(stream.finishReason()).isNull();
     assertThat(server.closedEarly()).isEqualTo(closedBefore);
+  }
+
+  @Test
+  void dropMidWithoutStreamingClosesTheConnectionWithoutAResponse() {
+    long closedBefore = server.closedEarly();
+
+    assertThatThrownBy(
+            () ->
+                client.post(
+                    OpenAiTestClient.body(false, "drop me"), Map.of("X-Dev-Fail", "drop-mid")))
+        .isInstanceOf(IOException.class);
+    assertThat(server.closedEarly()).isEqualTo(closedBefore);
+  }
+
+  @Test
+  void errorMidWithoutStreamingIsA500AfterTheTokensTime() throws Exception {
+    HttpResponse<String> response =
+        client.post(OpenAiTestClient.body(false, "fail whole"), Map.of("X-Dev-Fail", "error-mid"));
+
+    assertThat(response.statusCode()).isEqualTo(500);
+    assertThat(OpenAiTestClient.MAPPER.readTree(response.body()).at("/error/code").stringValue())
+        .isEqualTo("injected_error_mid");
   }
 
   @Test
@@ -227,7 +252,7 @@ class DevLlmServerTests {
   void dropMidOnceThenTheFullAnswer() throws Exception {
     Map<String, String> once = Map.of("X-Dev-Fail", "drop-mid", "X-Dev-Fail-Times", "1");
     OpenAiTestClient.Stream dropped =
-        client.stream(OpenAiTestClient.body(true, "restart me"), once);
+        OpenAiTestClient.rawStream(server.port(), OpenAiTestClient.body(true, "restart me"), once);
     OpenAiTestClient.Stream full = client.stream(OpenAiTestClient.body(true, "restart me"), once);
 
     assertThat(dropped.done()).isFalse();

@@ -1,9 +1,12 @@
 package io.jindouyun.devllm;
 
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -12,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -126,6 +130,77 @@ final class OpenAiTestClient {
       failure = e;
     }
     return new Stream(response.statusCode(), contentType, events, done, failure);
+  }
+
+  /**
+   * Posts {@code body} over a plain socket and reads until the server closes the connection,
+   * decoding the chunked body by hand: unlike {@link HttpClient}, which may drop data it buffered
+   * when a connection is aborted, this sees every byte the server sent. {@link Stream#failure()} is
+   * set when the body ended without its terminating chunk.
+   */
+  static Stream rawStream(int port, String body, Map<String, String> headers) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    StringBuilder head =
+        new StringBuilder("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            .append("Content-Type: application/json\r\nConnection: close\r\n")
+            .append("Content-Length: ")
+            .append(bytes.length)
+            .append("\r\n");
+    headers.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
+    head.append("\r\n");
+    byte[] received;
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      socket.setSoTimeout((int) TIMEOUT.toMillis());
+      OutputStream out = socket.getOutputStream();
+      out.write(head.toString().getBytes(StandardCharsets.US_ASCII));
+      out.write(bytes);
+      out.flush();
+      received = socket.getInputStream().readAllBytes();
+    }
+    String raw = new String(received, StandardCharsets.ISO_8859_1);
+    int headerEnd = raw.indexOf("\r\n\r\n");
+    int status = Integer.parseInt(raw.substring(9, 12));
+    String contentType =
+        raw.substring(0, headerEnd)
+            .lines()
+            .filter(line -> line.toLowerCase(Locale.ROOT).startsWith("content-type:"))
+            .map(line -> line.substring("content-type:".length()).strip())
+            .findFirst()
+            .orElse("");
+    ByteArrayOutputStream decoded = new ByteArrayOutputStream();
+    int at = headerEnd + 4;
+    boolean terminated = false;
+    while (true) {
+      int lineEnd = raw.indexOf("\r\n", at);
+      if (lineEnd < 0) {
+        break;
+      }
+      int size = Integer.parseInt(raw.substring(at, lineEnd).strip(), 16);
+      if (size == 0) {
+        terminated = true;
+        break;
+      }
+      if (lineEnd + 2 + size > received.length) {
+        break;
+      }
+      decoded.write(received, lineEnd + 2, size);
+      at = lineEnd + 2 + size + 2;
+    }
+    List<JsonNode> events = new ArrayList<>();
+    boolean done = false;
+    for (String line : decoded.toString(StandardCharsets.UTF_8).split("\n")) {
+      if (line.startsWith("data:")) {
+        String data = line.substring("data:".length()).strip();
+        if (data.equals("[DONE]")) {
+          done = true;
+        } else {
+          events.add(MAPPER.readTree(data));
+        }
+      }
+    }
+    IOException failure =
+        terminated ? null : new IOException("connection closed before the last chunk");
+    return new Stream(status, contentType, events, done, failure);
   }
 
   private HttpRequest request(String body, Map<String, String> headers) {
