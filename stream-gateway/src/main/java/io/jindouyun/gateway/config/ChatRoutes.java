@@ -25,7 +25,7 @@ class ChatRoutes {
   private static final Logger log = LoggerFactory.getLogger(ChatRoutes.class);
 
   @Bean
-  RouterFunction<ServerResponse> chatRoutes(
+  RouterFunction<ServerResponse> chatRouter(
       HandshakeHandler handshake, StreamHandler streams, GatewayMetrics metrics) {
     return RouterFunctions.route()
         .POST("/v1/chat/handshake", handshake::handshake)
