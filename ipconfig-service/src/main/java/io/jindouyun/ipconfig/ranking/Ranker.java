@@ -8,6 +8,7 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.function.Function;
 
 /**
@@ -78,8 +79,7 @@ public final class Ranker {
   }
 
   private List<RankedList.Entry> byScore(List<RankedList.Entry> scored, int listSize) {
-    scored.sort(BY_SCORE);
-    List<RankedList.Entry> top = scored.subList(0, Math.min(listSize, scored.size()));
+    List<RankedList.Entry> top = best(scored, listSize);
     double[] scores = new double[top.size()];
     for (int i = 0; i < scores.length; i++) {
       scores[i] = top.get(i).score();
@@ -91,6 +91,28 @@ public final class Ranker {
       out.add(new RankedList.Entry(e.instance(), weights[i], e.score(), e.stale()));
     }
     return out;
+  }
+
+  /**
+   * The best {@code k} entries, best first: O(n log k) with a heap whose head is the worst kept.
+   */
+  private static List<RankedList.Entry> best(List<RankedList.Entry> scored, int k) {
+    if (scored.size() <= k) {
+      scored.sort(BY_SCORE);
+      return scored;
+    }
+    PriorityQueue<RankedList.Entry> heap = new PriorityQueue<>(k + 1, BY_SCORE.reversed());
+    for (RankedList.Entry e : scored) {
+      if (heap.size() < k) {
+        heap.add(e);
+      } else if (BY_SCORE.compare(e, heap.peek()) < 0) {
+        heap.poll();
+        heap.add(e);
+      }
+    }
+    List<RankedList.Entry> top = new ArrayList<>(heap);
+    top.sort(BY_SCORE);
+    return top;
   }
 
   private static List<RankedList.Entry> byOperator(

@@ -23,6 +23,8 @@ import java.util.List;
  */
 public final class Scorer {
 
+  private static final int ERRORS = Metric.ERRORS.ordinal();
+
   private final ScoringPolicy policy;
   private final double[] windowWeights;
   private final double[] metricWeights;
@@ -66,12 +68,17 @@ public final class Scorer {
       return policy.neutralScore();
     }
     double weighted = 0;
+    double errorRate = Double.NaN;
     for (int m = 0; m < Metric.COUNT; m++) {
-      if (metricWeights[m] > 0) {
-        weighted += metricWeights[m] * subScore(m, blended(stats, m, nowMillis, null));
+      boolean errors = m == ERRORS;
+      if (metricWeights[m] > 0 || errors) {
+        double value = blended(stats, m, nowMillis, null);
+        weighted += metricWeights[m] * subScore(m, value);
+        if (errors) {
+          errorRate = value;
+        }
       }
     }
-    double errorRate = blended(stats, Metric.ERRORS.ordinal(), nowMillis, null);
     return weighted / totalMetricWeight * penaltyFactor(errorRate);
   }
 

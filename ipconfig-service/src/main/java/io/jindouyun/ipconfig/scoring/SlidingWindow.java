@@ -25,7 +25,11 @@ public final class SlidingWindow {
   private final double[] denominators;
   private final double[] sumNumerators;
   private final double[] sumDenominators;
+  // Head bucket: the newest bucket seen, its slot and time span, cached to avoid divisions.
   private long head = Long.MIN_VALUE;
+  private int headSlot;
+  private long headStart = Long.MAX_VALUE;
+  private long headEnd = Long.MIN_VALUE;
 
   /**
    * @param bucketMillis length of one bucket, &gt; 0
@@ -60,12 +64,15 @@ public final class SlidingWindow {
     if (!(denominator > 0) || !Double.isFinite(numerator)) {
       throw new IllegalArgumentException("denominator must be > 0 and numerator finite");
     }
-    long id = Math.floorDiv(nowMillis, bucketMillis);
+    long id = bucketId(nowMillis);
     advance(id);
     if (id <= head - buckets) {
       return false;
     }
-    int slot = (int) Math.floorMod(id, (long) buckets);
+    int slot = headSlot + (int) (id - head);
+    if (slot < 0) {
+      slot += buckets;
+    }
     int i = slot * series + s;
     numerators[i] += numerator;
     denominators[i] += denominator;
@@ -76,15 +83,22 @@ public final class SlidingWindow {
 
   /** Σ numerator / Σ denominator of series {@code s} at {@code nowMillis}, or NaN when empty. */
   public double average(long nowMillis, int s) {
-    advance(Math.floorDiv(nowMillis, bucketMillis));
+    advance(bucketId(nowMillis));
     double den = sumDenominators[s];
     return den > EMPTY_EPSILON ? sumNumerators[s] / den : Double.NaN;
   }
 
   /** Σ denominator of series {@code s} at {@code nowMillis} (the sample count for averages). */
   public double weight(long nowMillis, int s) {
-    advance(Math.floorDiv(nowMillis, bucketMillis));
+    advance(bucketId(nowMillis));
     return sumDenominators[s];
+  }
+
+  private long bucketId(long nowMillis) {
+    if (nowMillis >= headStart && nowMillis < headEnd) {
+      return head;
+    }
+    return Math.floorDiv(nowMillis, bucketMillis);
   }
 
   private void advance(long id) {
@@ -93,12 +107,18 @@ public final class SlidingWindow {
     }
     if (head == Long.MIN_VALUE || id - head >= buckets) {
       clearAll();
+      headSlot = (int) Math.floorMod(id, (long) buckets);
     } else {
-      for (long b = head + 1; b <= id; b++) {
-        clearSlot((int) Math.floorMod(b, (long) buckets));
+      int steps = (int) (id - head);
+      for (int b = 1; b <= steps; b++) {
+        int slot = headSlot + b;
+        clearSlot(slot >= buckets ? slot - buckets : slot);
       }
+      headSlot = headSlot + steps >= buckets ? headSlot + steps - buckets : headSlot + steps;
     }
     head = id;
+    headStart = id * bucketMillis;
+    headEnd = headStart + bucketMillis;
   }
 
   private void clearSlot(int slot) {

@@ -66,6 +66,27 @@ class RankerTests {
   }
 
   @Test
+  void topOfAManyInstanceListEqualsTheHeadOfAFullSort() {
+    java.util.SplittableRandom random = new java.util.SplittableRandom(3);
+    String[] ids = new String[200];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = "gw-" + i;
+      cpu(ids[i], random.nextInt(20) / 20.0); // many ties, broken by id
+    }
+    List<String> expected =
+        List.of(ids).stream()
+            .sorted(
+                java.util.Comparator.comparingDouble(
+                        (String id) -> stats.get(id).average(0, Metric.CPU, 0))
+                    .thenComparing(id -> id))
+            .limit(7)
+            .toList();
+    assertThat(rank(7, Override.NONE, ids).entries())
+        .extracting(e -> e.instance().id())
+        .containsExactlyElementsOf(expected);
+  }
+
+  @Test
   void instanceWithoutMetricsStaysWithTheNeutralScore() {
     cpu("a", 0.0); // score 1.0
     RankedList list = rank(10, Override.NONE, "a", "b");

@@ -2,6 +2,7 @@ package io.jindouyun.ipconfig.scoring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import org.junit.jupiter.api.Test;
 
@@ -71,6 +72,44 @@ class SlidingWindowTests {
     assertThat(window.average(200_000, 0)).isNaN();
     window.add(200_000, 0, 0.3, 1);
     assertThat(window.average(200_000, 0)).isEqualTo(0.3);
+  }
+
+  @Test
+  void matchesANaiveWindowOverRandomTimelines() {
+    java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+    SlidingWindow w = new SlidingWindow(250, 8, 1);
+    java.util.List<long[]> samples = new java.util.ArrayList<>();
+    long now = 1_000;
+    long newestBucket = Long.MIN_VALUE;
+    for (int step = 0; step < 20_000; step++) {
+      int kind = random.nextInt(10);
+      now += kind == 0 ? random.nextLong(5_000) : random.nextLong(120);
+      long at = kind == 1 ? now - random.nextLong(3_000) : now;
+      long value = random.nextLong(100);
+      newestBucket = Math.max(newestBucket, Math.floorDiv(at, 250L));
+      if (w.add(at, 0, value, 1)) {
+        samples.add(new long[] {at, value});
+      } else {
+        assertThat(Math.floorDiv(at, 250L)).isLessThanOrEqualTo(newestBucket - 8);
+      }
+      newestBucket = Math.max(newestBucket, Math.floorDiv(now, 250L));
+      long oldest = newestBucket - 8;
+      double sum = 0;
+      int count = 0;
+      for (long[] sample : samples) {
+        if (Math.floorDiv(sample[0], 250L) > oldest) {
+          sum += sample[1];
+          count++;
+        }
+      }
+      samples.removeIf(sample -> Math.floorDiv(sample[0], 250L) <= oldest);
+      double expected = count == 0 ? Double.NaN : sum / count;
+      if (count == 0) {
+        assertThat(w.average(now, 0)).isNaN();
+      } else {
+        assertThat(w.average(now, 0)).isCloseTo(expected, within(1e-9));
+      }
+    }
   }
 
   @Test
