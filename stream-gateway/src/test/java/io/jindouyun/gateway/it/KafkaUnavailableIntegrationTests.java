@@ -1,0 +1,119 @@
+package io.jindouyun.gateway.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.jindouyun.gateway.recycle.WheelDeadlines;
+import io.jindouyun.gateway.reply.ReplyReader;
+import io.jindouyun.gateway.stream.StreamMap;
+import io.jindouyun.testkit.KafkaExtension;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+/**
+ * The broker goes away: a handshake must answer 503 after its bounded retries and leave no
+ * generation behind. Also runs without etcd, so the configured reply partition is used.
+ */
+@SpringBootTest(
+    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = {
+      "jindouyun.instance.id=gw-down",
+      "jindouyun.metrics.grpc-port=0",
+      "jindouyun.etcd.endpoints=",
+      "jindouyun.gateway.kafka.reply-partition=1",
+      "jindouyun.gateway.stream.claim-timeout=1s",
+      "jindouyun.gateway.stream.warm-timeout=500ms",
+      "jindouyun.gateway.handshake.send.attempts=2",
+      "jindouyun.gateway.handshake.send.backoff=50ms",
+      "jindouyun.gateway.handshake.send.timeout=3s",
+      "spring.kafka.producer.properties.max.block.ms=1000",
+      "spring.kafka.producer.properties.request.timeout.ms=1000",
+      "spring.kafka.producer.properties.delivery.timeout.ms=1500"
+    })
+@AutoConfigureWebTestClient(timeout = "20s")
+@Timeout(60)
+class KafkaUnavailableIntegrationTests {
+
+  @RegisterExtension static final KafkaExtension kafka = new KafkaExtension();
+
+  @Autowired WebTestClient client;
+  @Autowired StreamMap streams;
+  @Autowired WheelDeadlines deadlines;
+  @Autowired ReplyReader replies;
+
+  @DynamicPropertySource
+  static void properties(DynamicPropertyRegistry registry) {
+    registry.add("spring.kafka.bootstrap-servers", kafka::bootstrapServers);
+  }
+
+  @BeforeAll
+  static void topics() {
+    kafka.createTopics(2, "chat.jobs", "chat.replies", "chat.control");
+  }
+
+  @Test
+  void aHandshakeWhileKafkaIsDownAnswers503AndLeaksNoGeneration() {
+    assertThat(replies.partition()).isEqualTo(1);
+    String token = "Bearer " + TestTokens.user("quinn");
+    Map<?, ?> ok =
+        client
+            .post()
+            .uri("/v1/chat/handshake")
+            .header(HttpHeaders.AUTHORIZATION, token)
+            .contentType(MediaType.APPLICATION_JSON)
+            .bodyValue("{\"messages\":[{\"role\":\"user\",\"content\":\"up\"}]}")
+            .exchange()
+            .expectStatus()
+            .isAccepted()
+            .expectBody(Map.class)
+            .returnResult()
+            .getResponseBody();
+    client
+        .delete()
+        .uri("/v1/chat/stream/{id}", ok.get("streamId"))
+        .header(HttpHeaders.AUTHORIZATION, token)
+        .exchange()
+        .expectStatus()
+        .isAccepted();
+
+    kafka.stop();
+    client
+        .post()
+        .uri("/v1/chat/handshake")
+        .header(HttpHeaders.AUTHORIZATION, token)
+        .contentType(MediaType.APPLICATION_JSON)
+        .bodyValue("{\"messages\":[{\"role\":\"user\",\"content\":\"down\"}]}")
+        .exchange()
+        .expectStatus()
+        .isEqualTo(503)
+        .expectHeader()
+        .exists(HttpHeaders.RETRY_AFTER)
+        .expectHeader()
+        .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+        .expectBody()
+        .jsonPath("$.type")
+        .isEqualTo("https://jindouyun.io/problems/unavailable");
+
+    assertThat(streams.activeStreams()).isZero();
+    assertThat(streams.bufferedBytes()).isZero();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              assertThat(deadlines.pending()).isZero();
+              assertThat(streams.users()).isZero();
+            });
+  }
+}
