@@ -1,5 +1,8 @@
 package io.jindouyun.devllm;
 
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.time.Duration;
 import java.util.List;
 import org.slf4j.Logger;
@@ -95,10 +98,18 @@ public final class DevLlmServer implements AutoCloseable {
   private final Counters counters;
   private final DisposableServer server;
 
-  private DevLlmServer(DevLlmSettings settings, Counters counters, DisposableServer server) {
+  /** Open connections; Netty removes a channel when it closes. */
+  private final ChannelGroup connections;
+
+  private DevLlmServer(
+      DevLlmSettings settings,
+      Counters counters,
+      DisposableServer server,
+      ChannelGroup connections) {
     this.settings = settings;
     this.counters = counters;
     this.server = server;
+    this.connections = connections;
   }
 
   /**
@@ -113,12 +124,19 @@ public final class DevLlmServer implements AutoCloseable {
     Counters counters = new Counters();
     ChatCompletionsHandler chat =
         new ChatCompletionsHandler(
-            settings, new ChatRequestParser(mapper), json, replies, counters);
+            settings,
+            new AnswerPlanner(settings, new ChatRequestParser(mapper)),
+            replies,
+            new SseAnswerWriter(json, counters),
+            new JsonAnswerWriter(json, counters),
+            counters);
     String models = json.models(List.of(MODEL_1, MODEL_2), 1_735_689_600L);
+    ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     DisposableServer server =
         HttpServer.create()
             .host(settings.host())
             .port(settings.port())
+            .doOnConnection(connection -> connections.add(connection.channel()))
             .route(
                 routes ->
                     routes
@@ -128,11 +146,11 @@ public final class DevLlmServer implements AutoCloseable {
                             (req, res) ->
                                 replies.authorized(req)
                                     ? replies.json(res, 200, models)
-                                    : replies.reject(res, replies.unauthorized()))
+                                    : replies.reject(res, Rejection.unauthorized()))
                         .post("/v1/chat/completions", chat::handle))
             .bindNow(BIND_TIMEOUT);
     log.debug("Development LLM listening on {} with {}", server.address(), settings);
-    return new DevLlmServer(settings, counters, server);
+    return new DevLlmServer(settings, counters, server, connections);
   }
 
   /** {@code http://<host>:<port>}, without a trailing slash. */
@@ -189,9 +207,10 @@ public final class DevLlmServer implements AutoCloseable {
     return server.onDispose();
   }
 
-  /** Stops listening and closes open connections; waits at most 5 s. */
+  /** Stops listening, then closes open connections (ending their answers); waits at most 5 s. */
   @Override
   public void close() {
     server.disposeNow(CLOSE_TIMEOUT);
+    connections.close().awaitUninterruptibly(CLOSE_TIMEOUT.toMillis());
   }
 }

@@ -71,6 +71,15 @@ final class OpenAiJson {
     return write(root);
   }
 
+  /** The error a mid-stream failure sends (as an SSE event, or as the body of a 500). */
+  String midStreamError() {
+    return error(
+        "The model stopped with an error (injected by the development LLM).",
+        "server_error",
+        null,
+        "injected_error_mid");
+  }
+
   /** The {@code /v1/models} list. */
   String models(List<String> ids, long created) {
     ObjectNode root = mapper.createObjectNode().put("object", "list");

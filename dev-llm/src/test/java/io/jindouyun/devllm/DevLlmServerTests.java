@@ -393,6 +393,55 @@ class DevLlmServerTests {
     }
   }
 
+  @Test
+  void requestsBeyondTheInFlightBoundAreRejectedWith503() throws Exception {
+    DevLlmSettings one =
+        new DevLlmSettings(
+            "127.0.0.1",
+            0,
+            Duration.ofSeconds(10),
+            Duration.ZERO,
+            4,
+            FailMode.NONE,
+            -1,
+            0,
+            null,
+            1024,
+            64,
+            Duration.ofSeconds(60),
+            1,
+            16,
+            Duration.ofSeconds(2));
+    try (DevLlmServer small = DevLlmServer.start(one);
+        Socket waiting =
+            rawPost(small.port(), OpenAiTestClient.body(true, "hold"), "X-Dev-Tokens: 1")) {
+      readUntil(waiting.getInputStream(), "\"role\":\"assistant\"");
+
+      HttpResponse<String> rejected =
+          new OpenAiTestClient(small.baseUrl())
+              .post(OpenAiTestClient.body(false, "next"), Map.of());
+
+      assertThat(rejected.statusCode()).isEqualTo(503);
+      assertThat(rejected.headers().firstValue("retry-after")).hasValue("2");
+      assertThat(small.activeRequests()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void closingTheServerEndsOpenStreams() throws Exception {
+    DevLlmServer closing = DevLlmServer.start(server.settings());
+    try (Socket open =
+        rawPost(closing.port(), OpenAiTestClient.body(true, "forever"), "X-Dev-Ttft-Ms: 30000")) {
+      readUntil(open.getInputStream(), "\"role\":\"assistant\"");
+
+      closing.close();
+
+      String rest = new String(open.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+      assertThat(rest).doesNotContain("[DONE]", "\"content\"");
+    }
+  }
+
   private static JsonNode completion(String userContent, Map<String, String> headers)
       throws Exception {
     HttpResponse<String> response = client.post(OpenAiTestClient.body(false, userContent), headers);
@@ -401,7 +450,11 @@ class DevLlmServerTests {
   }
 
   private static Socket rawPost(String body, String header) throws Exception {
-    Socket socket = new Socket("127.0.0.1", server.port());
+    return rawPost(server.port(), body, header);
+  }
+
+  private static Socket rawPost(int port, String body, String header) throws Exception {
+    Socket socket = new Socket("127.0.0.1", port);
     socket.setSoTimeout((int) MAX.toMillis());
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     String head =
