@@ -55,6 +55,7 @@ class ConsumerConfiguration {
     config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     config.put(ProducerConfig.LINGER_MS_CONFIG, 1);
     config.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
+    config.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
     config.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
     return new DefaultKafkaProducerFactory<>(
         config, new StringSerializer(), new ByteArraySerializer());

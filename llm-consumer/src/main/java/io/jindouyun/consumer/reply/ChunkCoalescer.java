@@ -70,7 +70,10 @@ public final class ChunkCoalescer {
     firstSent = false;
   }
 
-  /** UTF-8 length of {@code text} (a lone surrogate counts as the one byte of the {@code ?} that replaces it). */
+  /**
+   * UTF-8 length of {@code text} (a lone surrogate counts as the one byte of the {@code ?} that
+   * replaces it).
+   */
   static int utf8Length(CharSequence text) {
     int length = 0;
     for (int i = 0; i < text.length(); i++) {
