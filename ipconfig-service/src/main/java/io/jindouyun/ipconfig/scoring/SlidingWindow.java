@@ -21,10 +21,9 @@ public final class SlidingWindow {
   private final long bucketMillis;
   private final int buckets;
   private final int series;
-  private final double[] numerators;
-  private final double[] denominators;
-  private final double[] sumNumerators;
-  private final double[] sumDenominators;
+  // Interleaved (numerator, denominator) pairs: cells per bucket and series, sums per series.
+  private final double[] cells;
+  private final double[] sums;
   // Head bucket: the newest bucket seen, its slot and time span, cached to avoid divisions.
   private long head = Long.MIN_VALUE;
   private int headSlot;
@@ -43,10 +42,8 @@ public final class SlidingWindow {
     this.bucketMillis = bucketMillis;
     this.buckets = buckets;
     this.series = series;
-    this.numerators = new double[buckets * series];
-    this.denominators = new double[buckets * series];
-    this.sumNumerators = new double[series];
-    this.sumDenominators = new double[series];
+    this.cells = new double[buckets * series * 2];
+    this.sums = new double[series * 2];
   }
 
   /** Window length in milliseconds. */
@@ -73,25 +70,25 @@ public final class SlidingWindow {
     if (slot < 0) {
       slot += buckets;
     }
-    int i = slot * series + s;
-    numerators[i] += numerator;
-    denominators[i] += denominator;
-    sumNumerators[s] += numerator;
-    sumDenominators[s] += denominator;
+    int i = (slot * series + s) * 2;
+    cells[i] += numerator;
+    cells[i + 1] += denominator;
+    sums[2 * s] += numerator;
+    sums[2 * s + 1] += denominator;
     return true;
   }
 
   /** Σ numerator / Σ denominator of series {@code s} at {@code nowMillis}, or NaN when empty. */
   public double average(long nowMillis, int s) {
     advance(bucketId(nowMillis));
-    double den = sumDenominators[s];
-    return den > EMPTY_EPSILON ? sumNumerators[s] / den : Double.NaN;
+    double den = sums[2 * s + 1];
+    return den > EMPTY_EPSILON ? sums[2 * s] / den : Double.NaN;
   }
 
   /** Σ denominator of series {@code s} at {@code nowMillis} (the sample count for averages). */
   public double weight(long nowMillis, int s) {
     advance(bucketId(nowMillis));
-    return sumDenominators[s];
+    return sums[2 * s + 1];
   }
 
   private long bucketId(long nowMillis) {
@@ -124,22 +121,21 @@ public final class SlidingWindow {
   private void clearSlot(int slot) {
     int base = slot * series;
     for (int s = 0; s < series; s++) {
-      sumNumerators[s] -= numerators[base + s];
-      sumDenominators[s] -= denominators[base + s];
-      numerators[base + s] = 0;
-      denominators[base + s] = 0;
-      if (sumDenominators[s] <= EMPTY_EPSILON) {
+      int i = (base + s) * 2;
+      sums[2 * s] -= cells[i];
+      sums[2 * s + 1] -= cells[i + 1];
+      cells[i] = 0;
+      cells[i + 1] = 0;
+      if (sums[2 * s + 1] <= EMPTY_EPSILON) {
         // Every denominator is > 0, so an empty sum is exactly zero: drop the rounding residue.
-        sumNumerators[s] = 0;
-        sumDenominators[s] = 0;
+        sums[2 * s] = 0;
+        sums[2 * s + 1] = 0;
       }
     }
   }
 
   private void clearAll() {
-    Arrays.fill(numerators, 0);
-    Arrays.fill(denominators, 0);
-    Arrays.fill(sumNumerators, 0);
-    Arrays.fill(sumDenominators, 0);
+    Arrays.fill(cells, 0);
+    Arrays.fill(sums, 0);
   }
 }
