@@ -3,8 +3,8 @@
 -- weight, score}}}; `version` is kept as a string. Pure functions apart from the file I/O.
 local cjson = require("cjson.safe")
 local io_open = io.open
-local os_remove = os.remove
-local os_rename = os.rename
+local str_rep = string.rep
+local tab_concat = table.concat
 local math_huge = math.huge
 local str_format = string.format
 local str_match = string.match
@@ -164,49 +164,92 @@ function _M.encode(list)
     return cjson.encode(list)
 end
 
--- save(path, list, fetched_at) -> ok, err. Writes a temporary file and renames it over the old
--- one, so a reader (a restarting nginx) sees the old file or the new one, never half of one.
-function _M.save(path, list, fetched_at)
+-- The saved list lives in two slot files, <path> and <path>.1, written in turn. The master
+-- (init_by_lua) opens them; the workers inherit the open files. So the worker that saves needs
+-- no write permission on the folder (nginx workers usually run as "nobody" while the prefix
+-- belongs to the master's user) and a crash in the middle of a write can tear only one slot:
+-- the loader takes the newest slot that is valid. A shorter text is padded with spaces (still
+-- valid JSON) because Lua's io cannot truncate.
+
+-- open_slots(path) -> slots, err: in init_by_lua.
+function _M.open_slots(path)
+    local slots = {}
+    for i, name in ipairs({path, path .. ".1"}) do
+        local created = io_open(name, "a")
+        if not created then
+            return nil, "failed to create " .. name
+        end
+        created:close()
+        local file, err = io_open(name, "r+")
+        if not file then
+            return nil, "failed to open " .. name .. ": " .. err
+        end
+        slots[i] = {file = file, size = file:seek("end") or 0, name = name}
+    end
+    slots.next = 1
+    return slots
+end
+
+-- save(slots, list, fetched_at) -> ok, err: writes the older slot.
+function _M.save(slots, list, fetched_at)
     local text, err = cjson.encode({saved_at = fetched_at, list = list})
     if not text then
         return nil, "failed to encode best list: " .. err
     end
-    local tmp = path .. ".tmp"
-    local file, oerr = io_open(tmp, "w")
-    if not file then
-        return nil, "failed to open " .. tmp .. ": " .. oerr
+    local slot = slots[slots.next]
+    local size = #text
+    if slot.size > size then
+        text = text .. str_rep(" ", slot.size - size)
     end
-    local ok, werr = file:write(text)
-    file:close()
+    local file = slot.file
+    local ok, werr = file:seek("set", 0)
+    if ok then
+        ok, werr = file:write(text)
+    end
+    if ok then
+        ok, werr = file:flush()
+    end
     if not ok then
-        os_remove(tmp)
-        return nil, "failed to write " .. tmp .. ": " .. werr
+        return nil, "failed to write " .. slot.name .. ": " .. tostring(werr)
     end
-    local renamed, rerr = os_rename(tmp, path)
-    if not renamed then
-        os_remove(tmp)
-        return nil, "failed to rename " .. tmp .. ": " .. rerr
-    end
+    slot.size = #text
+    slots.next = 3 - slots.next
     return true
 end
 
--- load(path, max_instances) -> list, saved_at | nil, err
-function _M.load(path, max_instances)
-    local file, err = io_open(path, "r")
+local function load_one(name, max_instances)
+    local file, err = io_open(name, "r")
     if not file then
-        return nil, "no saved best list: " .. err
+        return nil, err
     end
     local text = file:read("*a")
     file:close()
     local doc, derr = cjson.decode(text or "")
     if type(doc) ~= "table" then
-        return nil, "saved best list is not JSON: " .. tostring(derr)
+        return nil, name .. " is not JSON: " .. tostring(derr)
     end
     local list, verr = _M.validate(doc.list, max_instances)
     if not list then
-        return nil, "saved best list is invalid: " .. verr
+        return nil, name .. " is invalid: " .. verr
     end
     return list, tonumber(doc.saved_at) or 0
+end
+
+-- load(path, max_instances) -> list, saved_at, slot | nil, err: the newest valid slot.
+function _M.load(path, max_instances)
+    local best, best_at, best_slot, errs = nil, -1, nil, {}
+    for i, name in ipairs({path, path .. ".1"}) do
+        local list, saved_at = load_one(name, max_instances)
+        if list and saved_at > best_at then
+            best, best_at, best_slot = list, saved_at, i
+        elseif not list then
+            errs[#errs + 1] = saved_at
+        end
+    end
+    if not best then
+        return nil, "no saved best list: " .. tab_concat(errs, "; ")
+    end
+    return best, best_at, best_slot
 end
 
 return _M

@@ -54,11 +54,11 @@ local function seed()
 end
 
 local function save(list, fetched_at)
-    local path = settings.current.saved_list_path
-    if path == "" or list.version == saved_version then
+    local slots = fallback.slots()
+    if not slots or list.version == saved_version then
         return
     end
-    local ok, err = best_list.save(path, list, fetched_at)
+    local ok, err = best_list.save(slots, list, fetched_at)
     if not ok then
         ngx_log(ngx_ERR, "failed to save best list: ", err)
         return

@@ -12,6 +12,7 @@ local tonumber = tonumber
 local _M = {version = 0.1}
 
 local initial_list, initial_source, initial_fetched_at
+local slots
 
 -- parse_static("gw-1=127.0.0.1:8081,gw-2=127.0.0.1:8082") -> list, err (equal weights)
 function _M.parse_static(text)
@@ -35,7 +36,15 @@ function _M.init()
         ngx_log(ngx_ERR, "failed to parse static gateways: ", serr)
     end
     if cfg.saved_list_path ~= "" then
-        local saved, saved_at = best_list.load(cfg.saved_list_path, cfg.max_instances)
+        local saved, saved_at, slot = best_list.load(cfg.saved_list_path, cfg.max_instances)
+        local opened, oerr = best_list.open_slots(cfg.saved_list_path)
+        if opened then
+            -- never overwrite the newest good copy first
+            opened.next = slot == 1 and 2 or 1
+        else
+            ngx_log(ngx_ERR, "the best list will not be saved: ", oerr)
+        end
+        slots = opened
         if saved then
             initial_list, initial_source, initial_fetched_at = saved, "file", saved_at
             return
@@ -45,6 +54,11 @@ function _M.init()
     if static then
         initial_list, initial_source, initial_fetched_at = static, "static", 0
     end
+end
+
+-- slots() -> the saved list's open slot files (see best_list.open_slots), or nil
+function _M.slots()
+    return slots
 end
 
 -- initial() -> list, source ("file" | "static"), fetched_at; nil when there is neither.

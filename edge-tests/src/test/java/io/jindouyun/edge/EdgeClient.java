@@ -27,6 +27,8 @@ final class EdgeClient {
 
   private static final Pattern NODE = Pattern.compile("\"node\":\"([^\"]+)\"");
   private static final Pattern STREAM_ID = Pattern.compile("\"streamId\":\"([^\"]+)\"");
+  private static final String HANDSHAKE_BODY =
+      "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
   static final JsonMapper JSON = JsonMapper.builder().build();
 
   /** One handshake's outcome: HTTP status and the node that answered (null when none). */
@@ -38,8 +40,10 @@ final class EdgeClient {
           .connectTimeout(Duration.ofSeconds(2))
           .build();
   private final String base;
+  private final int port;
 
   EdgeClient(int port) {
+    this.port = port;
     this.base = "http://127.0.0.1:" + port;
   }
 
@@ -66,9 +70,7 @@ final class EdgeClient {
             .timeout(Duration.ofSeconds(10))
             .header("Authorization", "Bearer " + token(user))
             .header("Content-Type", "application/json")
-            .POST(
-                HttpRequest.BodyPublishers.ofString(
-                    "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+            .POST(HttpRequest.BodyPublishers.ofString(HANDSHAKE_BODY))
             .build();
     try {
       HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
@@ -87,7 +89,10 @@ final class EdgeClient {
     }
   }
 
-  /** {@code total} handshakes from {@code threads} threads; all outcomes, in completion order. */
+  /**
+   * {@code total} handshakes from {@code threads} threads, each on its own keep-alive connection;
+   * all outcomes (a transport error counts as status -1).
+   */
   List<Handshake> handshakes(int total, int threads) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     AtomicInteger left = new AtomicInteger(total);
@@ -98,9 +103,11 @@ final class EdgeClient {
         futures.add(
             pool.submit(
                 () -> {
-                  int n;
-                  while ((n = left.getAndDecrement()) > 0) {
-                    out.add(handshake("user-" + n));
+                  try (KeepAliveClient client = new KeepAliveClient(port)) {
+                    int n;
+                    while ((n = left.getAndDecrement()) > 0) {
+                      out.add(rawHandshake(client, "user-" + n));
+                    }
                   }
                 }));
       }
@@ -111,6 +118,50 @@ final class EdgeClient {
       pool.shutdownNow();
     }
     return new ArrayList<>(out);
+  }
+
+  /** Handshakes from {@code threads} threads until {@code until} (epoch millis). */
+  List<Handshake> handshakesUntil(long until, int threads) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    List<Handshake> out = java.util.Collections.synchronizedList(new ArrayList<>());
+    try {
+      List<Future<?>> futures = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        final int thread = t;
+        futures.add(
+            pool.submit(
+                () -> {
+                  try (KeepAliveClient client = new KeepAliveClient(port)) {
+                    int n = 0;
+                    while (System.currentTimeMillis() < until) {
+                      out.add(rawHandshake(client, "user-" + thread + "-" + n++));
+                    }
+                  }
+                }));
+      }
+      for (Future<?> future : futures) {
+        future.get(until - System.currentTimeMillis() + 30_000, TimeUnit.MILLISECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    return new ArrayList<>(out);
+  }
+
+  private static Handshake rawHandshake(KeepAliveClient client, String user) {
+    try {
+      KeepAliveClient.Response response =
+          client.post("/v1/chat/handshake", "Bearer " + token(user), HANDSHAKE_BODY);
+      Matcher node = NODE.matcher(response.body());
+      Matcher id = STREAM_ID.matcher(response.body());
+      return new Handshake(
+          response.status(),
+          node.find() ? node.group(1) : null,
+          id.find() ? id.group(1) : null,
+          System.currentTimeMillis());
+    } catch (IOException e) {
+      return new Handshake(-1, null, null, System.currentTimeMillis());
+    }
   }
 
   static Map<String, Integer> byNode(List<Handshake> handshakes) {

@@ -34,6 +34,10 @@ final class StandInIpconfig implements AutoCloseable {
     }
   }
 
+  static {
+    System.setProperty("sun.net.httpserver.nodelay", "true");
+  }
+
   private static final Pattern WAIT = Pattern.compile("wait=(\\d+)s");
 
   private final int port = FreePorts.next();
@@ -130,8 +134,7 @@ final class StandInIpconfig implements AutoCloseable {
     synchronized (this) {
       long deadline = System.currentTimeMillis() + waitMillis;
       while (!killed
-          && body != null
-          && etag(version).equals(ifNoneMatch)
+          && (body == null || etag(version).equals(ifNoneMatch))
           && System.currentTimeMillis() < deadline) {
         try {
           wait(Math.max(1, deadline - System.currentTimeMillis()));
