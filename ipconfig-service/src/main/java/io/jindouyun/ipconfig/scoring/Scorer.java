@@ -11,7 +11,7 @@ import java.util.List;
  *   <li>Per metric, the value is the weighted average of the window averages, over the windows that
  *       hold data: {@code v = Σ w_i·avg_i / Σ w_i}.
  *   <li>The metric's sub-score is {@code clamp(1 - v / limit, 0, 1)}; a metric without data gets
- *       the neutral score.
+ *       the neutral score, except the error rate, which is 0 when no request was counted.
  *   <li>The raw score is {@code Σ weight_m·sub_m / Σ weight_m}.
  *   <li>Error penalty, so that failing fast does not look fast: {@code score = raw × max(0, 1 -
  *       errorPenalty × errorRate)}.
@@ -126,7 +126,11 @@ public final class Scorer {
         weights += windowWeights[w];
       }
     }
-    return weights > 0 ? sum / weights : Double.NaN;
+    if (weights > 0) {
+      return sum / weights;
+    }
+    // Fresh samples without traffic: no error was seen, which is not the same as not knowing.
+    return m == ERRORS ? 0 : Double.NaN;
   }
 
   private double subScore(int m, double value) {

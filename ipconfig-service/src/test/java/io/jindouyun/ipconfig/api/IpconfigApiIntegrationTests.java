@@ -241,8 +241,8 @@ class IpconfigApiIntegrationTests {
               assertThat(cpu.get("metric").asString()).isEqualTo("cpu");
               assertThat(cpu.get("windowAverages").get(0).asDouble()).isEqualTo(0.25);
               assertThat(cpu.get("subScore").asDouble()).isEqualTo(0.75);
-              // cpu 0.75 × 1/2 + errors neutral 0.5 × 1/2 = 0.625
-              assertThat(gw1.get("score").asDouble()).isEqualTo(0.625);
+              // cpu 0.75 × 1/2 + errors (no request counted: rate 0) 1.0 × 1/2 = 0.875
+              assertThat(gw1.get("score").asDouble()).isEqualTo(0.875);
               assertThat(body.get("instances").get(1).get("stale").asBoolean()).isTrue();
             });
     http.get()

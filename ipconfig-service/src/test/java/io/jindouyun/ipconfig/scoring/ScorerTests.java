@@ -46,8 +46,8 @@ class ScorerTests {
     InstanceStats stats = new InstanceStats(WINDOWS);
     stats.record(sample(1, 0.5, 256, 1024, 3, 10, 200), 1_000);
     // cpu 1-0.5=0.5 (×2), memory 1-0.25=0.75, inflight 1-10/100=0.9, ttft 1-200/1000=0.8,
-    // errors: no delta yet -> neutral 0.5. (1.0+0.75+0.9+0.8+0.5)/6 = 3.95/6
-    assertThat(scorer.score(stats, 1_000)).isCloseTo(3.95 / 6, EXACT);
+    // errors: no request counted yet -> rate 0, sub-score 1. (1.0+0.75+0.9+0.8+1.0)/6 = 4.45/6
+    assertThat(scorer.score(stats, 1_000)).isCloseTo(4.45 / 6, EXACT);
   }
 
   @Test
@@ -132,6 +132,19 @@ class ScorerTests {
     stats.record(counters(1, 0, 0, 300), 0);
     stats.record(counters(2, 0, 0, 0), 1_000);
     assertThat(scorer.score(stats, 1_000)).isCloseTo(0.7, EXACT);
+  }
+
+  @Test
+  void idleInstanceHasNoErrorRateAndNoPenalty() {
+    Scorer scorer = new Scorer(policy(Map.of(Metric.ERRORS, new MetricSpec(1, 0.5))));
+    InstanceStats stats = new InstanceStats(WINDOWS);
+    stats.record(counters(1, 100, 5, 0), 0);
+    stats.record(counters(2, 100, 5, 0), 1_000);
+    ScoreExplanation explanation = scorer.explain(stats, 1_000);
+    assertThat(explanation.metrics().get(Metric.ERRORS.ordinal()).windowAverages())
+        .containsOnly(Double.NaN);
+    assertThat(explanation.metrics().get(Metric.ERRORS.ordinal()).value()).isZero();
+    assertThat(scorer.score(stats, 1_000)).isEqualTo(1.0);
   }
 
   @Test
