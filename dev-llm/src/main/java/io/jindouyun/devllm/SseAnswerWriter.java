@@ -4,12 +4,17 @@ import io.jindouyun.devllm.OpenAiJson.Head;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 import reactor.netty.Connection;
 import reactor.netty.http.server.HttpServerResponse;
 
@@ -17,9 +22,10 @@ import reactor.netty.http.server.HttpServerResponse;
  * Streams an {@link Answer} as OpenAI SSE: a role chunk at once, a content chunk per token (the
  * first after the TTFT, then one per token delay), a finish chunk, an optional usage chunk and
  * {@code data: [DONE]}; or the injected mid-stream failure. Tokens are paced with {@code
- * Mono.delay} on Reactor's shared parallel scheduler: no thread per stream. Every event is flushed
- * on its own. When the client goes away reactor-netty cancels the event publisher, which {@link
- * AnswerState} counts once. Thread-safe: per-answer state lives in the answer's publisher chain.
+ * Mono.delay} on the connection's event loop: no thread per stream and no thread hand-off per
+ * event. Every event is flushed on its own. When the client goes away reactor-netty cancels the
+ * event publisher, which {@link AnswerState} counts once. Thread-safe: per-answer state lives in
+ * the answer's publisher chain.
  */
 final class SseAnswerWriter {
 
@@ -31,6 +37,9 @@ final class SseAnswerWriter {
   private final OpenAiJson json;
   private final Counters counters;
 
+  /** Event loop to its scheduler; as many entries as reactor-netty has event loops. */
+  private final Map<EventLoop, Scheduler> timers = new ConcurrentHashMap<>();
+
   SseAnswerWriter(OpenAiJson json, Counters counters) {
     this.json = json;
     this.counters = counters;
@@ -40,7 +49,7 @@ final class SseAnswerWriter {
     Head head = answer.head();
     boolean usageField = answer.request().includeUsage();
     Flux<String> tokens =
-        paced(answer.sent(), answer.options())
+        paced(answer.sent(), answer.options(), timerOf(response))
             .map(
                 i -> {
                   counters.tokensSent(1);
@@ -101,15 +110,33 @@ final class SseAnswerWriter {
     };
   }
 
-  /** Emits 0..count-1: the first after the TTFT, each further one after the token delay. */
-  static Flux<Integer> paced(int count, AnswerOptions options) {
+  /**
+   * Emits 0..count-1 on {@code timer}: the first after the TTFT, each further one after the token
+   * delay.
+   */
+  static Flux<Integer> paced(int count, AnswerOptions options, Scheduler timer) {
     return Flux.range(0, count)
         .concatMap(
             i -> {
               Duration wait = i == 0 ? options.ttft() : options.tokenDelay();
-              return wait.isZero() ? Mono.just(i) : Mono.delay(wait).thenReturn(i);
+              return wait.isZero() ? Mono.just(i) : Mono.delay(wait, timer).thenReturn(i);
             },
             1);
+  }
+
+  /**
+   * The connection's own event loop as a Reactor scheduler: token timers fire on the thread that
+   * writes them, so an event costs no thread hand-off. One scheduler per event loop, cached (the
+   * loops are a fixed set); never disposed, as that would shut the loop down.
+   */
+  private Scheduler timerOf(HttpServerResponse response) {
+    Scheduler[] timer = new Scheduler[1];
+    response.withConnection(
+        connection ->
+            timer[0] =
+                timers.computeIfAbsent(
+                    connection.channel().eventLoop(), Schedulers::fromExecutorService));
+    return timer[0] != null ? timer[0] : Schedulers.parallel();
   }
 
   /**
