@@ -3,6 +3,8 @@ package io.jindouyun.consumer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.jindouyun.consumer.job.InFlightJobs;
+import io.jindouyun.consumer.job.JobKey;
 import io.jindouyun.devllm.DevLlmServer;
 import io.jindouyun.devllm.DevLlmSettings;
 import io.jindouyun.proto.chat.v1.ChatChunk;
@@ -178,19 +180,18 @@ class LlmConsumerIntegrationTests {
   void aCancelThatOvertakesItsJobStopsItFromStarting() {
     ChatJob job = job("Never started [dev:ttft=10000]");
     cancel(job);
-    long requests = llm.requests();
-    // a later job on the same key shows the earlier one was handled
-    ChatJob marker = job("Marker [dev:tokens=2]", job.getUserId());
-
-    // the cancel is read by a separate consumer: give it its own bounded wait first
+    InFlightJobs inFlight = app.getBean(InFlightJobs.class);
     await()
         .atMost(WAIT)
-        .untilAsserted(
-            () -> {
-              send(job);
-              send(marker);
-              await().atMost(WAIT).until(() -> reader.ended(marker.getStreamId()));
-            });
+        .until(() -> inFlight.cancelled(new JobKey(job.getStreamId(), job.getGeneration())));
+    long requests = llm.requests();
+    // a later job on the same key (so the same partition) shows the earlier one was handled
+    ChatJob marker = job("Marker [dev:tokens=2]", job.getUserId());
+
+    send(job);
+    send(marker);
+
+    await().atMost(WAIT).until(() -> reader.ended(marker.getStreamId()));
     assertThat(llm.requests()).isEqualTo(requests + 1);
     assertThat(reader.chunks(job.getStreamId())).isEmpty();
   }
@@ -398,6 +399,10 @@ class LlmConsumerIntegrationTests {
   }
 
   static String nonStreamingAnswer(String prompt) throws Exception {
+    return nonStreamingAnswer(llm, prompt);
+  }
+
+  static String nonStreamingAnswer(DevLlmServer llm, String prompt) throws Exception {
     String body =
         JsonMapper.builder()
             .build()

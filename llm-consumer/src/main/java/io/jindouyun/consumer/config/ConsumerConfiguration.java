@@ -15,6 +15,7 @@ import io.jindouyun.consumer.llm.OpenAiStreamingClient;
 import io.jindouyun.consumer.reply.KafkaReplySink;
 import io.jindouyun.support.backoff.Backoff;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
@@ -28,6 +29,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.http.client.ReactorResourceFactory;
 import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
@@ -66,8 +68,21 @@ class ConsumerConfiguration {
     return new KafkaTemplate<>(producers);
   }
 
+  /**
+   * The web server's own event loops instead of reactor-netty's global ones, so that closing this
+   * context does not dispose resources other code in the same JVM uses (tests run several services
+   * and the development LLM in one JVM).
+   */
   @Bean
-  LlmClient llmClient(LlmProperties llm, JsonMapper mapper) {
+  ReactorResourceFactory reactorResourceFactory() {
+    ReactorResourceFactory factory = new ReactorResourceFactory();
+    factory.setUseGlobalResources(false);
+    factory.setShutdownQuietPeriod(Duration.ZERO);
+    return factory;
+  }
+
+  @Bean(destroyMethod = "close")
+  OpenAiStreamingClient llmClient(LlmProperties llm, JsonMapper mapper) {
     return new OpenAiStreamingClient(llm, mapper);
   }
 

@@ -79,6 +79,11 @@ public final class InFlightJobs {
     return false;
   }
 
+  /** Whether a cancel for {@code key} is remembered. */
+  public synchronized boolean cancelled(JobKey key) {
+    return cancelled.containsKey(key);
+  }
+
   /** Jobs running. */
   public synchronized int size() {
     return running.size();

@@ -16,27 +16,35 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
+import reactor.netty.resources.LoopResources;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@link LlmClient} for the OpenAI chat-completions streaming protocol ({@code POST
  * /v1/chat/completions} with {@code stream: true} and {@code stream_options.include_usage}), so it
  * talks to OpenAI, vLLM, Ollama and the development LLM alike. Built on WebClient over
- * reactor-netty: cancelling a subscription closes its connection. Thread-safe; share one.
+ * reactor-netty: cancelling a subscription closes its connection. Owns its event loops and its
+ * bounded connection pool (so closing one application context in a JVM never touches another's
+ * resources); {@link #close()} releases them and with them every open call. Thread-safe; share one.
  */
-public final class OpenAiStreamingClient implements LlmClient {
+public final class OpenAiStreamingClient implements LlmClient, AutoCloseable {
 
   private static final ParameterizedTypeReference<ServerSentEvent<String>> SSE =
       new ParameterizedTypeReference<>() {};
   private static final int ERROR_BODY_CHARS = 300;
 
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
+
   private final WebClient webClient;
   private final JsonMapper mapper;
+  private final LoopResources loops;
+  private final ConnectionProvider pool;
 
   /** A client for {@code properties.baseUrl()}, with its own bounded connection pool. */
   public OpenAiStreamingClient(LlmProperties properties, JsonMapper mapper) {
     this.mapper = mapper;
-    ConnectionProvider pool =
+    this.loops = LoopResources.create("jdy-llm", LoopResources.DEFAULT_IO_WORKER_COUNT, true);
+    this.pool =
         ConnectionProvider.builder("jdy-llm")
             .maxConnections(properties.maxConnections())
             .pendingAcquireMaxCount(properties.maxConnections())
@@ -45,6 +53,7 @@ public final class OpenAiStreamingClient implements LlmClient {
             .build();
     HttpClient http =
         HttpClient.create(pool)
+            .runOn(loops)
             .option(
                 ChannelOption.CONNECT_TIMEOUT_MILLIS,
                 (int) Math.min(Integer.MAX_VALUE, properties.connectTimeout().toMillis()))
@@ -58,6 +67,13 @@ public final class OpenAiStreamingClient implements LlmClient {
       builder.defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + properties.apiKey());
     }
     this.webClient = builder.build();
+  }
+
+  /** Closes every open call and releases the event loops (waits at most 5 s). */
+  @Override
+  public void close() {
+    pool.disposeLater().block(CLOSE_TIMEOUT);
+    loops.disposeLater(Duration.ZERO, CLOSE_TIMEOUT).block(CLOSE_TIMEOUT);
   }
 
   @Override
