@@ -7,6 +7,7 @@ import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 import java.time.Duration;
 import java.util.List;
+import org.hibernate.validator.constraints.time.DurationMin;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
@@ -43,10 +44,10 @@ public record IpconfigProperties(
   public record Etcd(
       @DefaultValue("http://127.0.0.1:2379") @NotEmpty List<@NotBlank String> endpoints,
       @DefaultValue("/jindouyun/") @NotBlank String root,
-      @DefaultValue("2s") @NotNull Duration connectTimeout,
-      @DefaultValue("2s") @NotNull Duration requestTimeout,
-      @DefaultValue("1s") @NotNull Duration probeInterval,
-      @DefaultValue("5s") @NotNull Duration maxBackoff) {}
+      @DefaultValue("2s") @NotNull @DurationMin(millis = 1) Duration connectTimeout,
+      @DefaultValue("2s") @NotNull @DurationMin(millis = 1) Duration requestTimeout,
+      @DefaultValue("1s") @NotNull @DurationMin(millis = 1) Duration probeInterval,
+      @DefaultValue("5s") @NotNull @DurationMin(millis = 1) Duration maxBackoff) {}
 
   /**
    * Long-poll bounds.
@@ -56,7 +57,7 @@ public record IpconfigProperties(
    */
   public record LongPoll(
       @DefaultValue("1024") @Min(1) int maxWaiters,
-      @DefaultValue("60s") @NotNull Duration maxWait) {}
+      @DefaultValue("60s") @NotNull @DurationMin(millis = 1) Duration maxWait) {}
 
   /**
    * Recompute timing.
@@ -65,6 +66,6 @@ public record IpconfigProperties(
    * @param interval period of the unconditional recompute
    */
   public record Recompute(
-      @DefaultValue("20ms") @NotNull Duration coalesce,
-      @DefaultValue("1s") @NotNull Duration interval) {}
+      @DefaultValue("20ms") @NotNull @DurationMin(millis = 1) Duration coalesce,
+      @DefaultValue("1s") @NotNull @DurationMin(millis = 1) Duration interval) {}
 }
