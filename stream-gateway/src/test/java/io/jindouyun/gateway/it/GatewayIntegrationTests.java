@@ -42,9 +42,9 @@ import reactor.core.publisher.Flux;
     properties = {
       "jindouyun.instance.id=gw-it",
       "jindouyun.metrics.grpc-port=0",
-      "jindouyun.gateway.stream.claim-timeout=1s",
+      "jindouyun.gateway.stream.claim-timeout=3s",
       "jindouyun.gateway.stream.ack-timeout=1s",
-      "jindouyun.gateway.stream.warm-timeout=1s",
+      "jindouyun.gateway.stream.warm-timeout=2s",
       "jindouyun.gateway.stream.gap-wait=500ms",
       "jindouyun.gateway.stream.ping-interval=1s",
       "jindouyun.gateway.handshake.max-body-size=4KB",
@@ -426,6 +426,29 @@ class GatewayIntegrationTests {
           .isEqualTo("https://jindouyun.io/problems/unauthorized");
     }
     client.get().uri("/actuator/health").exchange().expectStatus().isOk();
+  }
+
+  @Test
+  void actuatorEndpointsAreOpenAndExposeTheGatewayMeters() {
+    client.get().uri("/actuator/health/readiness").exchange().expectStatus().isOk();
+    String scrape =
+        client
+            .get()
+            .uri("/actuator/prometheus")
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectBody(String.class)
+            .returnResult()
+            .getResponseBody();
+    assertThat(scrape)
+        .contains(
+            "jdy_streams_active",
+            "jdy_gateway_buffered_bytes",
+            "jdy_gateway_timers_pending",
+            "jdy_requests_active",
+            "jdy_ttft_seconds",
+            "jdy_gateway_added_latency_seconds");
   }
 
   @Test

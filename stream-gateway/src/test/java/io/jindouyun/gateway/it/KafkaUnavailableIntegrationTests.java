@@ -33,7 +33,7 @@ import org.springframework.test.web.reactive.server.WebTestClient;
       "jindouyun.metrics.grpc-port=0",
       "jindouyun.etcd.endpoints=",
       "jindouyun.gateway.kafka.reply-partition=1",
-      "jindouyun.gateway.stream.claim-timeout=1s",
+      "jindouyun.gateway.stream.claim-timeout=5s",
       "jindouyun.gateway.stream.warm-timeout=500ms",
       "jindouyun.gateway.handshake.send.attempts=2",
       "jindouyun.gateway.handshake.send.backoff=50ms",
