@@ -182,6 +182,12 @@ public final class Registrar {
       return;
     }
     if (error != null) {
+      if (clientClosed(error)) {
+        changeState(State.STOPPED);
+        cancel(watchdog);
+        log.warn("etcd client closed; no longer registering {}", key());
+        return;
+      }
       retryLater("registration failed: " + rootMessage(error));
       return;
     }
@@ -301,6 +307,17 @@ public final class Registrar {
     if (future != null) {
       future.cancel(false);
     }
+  }
+
+  /** Whether the client was closed under us (the process is going away): retrying is futile. */
+  private static boolean clientClosed(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof io.etcd.jetcd.common.exception.ClosedClientException
+          || t instanceof java.util.concurrent.RejectedExecutionException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String rootMessage(Throwable error) {

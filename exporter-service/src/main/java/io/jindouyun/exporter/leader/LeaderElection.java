@@ -1,0 +1,273 @@
+package io.jindouyun.exporter.leader;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.election.LeaderKey;
+import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
+import io.etcd.jetcd.support.CloseableClient;
+import io.grpc.stub.StreamObserver;
+import io.jindouyun.support.backoff.Backoff;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Leader election among exporters through etcd's election API, on a lease this exporter keeps
+ * alive. The leader writes the metrics keys under that same lease, so when a leader dies its keys
+ * and its election key expire together after the TTL, and the standby's pending campaign wins.
+ *
+ * <p>Cycle: grant a lease (TTL {@code leaseTtl}), keep it alive, campaign. When the campaign
+ * returns, this exporter leads with that lease. When the lease is lost (keep-alive fails or ends,
+ * etcd says it is gone, or no keep-alive answer for a TTL) it stops leading at once and starts a
+ * new cycle after a jittered backoff. {@link #close()} resigns and revokes the lease, so a clean
+ * shutdown hands over at once and removes its metrics keys.
+ *
+ * <p>Concurrency: state changes on the shared single-threaded executor; {@link #leaderLease()} may
+ * be read from any thread.
+ */
+public final class LeaderElection {
+
+  private static final Logger log = LoggerFactory.getLogger(LeaderElection.class);
+
+  private final Client client;
+  private final ByteSequence name;
+  private final ByteSequence proposal;
+  private final Duration ttl;
+  private final Duration operationTimeout;
+  private final Backoff backoff;
+  private final ScheduledExecutorService executor;
+
+  private volatile long leaderLease;
+  // executor thread only
+  private long epoch;
+  private long lease;
+  private long lastAliveNanos;
+  private int failures;
+  private LeaderKey leaderKey;
+  private CloseableClient keepAlive;
+  private ScheduledFuture<?> retry;
+  private ScheduledFuture<?> watchdog;
+  private boolean closed;
+
+  public LeaderElection(
+      Client client,
+      String electionName,
+      String proposal,
+      Duration ttl,
+      Duration operationTimeout,
+      Backoff backoff,
+      ScheduledExecutorService executor) {
+    this.client = client;
+    this.name = ByteSequence.from(electionName, UTF_8);
+    this.proposal = ByteSequence.from(proposal, UTF_8);
+    this.ttl = ttl;
+    this.operationTimeout = operationTimeout;
+    this.backoff = backoff;
+    this.executor = executor;
+  }
+
+  /** The lease to write under while leading, 0 while not leading. */
+  public long leaderLease() {
+    return leaderLease;
+  }
+
+  /** Starts campaigning. */
+  public void start() {
+    executor.execute(
+        () -> {
+          long period = Math.max(100, ttl.toMillis() / 3);
+          watchdog =
+              executor.scheduleWithFixedDelay(
+                  this::checkAlive, period, period, TimeUnit.MILLISECONDS);
+          cycle();
+        });
+  }
+
+  private void cycle() {
+    if (closed) {
+      return;
+    }
+    long myEpoch = ++epoch;
+    client
+        .getLeaseClient()
+        .grant(ttl.toSeconds())
+        .orTimeout(operationTimeout.toMillis(), TimeUnit.MILLISECONDS)
+        .whenCompleteAsync(
+            (grant, error) -> {
+              if (myEpoch != epoch || closed) {
+                if (grant != null) {
+                  revokeQuietly(grant.getID());
+                }
+                return;
+              }
+              if (error != null) {
+                lost(myEpoch, "lease grant failed: " + error);
+                return;
+              }
+              lease = grant.getID();
+              lastAliveNanos = System.nanoTime();
+              keepAlive = client.getLeaseClient().keepAlive(lease, new KeepAlive(myEpoch));
+              campaign(myEpoch, lease);
+            },
+            executor);
+  }
+
+  private void campaign(long myEpoch, long campaignLease) {
+    client
+        .getElectionClient()
+        .campaign(name, campaignLease, proposal)
+        .whenCompleteAsync(
+            (response, error) -> {
+              if (myEpoch != epoch || closed) {
+                if (response != null) {
+                  client
+                      .getElectionClient()
+                      .resign(response.getLeader())
+                      .whenComplete((r, e) -> {});
+                }
+                return;
+              }
+              if (error != null) {
+                lost(myEpoch, "campaign failed: " + error);
+                return;
+              }
+              leaderKey = response.getLeader();
+              failures = 0;
+              leaderLease = campaignLease;
+              log.info("leading the exporters with lease {}", Long.toHexString(campaignLease));
+            },
+            executor);
+  }
+
+  private void checkAlive() {
+    if (lease != 0 && System.nanoTime() - lastAliveNanos > ttl.toNanos()) {
+      lost(epoch, "no keep-alive answer for " + ttl);
+    }
+  }
+
+  private void lost(long myEpoch, String reason) {
+    if (myEpoch != epoch || closed) {
+      return;
+    }
+    boolean wasLeader = leaderLease != 0;
+    leaderLease = 0;
+    epoch++;
+    closeKeepAlive();
+    if (lease != 0) {
+      revokeQuietly(lease);
+      lease = 0;
+    }
+    leaderKey = null;
+    Duration delay = backoff.delay(failures++);
+    log.warn(
+        "{}{}; campaigning again in {} ms",
+        wasLeader ? "lost the lead: " : "",
+        reason,
+        delay.toMillis());
+    retry = executor.schedule(this::cycle, delay.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Resigns and revokes the lease; completes when done or after the operation timeout. */
+  public CompletableFuture<Void> close() {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    executor.execute(
+        () -> {
+          closed = true;
+          epoch++;
+          leaderLease = 0;
+          if (retry != null) {
+            retry.cancel(false);
+          }
+          if (watchdog != null) {
+            watchdog.cancel(false);
+          }
+          closeKeepAlive();
+          CompletableFuture<?> resign =
+              leaderKey == null
+                  ? CompletableFuture.completedFuture(null)
+                  : client.getElectionClient().resign(leaderKey);
+          long id = lease;
+          resign
+              .orTimeout(operationTimeout.toMillis(), TimeUnit.MILLISECONDS)
+              .handle((r, e) -> null)
+              .thenCompose(
+                  r ->
+                      id == 0
+                          ? CompletableFuture.completedFuture(null)
+                          : client
+                              .getLeaseClient()
+                              .revoke(id)
+                              .orTimeout(operationTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                              .handle((x, e) -> null))
+              .whenComplete((r, e) -> done.complete(null));
+        });
+    return done.completeOnTimeout(null, operationTimeout.toMillis() * 2, TimeUnit.MILLISECONDS);
+  }
+
+  private void revokeQuietly(long id) {
+    client
+        .getLeaseClient()
+        .revoke(id)
+        .orTimeout(operationTimeout.toMillis(), TimeUnit.MILLISECONDS)
+        .whenComplete((r, e) -> {});
+  }
+
+  private void closeKeepAlive() {
+    if (keepAlive != null) {
+      try {
+        keepAlive.close();
+      } catch (RuntimeException e) {
+        log.debug("closing keep-alive failed: {}", e.toString());
+      }
+      keepAlive = null;
+    }
+  }
+
+  private final class KeepAlive implements StreamObserver<LeaseKeepAliveResponse> {
+    private final long myEpoch;
+
+    KeepAlive(long myEpoch) {
+      this.myEpoch = myEpoch;
+    }
+
+    @Override
+    public void onNext(LeaseKeepAliveResponse response) {
+      long ttlLeft = response.getTTL();
+      submit(
+          () -> {
+            if (myEpoch != epoch) {
+              return;
+            }
+            if (ttlLeft <= 0) {
+              lost(myEpoch, "etcd says the lease is gone");
+            } else {
+              lastAliveNanos = System.nanoTime();
+            }
+          });
+    }
+
+    @Override
+    public void onError(Throwable error) {
+      submit(() -> lost(myEpoch, "keep-alive failed: " + error));
+    }
+
+    @Override
+    public void onCompleted() {
+      submit(() -> lost(myEpoch, "keep-alive ended"));
+    }
+
+    private void submit(Runnable task) {
+      try {
+        executor.execute(task);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // shutting down
+      }
+    }
+  }
+}

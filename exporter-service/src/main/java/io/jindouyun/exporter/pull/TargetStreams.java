@@ -1,0 +1,108 @@
+package io.jindouyun.exporter.pull;
+
+import io.jindouyun.exporter.target.Target;
+import io.jindouyun.support.backoff.Backoff;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One {@link TargetStream} per current target: {@link #update} opens streams of new targets, closes
+ * those of removed ones (and forgets their snapshots), reopens a target whose address changed. A
+ * sweep every interval cancels hung streams.
+ *
+ * <p>Concurrency: every method must run on the shared single-threaded executor.
+ */
+public final class TargetStreams {
+
+  private final ScheduledExecutorService executor;
+  private final SnapshotStore store;
+  private final Backoff backoff;
+  private final Duration interval;
+  private final int idleIntervals;
+  private final int maxMessageBytes;
+  private final StreamStats stats;
+  // executor thread only
+  private final Map<String, TargetStream> streams = new HashMap<>();
+  private ScheduledFuture<?> sweep;
+
+  public TargetStreams(
+      ScheduledExecutorService executor,
+      SnapshotStore store,
+      Backoff backoff,
+      Duration interval,
+      int idleIntervals,
+      int maxMessageBytes,
+      MeterRegistry registry) {
+    this.executor = executor;
+    this.store = store;
+    this.backoff = backoff;
+    this.interval = interval;
+    this.idleIntervals = idleIntervals;
+    this.maxMessageBytes = maxMessageBytes;
+    this.stats = new StreamStats(registry);
+    registry.gauge("jdy.exporter.targets", streams, Map::size);
+  }
+
+  /** Starts the idle sweep. */
+  public void start() {
+    long ms = interval.toMillis();
+    sweep =
+        executor.scheduleWithFixedDelay(
+            () -> {
+              long now = System.nanoTime();
+              streams.values().forEach(s -> s.checkIdle(now));
+            },
+            ms,
+            ms,
+            TimeUnit.MILLISECONDS);
+  }
+
+  /** Makes the streams match {@code targets}. */
+  public void update(Map<String, Target> targets) {
+    streams
+        .entrySet()
+        .removeIf(
+            e -> {
+              Target wanted = targets.get(e.getKey());
+              if (wanted != null && wanted.equals(e.getValue().target())) {
+                return false;
+              }
+              e.getValue().close();
+              store.remove(e.getKey());
+              return true;
+            });
+    targets.forEach(
+        (key, target) -> {
+          if (!streams.containsKey(key)) {
+            TargetStream stream =
+                new TargetStream(
+                    target,
+                    executor,
+                    store,
+                    backoff,
+                    interval,
+                    idleIntervals,
+                    maxMessageBytes,
+                    stats);
+            streams.put(key, stream);
+            store.add(target);
+            stream.open();
+          }
+        });
+  }
+
+  /** Closes every stream. */
+  public void close() {
+    if (sweep != null) {
+      sweep.cancel(false);
+    }
+    streams.values().forEach(TargetStream::close);
+    streams.keySet().forEach(store::remove);
+    streams.clear();
+  }
+}
