@@ -15,6 +15,7 @@ final class Counters {
   private final AtomicLong closedEarly = new AtomicLong();
   private final AtomicLong tokensSent = new AtomicLong();
   private final AtomicInteger active = new AtomicInteger();
+  private volatile boolean serverClosing;
 
   void requestReceived() {
     requests.incrementAndGet();
@@ -37,7 +38,15 @@ final class Counters {
     active.decrementAndGet();
   }
 
+  /** From now on answers cut short are the server's doing (it is closing), not the client's. */
+  void serverClosing() {
+    serverClosing = true;
+  }
+
   void clientClosedEarly() {
+    if (serverClosing) {
+      return;
+    }
     closedEarly.incrementAndGet();
     synchronized (this) {
       notifyAll();

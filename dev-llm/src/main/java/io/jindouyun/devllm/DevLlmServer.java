@@ -210,6 +210,7 @@ public final class DevLlmServer implements AutoCloseable {
   /** Stops listening, then closes open connections (ending their answers); waits at most 5 s. */
   @Override
   public void close() {
+    counters.serverClosing();
     server.disposeNow(CLOSE_TIMEOUT);
     connections.close().awaitUninterruptibly(CLOSE_TIMEOUT.toMillis());
   }

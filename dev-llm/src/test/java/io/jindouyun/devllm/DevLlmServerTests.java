@@ -435,6 +435,7 @@ class DevLlmServerTests {
       readUntil(open.getInputStream(), "\"role\":\"assistant\"");
 
       closing.close();
+      assertThat(closing.closedEarly()).as("the server's own close is not the client's").isZero();
 
       String rest = new String(open.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
 
