@@ -4,6 +4,7 @@ local ngx_say = ngx.say
 local ngx_exit = ngx.exit
 local ngx_header = ngx.header
 local ngx_var = ngx.var
+local str_gsub = string.gsub
 
 local _M = {version = 0.1}
 
@@ -14,8 +15,10 @@ function _M.send(status, kind, title, detail)
     ngx.status = status
     ngx_header["Content-Type"] = "application/problem+json"
     ngx_header["Cache-Control"] = "no-store"
-    ngx_say(cjson.encode({type = TYPE_BASE .. kind, title = title, status = status,
-                          detail = detail, instance = ngx_var.uri}))
+    local body = cjson.encode({type = TYPE_BASE .. kind, title = title, status = status,
+                               detail = detail, instance = ngx_var.uri})
+    -- this cjson escapes "/" as "\/"; undo it so the type URI reads as written
+    ngx_say((str_gsub(body, "\\/", "/")))
     return ngx_exit(status)
 end
 

@@ -164,30 +164,32 @@ final class StandInGateway implements AutoCloseable {
     exchange.getResponseHeaders().set("X-Accel-Buffering", "no");
     exchange.sendResponseHeaders(200, 0);
     OutputStream body = exchange.getResponseBody();
-    int total = chunks;
-    long first = ttft.toMillis();
-    long interval = chunkInterval.toMillis();
-    for (int seq = 0; seq <= total; seq++) {
-      final int n = seq;
-      scheduler.schedule(
-          () -> {
-            try {
-              String event =
-                  n < total
-                      ? "event: chunk\nid: 1." + n + "\ndata: {\"delta\":\"t" + n + "\"}\n\n"
-                      : "event: done\ndata: {\"finishReason\":\"stop\"}\n\n";
-              body.write(event.getBytes(StandardCharsets.UTF_8));
-              body.flush();
-              if (n == total) {
-                body.close();
-              }
-            } catch (IOException e) {
-              exchange.close();
+    // one event at a time, each scheduled by the previous one: writes never overlap
+    scheduleEvent(exchange, body, 0, chunks, ttft.toMillis(), chunkInterval.toMillis());
+  }
+
+  private void scheduleEvent(
+      HttpExchange exchange, OutputStream body, int seq, int total, long delay, long interval) {
+    scheduler.schedule(
+        () -> {
+          try {
+            String event =
+                seq < total
+                    ? "event: chunk\nid: 1." + seq + "\ndata: {\"delta\":\"t" + seq + "\"}\n\n"
+                    : "event: done\ndata: {\"finishReason\":\"stop\"}\n\n";
+            body.write(event.getBytes(StandardCharsets.UTF_8));
+            body.flush();
+            if (seq == total) {
+              body.close();
+            } else {
+              scheduleEvent(exchange, body, seq + 1, total, interval, interval);
             }
-          },
-          first + interval * seq,
-          TimeUnit.MILLISECONDS);
-    }
+          } catch (IOException e) {
+            exchange.close();
+          }
+        },
+        delay,
+        TimeUnit.MILLISECONDS);
   }
 
   private static void send(HttpExchange exchange, int status, String type, String text)

@@ -1,0 +1,135 @@
+package io.jindouyun.edge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.jindouyun.edge.EdgeClient.Handshake;
+import io.jindouyun.edge.StandInIpconfig.Instance;
+import io.jindouyun.testkit.NginxExtension;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Issue 6, done-when 6 and 7: SSE unbuffered through the edge; stream/ack/cancel to the owner. */
+@Timeout(60)
+class EdgeStreamIntegrationTests {
+
+  private static final long MS = 1_000_000L;
+
+  @RegisterExtension static final NginxExtension nginx = new NginxExtension();
+
+  static StandInIpconfig ipconfig;
+  static List<StandInGateway> gateways;
+  static EdgeClient edge;
+
+  @BeforeAll
+  static void start() {
+    ipconfig = new StandInIpconfig();
+    gateways =
+        List.of(new StandInGateway("gw-a"), new StandInGateway("gw-b"), new StandInGateway("gw-c"));
+    EdgeConf conf =
+        new EdgeConf().ipconfig(ipconfig.url()).staticGateways(gateways).set("poll_wait", "5");
+    nginx.start(conf.text(), conf.values());
+    edge = new EdgeClient(nginx.port());
+    long version =
+        ipconfig.publish("score", gateways.stream().map(g -> Instance.of(g, 1)).toList());
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> edge.status().path("version").asString().equals(Long.toString(version)));
+  }
+
+  @AfterAll
+  static void stop() {
+    nginx.stop();
+    ipconfig.close();
+    gateways.forEach(StandInGateway::close);
+  }
+
+  private static long median(List<Long> values) {
+    List<Long> sorted = new ArrayList<>(values);
+    sorted.sort(null);
+    return sorted.get(sorted.size() / 2);
+  }
+
+  @Test
+  void sseThroughTheEdgeArrivesAsSentWithTimeToFirstTokenWithinFiveMillisecondsOfDirect()
+      throws Exception {
+    StandInGateway a = gateways.get(0);
+    a.stream(Duration.ofMillis(50), Duration.ofMillis(100), 5);
+    String path = "/v1/chat/stream/gw-a~c3RyZWFtLWlkLWZvci10ZXN0";
+    List<Long> direct = new ArrayList<>();
+    List<Long> viaEdge = new ArrayList<>();
+    SseProbe.Result last = null;
+    for (int i = 0; i < 7; i++) {
+      direct.add(SseProbe.get(a.port(), path).ttftNanos());
+      last = SseProbe.get(nginx.port(), path);
+      viaEdge.add(last.ttftNanos());
+    }
+
+    assertThat(last.done()).isTrue();
+    assertThat(last.headers()).contains("content-type: text/event-stream");
+    assertThat(last.headers()).noneMatch(h -> h.startsWith("content-encoding"));
+    assertThat(last.headers()).noneMatch(h -> h.startsWith("content-length"));
+    long gap = Math.abs(median(viaEdge) - median(direct));
+    assertThat(gap / (double) MS)
+        .as("TTFT edge %s ms vs direct %s ms", median(viaEdge) / MS, median(direct) / MS)
+        .isLessThan(5.0);
+    // each chunk arrives when sent (100 ms apart), not bunched at the end
+    List<Long> chunks = last.chunkNanos();
+    assertThat(chunks).hasSize(5);
+    for (int i = 1; i < chunks.size(); i++) {
+      assertThat((chunks.get(i) - chunks.get(0)) / (double) MS)
+          .as("chunk %d arrival after the first", i)
+          .isBetween(i * 100 - 30.0, i * 100 + 30.0);
+    }
+  }
+
+  @Test
+  void streamAckAndCancelLandOnTheGatewayThatOwnsTheStreamAcrossThree() throws Exception {
+    gateways.forEach(g -> g.stream(Duration.ZERO, Duration.ofMillis(1), 2));
+    int[] before = new int[3];
+    for (int i = 0; i < 3; i++) {
+      before[i] = gateways.get(i).count("handshake");
+    }
+    List<Handshake> handshakes = edge.handshakes(60, 3);
+    assertThat(handshakes).allSatisfy(h -> assertThat(h.status()).isEqualTo(202));
+
+    for (Handshake h : handshakes) {
+      assertThat(h.streamId()).startsWith(h.node() + "~");
+      HttpResponse<String> stream = edge.send("GET", "/v1/chat/stream/" + h.streamId(), null);
+      assertThat(stream.statusCode()).isEqualTo(200);
+      assertThat(stream.body()).contains("event: done");
+      assertThat(
+              edge.send("POST", "/v1/chat/ack/" + h.streamId(), "{\"lastEventId\":\"1.1\"}")
+                  .statusCode())
+          .isEqualTo(204);
+      assertThat(edge.send("DELETE", "/v1/chat/stream/" + h.streamId(), null).statusCode())
+          .isEqualTo(202);
+    }
+
+    for (int i = 0; i < 3; i++) {
+      StandInGateway g = gateways.get(i);
+      long owned = handshakes.stream().filter(h -> g.id().equals(h.node())).count();
+      assertThat(g.count("handshake") - before[i]).isEqualTo((int) owned);
+      assertThat(owned).as("handshakes on %s", g.id()).isPositive();
+      assertThat(g.count("foreign")).as("requests for streams %s does not own", g.id()).isZero();
+    }
+    assertThat(gateways.stream().mapToInt(g -> g.count("ack")).sum()).isEqualTo(60);
+    assertThat(gateways.stream().mapToInt(g -> g.count("cancel")).sum()).isEqualTo(60);
+  }
+
+  @Test
+  void streamOfAnUnknownGatewayIsAnsweredWithANotFoundProblem() throws Exception {
+    HttpResponse<String> response = edge.send("GET", "/v1/chat/stream/gw-zz~abc", null);
+
+    assertThat(response.statusCode()).isEqualTo(404);
+    assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+    assertThat(response.body()).contains("https://jindouyun.io/problems/stream-not-found");
+  }
+}
