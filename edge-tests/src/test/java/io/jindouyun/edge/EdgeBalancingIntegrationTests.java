@@ -24,6 +24,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Timeout(120)
 class EdgeBalancingIntegrationTests {
 
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(EdgeBalancingIntegrationTests.class);
+
   @RegisterExtension static final NginxExtension nginx = new NginxExtension();
 
   static StandInIpconfig ipconfig;
@@ -80,6 +83,7 @@ class EdgeBalancingIntegrationTests {
 
     assertThat(results).allMatch(h -> h.status() == 202, "every handshake answered 202");
     Map<String, Integer> split = EdgeClient.byNode(results);
+    LOG.info("split of 10,000 handshakes for weights 0.5/0.3/0.2: {}", split);
     assertThat(handshakesOf(a) + handshakesOf(b) + handshakesOf(c) - before).isEqualTo(10_000);
     assertThat(split.get("gw-a") / 10_000.0).isBetween(0.5 * 0.95, 0.5 * 1.05);
     assertThat(split.get("gw-b") / 10_000.0).isBetween(0.3 * 0.95, 0.3 * 1.05);
@@ -113,6 +117,7 @@ class EdgeBalancingIntegrationTests {
         handshakesOf(a) - before[0], handshakesOf(b) - before[1], handshakesOf(c) - before[2]
       };
       double share = burst / 3.0;
+      LOG.info("burst of {} with equal weights: {}", burst, java.util.Arrays.toString(got));
       for (int n : got) {
         assertThat(n)
             .as("handshakes per gateway %s", java.util.Arrays.toString(got))
@@ -123,6 +128,33 @@ class EdgeBalancingIntegrationTests {
         g.handshakeDelay(Duration.ZERO);
       }
     }
+  }
+
+  @Test
+  void invalidListIsRejectedAndTheLastGoodListStays() throws Exception {
+    publishAndAwait("score", List.of(Instance.of(a, 1), Instance.of(b, 1), Instance.of(c, 1)));
+    String good = edge.status().path("version").asString();
+
+    ipconfig.publishRaw(
+        "{\"version\":999,\"strategy\":\"score\",\"instances\":"
+            + "[{\"id\":\"gw-x\",\"host\":\"127.0.0.1\",\"port\":70000,\"weight\":1}]}");
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> nginx.errorLog().contains("rejected best list: instance gw-x has a bad port"));
+
+    assertThat(edge.status().path("version").asString()).isEqualTo(good);
+    assertThat(edge.handshakes(300, 2)).allMatch(h -> h.status() == 202);
+  }
+
+  @Test
+  void idleEdgeLongPollsWithTheEtagInsteadOfPolling() throws Exception {
+    publishAndAwait("score", List.of(Instance.of(a, 1), Instance.of(b, 1), Instance.of(c, 1)));
+    int before = ipconfig.requests();
+
+    await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() -> true);
+
+    // poll_wait is 5 s here: an idle edge holds one request open, it does not poll
+    assertThat(ipconfig.requests() - before).isLessThanOrEqualTo(1);
   }
 
   @Test
@@ -138,6 +170,8 @@ class EdgeBalancingIntegrationTests {
             .pollInterval(Duration.ofMillis(5))
             .until(() -> edge.handshake("switch"), h -> "gw-b".equals(h.node()));
 
+    LOG.info(
+        "list change to first request on the new gateway: {} ms", first.atMillis() - published);
     assertThat(first.atMillis() - published).isLessThan(2000);
     assertThat(edge.handshakes(200, 4)).allMatch(h -> "gw-b".equals(h.node()));
   }
