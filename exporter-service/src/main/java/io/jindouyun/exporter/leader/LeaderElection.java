@@ -94,6 +94,15 @@ public final class LeaderElection {
       return;
     }
     long myEpoch = ++epoch;
+    try {
+      grantAndCampaign(myEpoch);
+    } catch (RuntimeException e) {
+      // the client refuses synchronously (closed): the process is going away
+      log.warn("cannot campaign: {}", e.toString());
+    }
+  }
+
+  private void grantAndCampaign(long myEpoch) {
     client
         .getLeaseClient()
         .grant(ttl.toSeconds())
@@ -188,11 +197,17 @@ public final class LeaderElection {
             watchdog.cancel(false);
           }
           closeKeepAlive();
-          CompletableFuture<?> resign =
-              leaderKey == null
-                  ? CompletableFuture.completedFuture(null)
-                  : client.getElectionClient().resign(leaderKey);
           long id = lease;
+          CompletableFuture<?> resign;
+          try {
+            resign =
+                leaderKey == null
+                    ? CompletableFuture.completedFuture(null)
+                    : client.getElectionClient().resign(leaderKey);
+          } catch (RuntimeException e) {
+            done.complete(null); // client already closed: nothing to hand over
+            return;
+          }
           resign
               .orTimeout(operationTimeout.toMillis(), TimeUnit.MILLISECONDS)
               .handle((r, e) -> null)
