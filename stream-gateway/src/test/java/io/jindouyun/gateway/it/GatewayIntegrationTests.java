@@ -18,6 +18,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -83,22 +84,41 @@ class GatewayIntegrationTests {
     llm = new FakeLlm(kafka.bootstrapServers(), PARTITIONS);
   }
 
-  @AfterAll
-  static void closeFakeConsumer() {
-    llm.close();
+  private static StreamMap sharedStreams;
+  private static WheelDeadlines sharedDeadlines;
+
+  @BeforeEach
+  void remember() {
+    sharedStreams = streams;
+    sharedDeadlines = deadlines;
   }
 
   @AfterEach
-  void buffersAndTimersReturnToZero() {
+  void everyStreamIsReleased() {
     await()
         .atMost(WAIT)
         .untilAsserted(
             () -> {
               assertThat(streams.bufferedBytes()).isZero();
               assertThat(streams.activeStreams()).isZero();
-              assertThat(deadlines.pending()).isZero();
-              assertThat(streams.users()).isZero();
             });
+  }
+
+  @AfterAll
+  static void buffersTimersAndSlotsReturnToZero() {
+    try {
+      await()
+          .atMost(WAIT)
+          .untilAsserted(
+              () -> {
+                assertThat(sharedStreams.bufferedBytes()).isZero();
+                assertThat(sharedStreams.activeStreams()).isZero();
+                assertThat(sharedDeadlines.pending()).isZero();
+                assertThat(sharedStreams.users()).isZero();
+              });
+    } finally {
+      llm.close();
+    }
   }
 
   // ---- the happy path and its variants ----
@@ -141,7 +161,28 @@ class GatewayIntegrationTests {
     ServerSentEvent<String> done = events.get(events.size() - 1);
     assertThat(done.event()).isEqualTo("done");
     assertThat(done.data()).contains("\"finishReason\":\"stop\"").contains("\"totalTokens\":7");
+    assertThat(meters.find("jdy.ttft").timer().count()).isPositive();
+    assertThat(meters.find("jdy.gateway.added.latency").timer().count()).isPositive();
     ack("alice", streamId);
+  }
+
+  @Test
+  void anIdleStreamGetsPingComments() {
+    String streamId = (String) handshake("ping", body("wait")).get("streamId");
+    List<ServerSentEvent<String>> pings =
+        stream("ping", streamId, null)
+            .filter(e -> "ping".equals(e.comment()))
+            .take(3)
+            .collectList()
+            .block(WAIT);
+    assertThat(pings).hasSize(3);
+    client
+        .delete()
+        .uri("/v1/chat/stream/{id}", streamId)
+        .header(HttpHeaders.AUTHORIZATION, bearer("ping"))
+        .exchange()
+        .expectStatus()
+        .isAccepted();
   }
 
   @Test
@@ -199,6 +240,19 @@ class GatewayIntegrationTests {
     llm.chunk(job, 1, 3, "four ");
     llm.last(job, 1, 4, "five");
     List<ServerSentEvent<String>> rest = untilTerminal(stream("bob", streamId, seen.get(1).id()));
+    List<ServerSentEvent<String>> viaQuery =
+        untilTerminal(
+            client
+                .get()
+                .uri("/v1/chat/stream/{id}?lastEventId={last}", streamId, seen.get(0).id())
+                .header(HttpHeaders.AUTHORIZATION, bearer("bob"))
+                .accept(MediaType.TEXT_EVENT_STREAM)
+                .exchange()
+                .expectStatus()
+                .isOk()
+                .returnResult(SSE)
+                .getResponseBody());
+    assertThat(textOf(viaQuery)).isEqualTo("two three four five");
     assertThat(textOf(seen) + textOf(rest)).isEqualTo("one two three four five");
     assertThat(rest.get(0).id()).isEqualTo(generation + ".2");
     assertThat(counter("jdy.gateway.resumes", "outcome", "ok")).isGreaterThanOrEqualTo(1);
@@ -210,7 +264,17 @@ class GatewayIntegrationTests {
     String streamId = (String) handshake("carol", body("two tabs")).get("streamId");
     ChatJob job = llm.awaitJob(streamId);
     Flux<ServerSentEvent<String>> tab1 = stream("carol", streamId, null);
-    Flux<ServerSentEvent<String>> tab2 = stream("carol", streamId, null);
+    Flux<ServerSentEvent<String>> tab2 =
+        client
+            .post()
+            .uri("/v1/chat/stream/{id}", streamId)
+            .header(HttpHeaders.AUTHORIZATION, bearer("carol"))
+            .accept(MediaType.TEXT_EVENT_STREAM)
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .returnResult(SSE)
+            .getResponseBody();
     llm.answer(job, 1, "the same answer for both", 5);
     assertThat(textOf(untilTerminal(tab1))).isEqualTo("the same answer for both");
     assertThat(textOf(untilTerminal(tab2))).isEqualTo("the same answer for both");
