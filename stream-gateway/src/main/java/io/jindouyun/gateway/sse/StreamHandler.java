@@ -21,6 +21,7 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxSink;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -30,7 +31,9 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>A reader is a {@link Cursor}; the stream map wakes it with a tick whenever the generation
  * changes, ticks coalesce (latest wins) and each tick drains everything new, so nothing per token
- * is kept for the reader. A {@code : ping} comment goes out at connect and every ping interval.
+ * is kept for the reader. The reply thread only applies chunks and ticks; draining and encoding run
+ * on Reactor's parallel workers. A {@code : ping} comment goes out at connect and every ping
+ * interval.
  */
 public final class StreamHandler {
 
@@ -110,6 +113,8 @@ public final class StreamHandler {
                   sink.next(TICK);
                 },
                 FluxSink.OverflowStrategy.LATEST)
+            // drain and encode off the reply thread, which only applies chunks and ticks
+            .publishOn(Schedulers.parallel(), 1)
             .concatMap(tick -> Flux.fromIterable(cursor.poll()), 1)
             .takeUntil(StreamEvent::terminal)
             .map(event -> toSse(gen, event));
