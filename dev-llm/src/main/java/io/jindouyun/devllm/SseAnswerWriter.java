@@ -1,12 +1,12 @@
 package io.jindouyun.devllm;
 
 import io.jindouyun.devllm.OpenAiJson.Head;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -48,12 +48,13 @@ final class SseAnswerWriter {
   Mono<Void> write(HttpServerResponse response, Answer answer, AnswerState state) {
     Head head = answer.head();
     boolean usageField = answer.request().includeUsage();
+    OpenAiJson.ContentChunks chunks = json.contentChunks(head, usageField);
     Flux<String> tokens =
         paced(answer.sent(), answer.options(), timerOf(response))
             .map(
                 i -> {
                   counters.tokensSent(1);
-                  return event(json.contentChunk(head, answer.tokens().get(i), usageField));
+                  return event(chunks.chunk(answer.tokens().get(i)));
                 });
     Flux<String> events =
         Flux.concat(
@@ -72,7 +73,7 @@ final class SseAnswerWriter {
     AtomicInteger writes = new AtomicInteger();
     return response
         .send(
-            events.map(text -> Unpooled.wrappedBuffer(text.getBytes(StandardCharsets.UTF_8))),
+            events.map(text -> ByteBufUtil.writeUtf8(response.alloc(), text)),
             buffer -> {
               if (writes.incrementAndGet() == dropAfterWrites) {
                 response.withConnection(connection -> drop(connection, state));
