@@ -294,6 +294,85 @@ class LlmConsumerIntegrationTests {
     await().atMost(WAIT).until(() -> committed(fastAt) == fastAt.offset() + 1);
   }
 
+  @Test
+  void aJobWhoseDeadlinePassesIsStoppedAndItsUpstreamCallClosed() {
+    long closed = llm.closedEarly();
+    ChatJob job =
+        job("Too slow [dev:ttft=10000]").toBuilder()
+            .setDeadlineMs(System.currentTimeMillis() + 1_500)
+            .build();
+    RecordMetadata at = sendRecord(job);
+
+    await().atMost(WAIT).until(() -> llm.closedEarly() == closed + 1);
+    assertThat(reader.chunks(job.getStreamId())).isEmpty();
+    await().atMost(WAIT).until(() -> committed(at) > at.offset());
+  }
+
+  @Test
+  void aJobPastItsDeadlineIsNeverStarted() {
+    long requests = llm.requests();
+    ChatJob late =
+        job("Late").toBuilder().setDeadlineMs(System.currentTimeMillis() - 1_000).build();
+    ChatJob marker = job("Marker after late [dev:tokens=2]", late.getUserId());
+
+    sendRecord(late);
+    send(marker);
+
+    await().atMost(WAIT).until(() -> reader.ended(marker.getStreamId()));
+    assertThat(llm.requests()).isEqualTo(requests + 1);
+    assertThat(reader.chunks(late.getStreamId())).isEmpty();
+  }
+
+  @Test
+  void aConsumerHoldsAtMostMaxInProgressJobsAndPausesUntilSomeFinish() {
+    long requests = llm.requests();
+    List<ChatJob> jobs =
+        java.util.stream.IntStream.range(0, 12)
+            .mapToObj(i -> job("Queued " + i + " [dev:ttft=1500] [dev:tokens=2]"))
+            .toList();
+    jobs.forEach(j -> sendTo(0, j));
+
+    // partition 0 belongs to one consumer, which may hold 8 (max-in-progress); it pauses once
+    // fewer than a poll's worth (4) of slots are free, so it holds 5 to 8 while all are slow
+    await().atMost(WAIT).until(() -> llm.requests() - requests >= 5);
+    await()
+        .during(Duration.ofMillis(700))
+        .atMost(Duration.ofSeconds(1))
+        .until(() -> llm.requests() - requests <= 8);
+    await().atMost(WAIT).until(() -> jobs.stream().allMatch(j -> reader.ended(j.getStreamId())));
+    assertThat(llm.requests() - requests).isEqualTo(12);
+  }
+
+  @Test
+  void metersAndActuatorEndpointsAreServed() throws Exception {
+    String streamId = send(job("Measure me [dev:tokens=5]"));
+    await().atMost(WAIT).until(() -> reader.ended(streamId));
+    String port = app.getEnvironment().getProperty("local.server.port");
+    HttpClient client = HttpClient.newHttpClient();
+    HttpResponse<String> prometheus =
+        client.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/prometheus"))
+                .timeout(Duration.ofSeconds(10))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(prometheus.statusCode()).isEqualTo(200);
+    assertThat(prometheus.body())
+        .contains("jdy_requests_seconds_count{outcome=\"completed\"}")
+        .contains("jdy_ttft_seconds_count")
+        .contains("jdy_tokens_total")
+        .contains("jdy_requests_active")
+        .contains("jdy_queue_depth")
+        .contains("jdy_consumer_lag");
+    HttpResponse<String> readiness =
+        client.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + "/actuator/health/readiness"))
+                .timeout(Duration.ofSeconds(10))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(readiness.statusCode()).isEqualTo(200);
+  }
+
   // --- helpers
 
   static RecordMetadata sent(java.util.concurrent.Future<RecordMetadata> future) {

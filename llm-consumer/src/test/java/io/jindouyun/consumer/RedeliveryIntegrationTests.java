@@ -85,6 +85,7 @@ class RedeliveryIntegrationTests {
     assertThat(llm.awaitClosedEarly(closed + 1, WAIT)).isTrue();
     int firstAttempt = reader.chunks(job.getStreamId()).get(0).getAttempt();
     try (ConfigurableApplicationContext second = consumer()) {
+      assertThat(second.isRunning()).isTrue();
       await().atMost(WAIT).until(() -> reader.ended(job.getStreamId()));
     }
     List<ChatChunk> chunks = reader.chunks(job.getStreamId());

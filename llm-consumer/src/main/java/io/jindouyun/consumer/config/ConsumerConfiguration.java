@@ -83,7 +83,15 @@ class ConsumerConfiguration {
 
   @Bean(destroyMethod = "close")
   OpenAiStreamingClient llmClient(LlmProperties llm, JsonMapper mapper) {
-    return new OpenAiStreamingClient(llm, mapper);
+    return new OpenAiStreamingClient(
+        new OpenAiStreamingClient.Settings(
+            llm.baseUrl(),
+            llm.apiKey(),
+            llm.connectTimeout(),
+            llm.readTimeout(),
+            llm.maxConnections(),
+            llm.maxEventBytes()),
+        mapper);
   }
 
   @Bean(destroyMethod = "dispose")
@@ -148,7 +156,15 @@ class ConsumerConfiguration {
             config, new StringDeserializer(), new ByteArrayDeserializer());
     DeadLetters deadLetters =
         new DeadLetters(template, properties.deadLetterTopic(), properties.groupId());
-    return new JobConsumers(factory, properties, runner, deadLetters, metrics);
+    JobConsumers.Settings settings =
+        new JobConsumers.Settings(
+            properties.jobsTopic(),
+            properties.groupId(),
+            properties.concurrency(),
+            properties.maxInProgress(),
+            properties.effectiveMaxPollRecords(),
+            properties.drainTimeout());
+    return new JobConsumers(factory, settings, runner, deadLetters, metrics);
   }
 
   @Bean

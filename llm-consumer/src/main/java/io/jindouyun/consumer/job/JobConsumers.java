@@ -1,6 +1,5 @@
 package io.jindouyun.consumer.job;
 
-import io.jindouyun.consumer.config.ConsumerProperties;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +31,7 @@ public final class JobConsumers implements SmartLifecycle {
   private static final Duration POLL_STEP = Duration.ofMillis(20);
 
   private final ConsumerFactory<String, byte[]> consumerFactory;
-  private final ConsumerProperties properties;
+  private final Settings properties;
   private final JobRunner runner;
   private final DeadLetters deadLetters;
   private final JobMetrics metrics;
@@ -43,7 +42,7 @@ public final class JobConsumers implements SmartLifecycle {
 
   public JobConsumers(
       ConsumerFactory<String, byte[]> consumerFactory,
-      ConsumerProperties properties,
+      Settings properties,
       JobRunner runner,
       DeadLetters deadLetters,
       JobMetrics metrics) {
@@ -56,6 +55,23 @@ public final class JobConsumers implements SmartLifecycle {
     metrics.registry().gauge("jdy.consumer.lag", this, JobConsumers::lag);
   }
 
+  /**
+   * @param jobsTopic the jobs topic
+   * @param groupId the consumer group
+   * @param concurrency Kafka consumers (threads)
+   * @param maxInProgress records one consumer holds at most
+   * @param maxPollRecords records one poll returns at most (the consumer's {@code
+   *     max.poll.records})
+   * @param drainTimeout how long stopping waits for running jobs
+   */
+  public record Settings(
+      String jobsTopic,
+      String groupId,
+      int concurrency,
+      int maxInProgress,
+      int maxPollRecords,
+      Duration drainTimeout) {}
+
   @Override
   public void start() {
     for (int i = 0; i < properties.concurrency(); i++) {
@@ -65,7 +81,7 @@ public final class JobConsumers implements SmartLifecycle {
               deadLetters,
               metrics,
               properties.maxInProgress(),
-              properties.effectiveMaxPollRecords());
+              properties.maxPollRecords());
       ContainerProperties container = new ContainerProperties(properties.jobsTopic());
       container.setGroupId(properties.groupId());
       container.setClientId(properties.groupId() + "-jobs-" + i);

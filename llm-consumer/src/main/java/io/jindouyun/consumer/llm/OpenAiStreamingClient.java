@@ -1,7 +1,7 @@
 package io.jindouyun.consumer.llm;
 
-import io.jindouyun.consumer.config.LlmProperties;
 import io.netty.channel.ChannelOption;
+import java.net.URI;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -40,8 +40,37 @@ public final class OpenAiStreamingClient implements LlmClient, AutoCloseable {
   private final LoopResources loops;
   private final ConnectionProvider pool;
 
+  /**
+   * The client's settings.
+   *
+   * @param baseUrl base URL; {@code /v1/chat/completions} is appended
+   * @param apiKey bearer token, empty for none
+   * @param connectTimeout bound on opening a connection
+   * @param readTimeout bound on silence while waiting for the response and between its reads
+   * @param maxConnections bound on pooled connections (and on callers waiting for one)
+   * @param maxEventBytes bound on one server-sent event
+   */
+  public record Settings(
+      URI baseUrl,
+      String apiKey,
+      Duration connectTimeout,
+      Duration readTimeout,
+      int maxConnections,
+      int maxEventBytes) {
+
+    /** Never prints the API key. */
+    @Override
+    public String toString() {
+      return "Settings[baseUrl="
+          + baseUrl
+          + ", apiKey="
+          + (apiKey.isEmpty() ? "none" : "***")
+          + "]";
+    }
+  }
+
   /** A client for {@code properties.baseUrl()}, with its own bounded connection pool. */
-  public OpenAiStreamingClient(LlmProperties properties, JsonMapper mapper) {
+  public OpenAiStreamingClient(Settings properties, JsonMapper mapper) {
     this.mapper = mapper;
     this.loops = LoopResources.create("jdy-llm", LoopResources.DEFAULT_IO_WORKER_COUNT, true);
     this.pool =
