@@ -147,7 +147,12 @@ public final class DevLlmServer implements AutoCloseable {
                                 replies.authorized(req)
                                     ? replies.json(res, 200, models)
                                     : replies.reject(res, Rejection.unauthorized()))
-                        .post("/v1/chat/completions", chat::handle))
+                        .post("/v1/chat/completions", chat::handle)
+                        .route(
+                            req -> true,
+                            (req, res) ->
+                                replies.reject(
+                                    res, Rejection.notFound(req.method().name(), req.path()))))
             .bindNow(BIND_TIMEOUT);
     log.debug("Development LLM listening on {} with {}", server.address(), settings);
     return new DevLlmServer(settings, counters, server, connections);

@@ -33,6 +33,16 @@ record Rejection(
         null);
   }
 
+  static Rejection notFound(String method, String path) {
+    return new Rejection(
+        404,
+        INVALID,
+        "unknown_url",
+        "Unknown request URL: " + method + " /" + path + ".",
+        null,
+        null);
+  }
+
   static Rejection tooLarge(int maxBodyBytes) {
     return new Rejection(
         413,

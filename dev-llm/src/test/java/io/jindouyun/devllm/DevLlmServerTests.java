@@ -337,6 +337,16 @@ class DevLlmServerTests {
   }
 
   @Test
+  void unknownPathsAnswer404InTheOpenAiErrorShape() throws Exception {
+    HttpResponse<String> response = client.get("/v1/embeddings");
+
+    assertThat(response.statusCode()).isEqualTo(404);
+    assertThat(OpenAiTestClient.MAPPER.readTree(response.body()).at("/error/code").stringValue())
+        .isEqualTo("unknown_url");
+    assertThat(response.body()).contains("GET /v1/embeddings");
+  }
+
+  @Test
   void malformedJsonIsABadRequest() throws Exception {
     HttpResponse<String> response = client.post("{\"model\": \"jdy-dev-1\", ", Map.of());
 
