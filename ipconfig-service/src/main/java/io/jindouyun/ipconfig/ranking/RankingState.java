@@ -3,6 +3,7 @@ package io.jindouyun.ipconfig.ranking;
 import io.jindouyun.ipconfig.scoring.InstanceStats;
 import io.jindouyun.ipconfig.scoring.MetricsSample;
 import io.jindouyun.ipconfig.scoring.ScoreExplanation;
+import io.jindouyun.ipconfig.scoring.SlidingWindows;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -36,6 +37,9 @@ public final class RankingState {
   private final LongSupplier clock;
   private final Runnable onChange;
   private final long statsRetentionMillis;
+  private final SlidingWindows.Shape shape;
+  private static final long SWEEP_INTERVAL_MILLIS = 10_000;
+  private long lastSweepMillis = Long.MIN_VALUE / 2;
 
   /** What happened to an update. */
   public enum Outcome {
@@ -86,6 +90,7 @@ public final class RankingState {
             .max()
             .orElse(0);
     this.statsRetentionMillis = longest + ranker.scorer().policy().staleAfterMillis();
+    this.shape = SlidingWindows.Shape.of(ranker.scorer().policy().windows());
   }
 
   /** Names of the configured services, in config order. */
@@ -153,7 +158,7 @@ public final class RankingState {
         if (s.stats.size() >= maxInstances) {
           return Outcome.OVER_LIMIT;
         }
-        stats = new InstanceStats(ranker.scorer().policy().windows());
+        stats = new InstanceStats(shape);
         s.stats.put(id, stats);
       }
       return stats.record(sample, clock.getAsLong()) ? Outcome.APPLIED : Outcome.UNCHANGED;
@@ -238,20 +243,29 @@ public final class RankingState {
     onChange.run();
   }
 
-  /** Ranks every service now. Also drops windows of unregistered instances that went quiet. */
+  /**
+   * Ranks every service now. At most every 10 s it also drops the windows of unregistered instances
+   * that went quiet.
+   */
   public Map<String, RankedList> rankAll() {
     lock.lock();
     try {
       long now = clock.getAsLong();
+      boolean sweep = now - lastSweepMillis >= SWEEP_INTERVAL_MILLIS;
+      if (sweep) {
+        lastSweepMillis = now;
+      }
       Map<String, RankedList> lists = new LinkedHashMap<>();
       for (ServiceState s : services.values()) {
-        s.stats
-            .entrySet()
-            .removeIf(
-                e ->
-                    !s.registered.containsKey(e.getKey())
-                        && !isStatic(s, e.getKey())
-                        && now - e.getValue().lastReceivedMillis() > statsRetentionMillis);
+        if (sweep) {
+          s.stats
+              .entrySet()
+              .removeIf(
+                  e ->
+                      !s.registered.containsKey(e.getKey())
+                          && !isStatic(s, e.getKey())
+                          && now - e.getValue().lastReceivedMillis() > statsRetentionMillis);
+        }
         lists.put(
             s.spec.name(),
             ranker.rank(s.spec.listSize(), members(s), s.stats::get, s.override, now));

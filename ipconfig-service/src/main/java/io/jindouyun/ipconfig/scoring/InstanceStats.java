@@ -13,7 +13,7 @@ import java.util.List;
  */
 public final class InstanceStats {
 
-  private final SlidingWindow[] windows;
+  private final SlidingWindows windows;
   private long lastTimestampMillis = Long.MIN_VALUE;
   private long lastReceivedMillis = Long.MIN_VALUE;
   private long lastRequests = -1;
@@ -21,11 +21,12 @@ public final class InstanceStats {
 
   /** Creates empty windows shaped by {@code windowSpecs}. */
   public InstanceStats(List<ScoringPolicy.WindowSpec> windowSpecs) {
-    windows = new SlidingWindow[windowSpecs.size()];
-    for (int i = 0; i < windows.length; i++) {
-      ScoringPolicy.WindowSpec spec = windowSpecs.get(i);
-      windows[i] = new SlidingWindow(spec.bucketMillis(), spec.buckets(), Metric.COUNT);
-    }
+    this(SlidingWindows.Shape.of(windowSpecs));
+  }
+
+  /** Creates empty windows of {@code shape} (one series per {@link Metric}); share the shape. */
+  public InstanceStats(SlidingWindows.Shape shape) {
+    windows = new SlidingWindows(shape);
   }
 
   /**
@@ -66,9 +67,7 @@ public final class InstanceStats {
   }
 
   private void add(long nowMillis, Metric metric, double numerator, double denominator) {
-    for (SlidingWindow window : windows) {
-      window.add(nowMillis, metric.ordinal(), numerator, denominator);
-    }
+    windows.add(nowMillis, metric.ordinal(), numerator, denominator);
   }
 
   /** Average of {@code metric} in window {@code index} at {@code nowMillis}; NaN when empty. */
@@ -78,12 +77,12 @@ public final class InstanceStats {
 
   /** As {@link #average(int, Metric, long)} with the metric's ordinal as {@code series}. */
   public double average(int index, int series, long nowMillis) {
-    return windows[index].average(nowMillis, series);
+    return windows.average(index, nowMillis, series);
   }
 
   /** Number of windows. */
   public int windowCount() {
-    return windows.length;
+    return windows.windows();
   }
 
   /** Local time the last accepted sample arrived, {@link Long#MIN_VALUE} if none. */
