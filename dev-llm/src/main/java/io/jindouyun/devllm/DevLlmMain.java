@@ -14,9 +14,9 @@ import java.util.Set;
  * 127.0.0.1), {@code --port} (8099), {@code --ttft-ms}, {@code --token-delay-ms}, {@code --tokens},
  * {@code --fail}, {@code --fail-after}, {@code --fail-times}, {@code --api-key}, {@code
  * --max-body-bytes}, {@code --max-tokens}, {@code --max-delay-ms}, {@code
- * --max-concurrent-requests}, {@code --max-fail-keys}, {@code --retry-after-s}; defaults are those
- * of {@link DevLlmSettings#DEFAULTS}. Prints one ready line {@code dev-llm ready on <url>} to
- * stdout once it listens.
+ * --max-concurrent-requests}, {@code --max-fail-keys}, {@code --retry-after-s}, {@code
+ * --idle-timeout-ms}; defaults are those of {@link DevLlmSettings#DEFAULTS}. Prints one ready line
+ * {@code dev-llm ready on <url>} to stdout once it listens.
  */
 public final class DevLlmMain {
 
@@ -36,7 +36,8 @@ public final class DevLlmMain {
           "max-delay-ms",
           "max-concurrent-requests",
           "max-fail-keys",
-          "retry-after-s");
+          "retry-after-s",
+          "idle-timeout-ms");
 
   private DevLlmMain() {}
 
@@ -98,7 +99,8 @@ public final class DevLlmMain {
           millis(values, "max-delay-ms", d.maxDelay()),
           integer(values, "max-concurrent-requests", d.maxConcurrentRequests()),
           integer(values, "max-fail-keys", d.maxFailKeys()),
-          Duration.ofSeconds(integer(values, "retry-after-s", (int) d.retryAfter().toSeconds())));
+          Duration.ofSeconds(integer(values, "retry-after-s", (int) d.retryAfter().toSeconds())),
+          millis(values, "idle-timeout-ms", d.idleTimeout()));
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("not a number: " + e.getMessage(), e);
     }

@@ -136,6 +136,7 @@ public final class DevLlmServer implements AutoCloseable {
         HttpServer.create()
             .host(settings.host())
             .port(settings.port())
+            .idleTimeout(settings.idleTimeout())
             .doOnConnection(connection -> connections.add(connection.channel()))
             .route(
                 routes ->

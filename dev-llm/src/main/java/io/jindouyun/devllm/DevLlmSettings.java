@@ -30,6 +30,8 @@ import java.util.Objects;
  * @param maxFailKeys answer keys whose {@code failTimes} counters are remembered, oldest evicted
  *     ({@code --max-fail-keys})
  * @param retryAfter {@code Retry-After} of an injected 429, whole seconds ({@code --retry-after-s})
+ * @param idleTimeout a keep-alive connection idle this long between requests is closed ({@code
+ *     --idle-timeout-ms})
  */
 public record DevLlmSettings(
     String host,
@@ -46,7 +48,8 @@ public record DevLlmSettings(
     Duration maxDelay,
     int maxConcurrentRequests,
     int maxFailKeys,
-    Duration retryAfter) {
+    Duration retryAfter,
+    Duration idleTimeout) {
 
   /** Default bind address: loopback. */
   public static final String DEFAULT_HOST = "127.0.0.1";
@@ -84,7 +87,8 @@ public record DevLlmSettings(
           Duration.ofSeconds(60),
           10_000,
           10_000,
-          Duration.ofSeconds(1));
+          Duration.ofSeconds(1),
+          Duration.ofSeconds(60));
 
   /** Validates every field; {@code apiKey} may be null or blank (no check). */
   public DevLlmSettings {
@@ -94,6 +98,10 @@ public record DevLlmSettings(
     requireNonNegative(tokenDelay, "tokenDelay");
     requireNonNegative(maxDelay, "maxDelay");
     requireNonNegative(retryAfter, "retryAfter");
+    requireNonNegative(idleTimeout, "idleTimeout");
+    if (idleTimeout.isZero()) {
+      throw new IllegalArgumentException("idleTimeout must be positive");
+    }
     if (port < 0 || port > 65_535) {
       throw new IllegalArgumentException("port must be 0..65535: " + port);
     }
@@ -135,7 +143,8 @@ public record DevLlmSettings(
         maxDelay,
         maxConcurrentRequests,
         maxFailKeys,
-        retryAfter);
+        retryAfter,
+        idleTimeout);
   }
 
   /** A copy with the given default TTFT and delay between tokens. */
@@ -155,7 +164,8 @@ public record DevLlmSettings(
         maxDelay,
         maxConcurrentRequests,
         maxFailKeys,
-        retryAfter);
+        retryAfter,
+        idleTimeout);
   }
 
   /** A copy with the given default answer length. */
@@ -175,7 +185,8 @@ public record DevLlmSettings(
         maxDelay,
         maxConcurrentRequests,
         maxFailKeys,
-        retryAfter);
+        retryAfter,
+        idleTimeout);
   }
 
   /** A copy that injects {@code fail} after {@code failAfter} tokens into the first N answers. */
@@ -195,7 +206,8 @@ public record DevLlmSettings(
         maxDelay,
         maxConcurrentRequests,
         maxFailKeys,
-        retryAfter);
+        retryAfter,
+        idleTimeout);
   }
 
   /** A copy that requires {@code Authorization: Bearer <apiKey>} on {@code /v1/*}. */
@@ -215,7 +227,8 @@ public record DevLlmSettings(
         maxDelay,
         maxConcurrentRequests,
         maxFailKeys,
-        retryAfter);
+        retryAfter,
+        idleTimeout);
   }
 
   /** A copy with the given body size bound. */
@@ -235,13 +248,14 @@ public record DevLlmSettings(
         maxDelay,
         maxConcurrentRequests,
         maxFailKeys,
-        retryAfter);
+        retryAfter,
+        idleTimeout);
   }
 
   /** Never prints the API key. */
   @Override
   public String toString() {
-    return "DevLlmSettings[host=%s, port=%d, ttft=%s, tokenDelay=%s, tokens=%d, fail=%s, failAfter=%d, failTimes=%d, apiKey=%s, maxBodyBytes=%d, maxTokens=%d, maxDelay=%s, maxConcurrentRequests=%d, maxFailKeys=%d, retryAfter=%s]"
+    return "DevLlmSettings[host=%s, port=%d, ttft=%s, tokenDelay=%s, tokens=%d, fail=%s, failAfter=%d, failTimes=%d, apiKey=%s, maxBodyBytes=%d, maxTokens=%d, maxDelay=%s, maxConcurrentRequests=%d, maxFailKeys=%d, retryAfter=%s, idleTimeout=%s]"
         .formatted(
             host,
             port,
@@ -257,6 +271,7 @@ public record DevLlmSettings(
             maxDelay,
             maxConcurrentRequests,
             maxFailKeys,
-            retryAfter);
+            retryAfter,
+            idleTimeout);
   }
 }

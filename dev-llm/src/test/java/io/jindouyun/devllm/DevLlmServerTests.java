@@ -421,7 +421,8 @@ class DevLlmServerTests {
             Duration.ofSeconds(60),
             1,
             16,
-            Duration.ofSeconds(2));
+            Duration.ofSeconds(2),
+            Duration.ofSeconds(60));
     try (DevLlmServer small = DevLlmServer.start(one);
         Socket waiting =
             rawPost(small.port(), OpenAiTestClient.body(true, "hold"), "X-Dev-Tokens: 1")) {
