@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One {@link TargetStream} per current target: {@link #update} opens streams of new targets, closes
@@ -29,6 +30,8 @@ public final class TargetStreams {
   // executor thread only
   private final Map<String, TargetStream> streams = new HashMap<>();
   private ScheduledFuture<?> sweep;
+  // written on the executor, read by scrapes
+  private final AtomicInteger count = new AtomicInteger();
 
   public TargetStreams(
       ScheduledExecutorService executor,
@@ -45,7 +48,7 @@ public final class TargetStreams {
     this.idleIntervals = idleIntervals;
     this.maxMessageBytes = maxMessageBytes;
     this.stats = new StreamStats(registry);
-    registry.gauge("jdy.exporter.targets", streams, Map::size);
+    registry.gauge("jdy.exporter.targets", count);
   }
 
   /** Starts the idle sweep. */
@@ -94,6 +97,7 @@ public final class TargetStreams {
             stream.open();
           }
         });
+    count.set(streams.size());
   }
 
   /** Closes every stream. */
@@ -104,5 +108,6 @@ public final class TargetStreams {
     streams.values().forEach(TargetStream::close);
     streams.keySet().forEach(store::remove);
     streams.clear();
+    count.set(0);
   }
 }
