@@ -52,9 +52,15 @@ class RedeliveryIntegrationTests {
 
   @AfterAll
   static void stop() throws Exception {
-    reader.close();
-    producer.close(Duration.ofSeconds(5));
-    llm.close();
+    if (reader != null) {
+      reader.close();
+    }
+    if (producer != null) {
+      producer.close(Duration.ofSeconds(5));
+    }
+    if (llm != null) {
+      llm.close();
+    }
   }
 
   static ConfigurableApplicationContext consumer() {

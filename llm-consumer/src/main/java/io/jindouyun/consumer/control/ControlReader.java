@@ -89,6 +89,12 @@ public final class ControlReader implements SmartLifecycle {
     }
   }
 
+  /** Stops after the job consumers, so cancels still reach jobs while those drain. */
+  @Override
+  public int getPhase() {
+    return SmartLifecycle.DEFAULT_PHASE - 200;
+  }
+
   @Override
   public boolean isRunning() {
     return running;

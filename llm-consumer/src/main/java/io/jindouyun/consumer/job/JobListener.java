@@ -93,14 +93,23 @@ final class JobListener
     TopicPartition partition = new TopicPartition(record.topic(), record.partition());
     OffsetTracker.Ticket<TopicPartition> ticket = tracker.received(partition, record.offset(), ack);
     updatePause();
-    JobRunner.Handle handle = runner.start(record.value());
-    running.put(handle, partition);
-    handle
+    JobRunner.Handle handle;
+    try {
+      handle = runner.start(record.value());
+    } catch (RuntimeException e) {
+      // never leave a tracked offset unfinished: that would stop the partition's commits
+      log.error("Could not start the job at {}@{}", partition, record.offset(), e);
+      metrics.error("internal");
+      handle = JobRunner.failed(e);
+    }
+    JobRunner.Handle started = handle;
+    running.put(started, partition);
+    started
         .result()
         .thenCompose(result -> afterJob(record, result))
         .whenComplete(
             (result, failure) -> {
-              running.remove(handle);
+              running.remove(started);
               if (failure != null) {
                 log.error("Job at {}@{} ended badly", partition, record.offset(), failure);
                 metrics.error("internal");

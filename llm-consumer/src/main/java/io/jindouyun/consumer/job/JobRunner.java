@@ -88,6 +88,7 @@ public final class JobRunner {
       if (parser.replyable(job)) {
         sent = sendInvalid(job, e);
       }
+      env.metrics().finished(JobOutcome.FAILED_FATAL, 0);
       return done(
           sent.handle((ok, failure) -> new JobResult(JobOutcome.FAILED_FATAL, e, failure != null)));
     }
@@ -112,7 +113,14 @@ public final class JobRunner {
     }
   }
 
-  private static Handle done(JobResult result) {
+  /** A job that failed before it could start (an internal error): dead-lettered, committed. */
+  static Handle failed(Throwable failure) {
+    return done(
+        CompletableFuture.completedFuture(new JobResult(JobOutcome.FAILED_FATAL, failure, false)));
+  }
+
+  private Handle done(JobResult result) {
+    env.metrics().finished(result.outcome(), 0);
     return done(CompletableFuture.completedFuture(result));
   }
 
