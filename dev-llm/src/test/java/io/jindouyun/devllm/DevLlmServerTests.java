@@ -311,6 +311,7 @@ class DevLlmServerTests {
     try (Socket socket =
         rawPost(OpenAiTestClient.body(false, "whole answer"), "X-Dev-Ttft-Ms: 5000")) {
       await().atMost(MAX).until(() -> server.requests() == requests + 1);
+      assertThat(socket.isConnected()).isTrue();
     }
 
     assertThat(server.awaitClosedEarly(before + 1, MAX)).isTrue();
