@@ -66,7 +66,7 @@ local function save(list, fetched_at)
     saved_version = list.version
 end
 
--- poll_once() -> ok, err: one long-poll round trip
+-- poll_once() -> ok, changed | nil, err: one long-poll round trip
 function _M.poll_once()
     local cfg = settings.current
     local url = cfg.ipconfig
@@ -91,7 +91,7 @@ function _M.poll_once()
     local fetched_at = now()
     if res.status == 304 then
         list_store.touch(fetched_at)
-        return true
+        return true, false
     end
     if res.status ~= 200 then
         return nil, "failed to fetch best list: ipconfig answered " .. res.status
@@ -100,6 +100,11 @@ function _M.poll_once()
     if not list then
         return nil, "rejected best list: " .. verr
     end
+    local view = list_store.view()
+    if view and view.source == "ipconfig" and view.version == list.version then
+        list_store.touch(fetched_at)
+        return true, false
+    end
     local ok, werr = list_store.write(list, "ipconfig", fetched_at, res.headers["etag"])
     if not ok then
         return nil, werr
@@ -107,7 +112,7 @@ function _M.poll_once()
     ngx_log(ngx_NOTICE, "best list version ", list.version, " (", #list.instances,
             " instances, strategy ", list.strategy, ")")
     save(list, fetched_at)
-    return true
+    return true, true
 end
 
 local function jittered(delay)
@@ -121,19 +126,29 @@ loop = function(premature)
         return
     end
     local delay = 0
+    local started = now()
+    local changed = false
     local ok, err = xpcall(function()
         seed()
         local polled, perr = _M.poll_once()
         if not polled then
             ngx_log(ngx_WARN, perr, " (keeping the last list)")
+            return false
         end
-        return polled
+        changed = perr
+        return true
     end, traceback)
     if not ok then
         ngx_log(ngx_ERR, "best list sync failed: ", tostring(err))
     end
     if ok and err then
         failures = 0
+        -- a server that answers at once without a change (no long-poll) is not hammered
+        local elapsed = now() - started
+        local min = settings.current.min_poll_interval
+        if not changed and elapsed < min then
+            delay = min - elapsed
+        end
     else
         failures = failures + 1
         local cfg = settings.current

@@ -29,16 +29,28 @@ local ipairs = ipairs
 
 local _M = {version = 0.1}
 
-local function eligible(inst, exclude, use_marks)
+-- marks: id -> true for the gateways marked down (nil: none, or marks ignored)
+local function eligible(inst, exclude, marks)
     return inst.weight > 0 and not (exclude and exclude[inst.id])
-           and not (use_marks and health.is_down(inst.id))
+           and not (marks and marks[inst.id])
+end
+
+local function down_marks(instances)
+    local marks
+    for _, inst in ipairs(instances) do
+        if inst.weight > 0 and health.is_down(inst.id) then
+            marks = marks or {}
+            marks[inst.id] = true
+        end
+    end
+    return marks
 end
 
 -- draw one instance by weight among the eligible ones, also skipping `skip`
-local function draw(instances, exclude, use_marks, skip)
+local function draw(instances, exclude, marks, skip)
     local total = 0
     for _, inst in ipairs(instances) do
-        if inst ~= skip and eligible(inst, exclude, use_marks) then
+        if inst ~= skip and eligible(inst, exclude, marks) then
             total = total + inst.weight
         end
     end
@@ -48,7 +60,7 @@ local function draw(instances, exclude, use_marks, skip)
     local r = math_random() * total
     local last
     for _, inst in ipairs(instances) do
-        if inst ~= skip and eligible(inst, exclude, use_marks) then
+        if inst ~= skip and eligible(inst, exclude, marks) then
             r = r - inst.weight
             last = inst
             if r < 0 then
@@ -60,7 +72,7 @@ local function draw(instances, exclude, use_marks, skip)
 end
 
 -- smooth weighted round robin over the eligible instances (state: view.rr, id -> current)
-local function next_round_robin(view, exclude, use_marks)
+local function next_round_robin(view, exclude, marks)
     local rr = view.rr
     if not rr then
         rr = {}
@@ -71,7 +83,7 @@ local function next_round_robin(view, exclude, use_marks)
     end
     local total, best, best_current = 0, nil, nil
     for _, inst in ipairs(view.instances) do
-        if eligible(inst, exclude, use_marks) then
+        if eligible(inst, exclude, marks) then
             local current = rr[inst.id] + inst.weight
             rr[inst.id] = current
             total = total + inst.weight
@@ -86,12 +98,12 @@ local function next_round_robin(view, exclude, use_marks)
     return best
 end
 
-local function pick_p2c(view, exclude, use_marks)
-    local a = next_round_robin(view, exclude, use_marks)
+local function pick_p2c(view, exclude, marks)
+    local a = next_round_robin(view, exclude, marks)
     if not a then
         return nil
     end
-    local b = draw(view.instances, exclude, use_marks, a)
+    local b = draw(view.instances, exclude, marks, a)
     if not b then
         return a
     end
@@ -136,7 +148,7 @@ local function build_ring(view)
     return {points = points, owners = owners}
 end
 
-local function pick_hash(view, user, exclude, use_marks)
+local function pick_hash(view, user, exclude, marks)
     local ring = view.ring
     if not ring then
         ring = build_ring(view)
@@ -163,30 +175,30 @@ local function pick_hash(view, user, exclude, use_marks)
     end
     for k = 0, n - 1 do
         local inst = ring.owners[points[(lo - 1 + k) % n + 1]]
-        if eligible(inst, exclude, use_marks) then
+        if eligible(inst, exclude, marks) then
             return inst
         end
     end
     return nil
 end
 
+local function pick_with(view, mode, user, exclude, marks)
+    if mode == "hash" then
+        return pick_hash(view, user, exclude, marks)
+    elseif mode == "random" then
+        return draw(view.instances, exclude, marks)
+    end
+    return pick_p2c(view, exclude, marks)
+end
+
 -- pick(view, mode, user, exclude) -> instance | nil
 function _M.pick(view, mode, user, exclude)
-    local instances = view.instances
-    for _, use_marks in ipairs({true, false}) do
-        local inst
-        if mode == "hash" then
-            inst = pick_hash(view, user, exclude, use_marks)
-        elseif mode == "random" then
-            inst = draw(instances, exclude, use_marks)
-        else
-            inst = pick_p2c(view, exclude, use_marks)
-        end
-        if inst then
-            return inst
-        end
+    local marks = down_marks(view.instances)
+    local inst = pick_with(view, mode, user, exclude, marks)
+    if not inst and marks then
+        inst = pick_with(view, mode, user, exclude, nil)
     end
-    return nil
+    return inst
 end
 
 return _M

@@ -19,6 +19,9 @@ local DEFAULTS = {
     saved_list_path = "",
     -- long-poll wait sent to ipconfig (?wait=<n>s), seconds
     poll_wait = 30,
+    -- shortest time between two polls that brought no change (an ipconfig that does not
+    -- long-poll is asked at most this often), seconds
+    min_poll_interval = 1,
     -- connect timeout to ipconfig, seconds
     connect_timeout = 2,
     -- delay before the next poll after a failure, seconds (doubles up to max_retry_delay)
@@ -77,7 +80,8 @@ function _M.init(opts)
     current.ipconfig = url
     for _, name in pairs({"poll_wait", "stale_age", "down_time", "probe_interval",
                           "probe_timeout", "max_instances", "p2c_z", "max_tries", "vnodes",
-                          "retry_delay", "max_retry_delay", "connect_timeout"}) do
+                          "retry_delay", "max_retry_delay", "connect_timeout",
+                          "min_poll_interval"}) do
         if current[name] <= 0 then
             return nil, "edge setting " .. name .. " must be > 0"
         end
