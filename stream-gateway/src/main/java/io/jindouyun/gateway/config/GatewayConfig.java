@@ -3,6 +3,7 @@ package io.jindouyun.gateway.config;
 import io.etcd.jetcd.Client;
 import io.jindouyun.gateway.handshake.NodeId;
 import io.jindouyun.gateway.metrics.GatewayMetrics;
+import io.jindouyun.gateway.recycle.StreamDrain;
 import io.jindouyun.gateway.recycle.TimerProperties;
 import io.jindouyun.gateway.recycle.WheelDeadlines;
 import io.jindouyun.gateway.reply.EtcdProperties;
@@ -70,6 +71,11 @@ class GatewayConfig {
             System::currentTimeMillis);
     metrics.bind(map, deadlines::pending);
     return map;
+  }
+
+  @Bean
+  StreamDrain streamDrain(StreamMap streams) {
+    return new StreamDrain(streams);
   }
 
   @Bean

@@ -31,8 +31,11 @@ import org.springframework.context.SmartLifecycle;
  */
 public final class ReplyReader implements SmartLifecycle {
 
-  /** Starts before the web server (whose phase is {@code DEFAULT_PHASE - 1024}). */
-  static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 2048;
+  /**
+   * Starts before the web server starts (phase {@code DEFAULT_PHASE - 2048}) and stops after it
+   * stopped.
+   */
+  static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
 
   private static final Logger log = LoggerFactory.getLogger(ReplyReader.class);
 

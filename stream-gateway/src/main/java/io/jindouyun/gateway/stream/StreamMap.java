@@ -281,6 +281,31 @@ public final class StreamMap {
     retire(gen, now);
   }
 
+  /**
+   * Ends every live stream because the gateway is going away: readers get an {@code error} event
+   * (unavailable; reconnect) so their responses complete, running answers are cancelled upstream
+   * and buffers are released. Returns how many streams were ended.
+   */
+  public int closeAll() {
+    long now = nanos.getAsLong();
+    int ended = 0;
+    for (Generation gen : List.copyOf(byStreamId.values())) {
+      Generation.State before =
+          gen.end(
+              Generation.State.FAILED,
+              new StreamEvent.Failed(
+                  StreamProblem.of(
+                      ProblemKind.UNAVAILABLE, "the gateway is shutting down; start a new chat")),
+              now);
+      if (before == Generation.State.OPEN) {
+        cancelUpstream(gen, "shutdown");
+      }
+      retire(gen, now);
+      ended++;
+    }
+    return ended;
+  }
+
   private void supersede(Generation previous, long now) {
     Generation.State before =
         previous.end(Generation.State.SUPERSEDED, new StreamEvent.Superseded(previous.number), now);

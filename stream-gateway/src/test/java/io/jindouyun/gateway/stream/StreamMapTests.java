@@ -385,6 +385,20 @@ class StreamMapTests {
   }
 
   @Test
+  void closeAllEndsEveryStreamForShutdown() {
+    Generation running = map.open("u1", "s1").generation();
+    Cursor reader = map.attach("u1", "s1", null, () -> {});
+    map.onChunk(chunk(running, 1, 0, "part"));
+    Generation finished = map.open("u2", "s2").generation();
+    map.onChunk(last(finished, 1, 0, "all"));
+    assertThat(map.closeAll()).isEqualTo(2);
+    assertThat(text(reader.poll())).isEqualTo("<error:https://jindouyun.io/problems/unavailable>");
+    assertThat(cancels).containsExactly("s1/" + running.number + "/shutdown");
+    assertThat(map.activeStreams()).isZero();
+    assertThat(map.bufferedBytes()).isZero();
+  }
+
+  @Test
   void rollbackLeavesNoGeneration() {
     Generation g = map.open("u1", "s1").generation();
     map.rollback(g, "kafka down");
