@@ -1,5 +1,6 @@
 package io.jindouyun.ipconfig.scoring;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -14,6 +15,9 @@ import java.util.List;
 public final class InstanceStats {
 
   private final SlidingWindows windows;
+  // Scratch for one sample, per metric; denominator 0 = no value this time.
+  private final double[] numerators = new double[Metric.COUNT];
+  private final double[] denominators = new double[Metric.COUNT];
   private long lastTimestampMillis = Long.MIN_VALUE;
   private long lastReceivedMillis = Long.MIN_VALUE;
   private long lastRequests = -1;
@@ -40,34 +44,38 @@ public final class InstanceStats {
     }
     lastTimestampMillis = sample.timestampMillis();
     lastReceivedMillis = nowMillis;
+    double[] num = numerators;
+    double[] den = denominators;
+    Arrays.fill(den, 0);
     if (sample.processCpu() >= 0) {
-      add(nowMillis, Metric.CPU, sample.processCpu(), 1);
+      set(Metric.CPU, sample.processCpu(), 1);
     }
     if (sample.heapMaxBytes() > 0) {
-      add(nowMillis, Metric.MEMORY, (double) sample.heapUsedBytes() / sample.heapMaxBytes(), 1);
+      set(Metric.MEMORY, (double) sample.heapUsedBytes() / sample.heapMaxBytes(), 1);
     }
-    add(
-        nowMillis,
+    set(
         Metric.INFLIGHT,
         Math.max(0, Math.max(sample.requestsInFlight(), sample.activeStreams())),
         1);
     if (sample.avgTtftMillis() > 0) {
-      add(nowMillis, Metric.TTFT, sample.avgTtftMillis(), 1);
+      set(Metric.TTFT, sample.avgTtftMillis(), 1);
     }
     if (lastRequests >= 0) {
       long requests = sample.requestsTotal() - lastRequests;
       long errors = sample.errorsTotal() - lastErrors;
       if (requests >= 0 && errors >= 0 && requests + errors > 0) {
-        add(nowMillis, Metric.ERRORS, errors, Math.max(requests, errors));
+        set(Metric.ERRORS, errors, Math.max(requests, errors));
       }
     }
+    windows.addAll(nowMillis, num, den);
     lastRequests = sample.requestsTotal();
     lastErrors = sample.errorsTotal();
     return true;
   }
 
-  private void add(long nowMillis, Metric metric, double numerator, double denominator) {
-    windows.add(nowMillis, metric.ordinal(), numerator, denominator);
+  private void set(Metric metric, double numerator, double denominator) {
+    numerators[metric.ordinal()] = numerator;
+    denominators[metric.ordinal()] = denominator;
   }
 
   /** Average of {@code metric} in window {@code index} at {@code nowMillis}; NaN when empty. */

@@ -140,6 +140,50 @@ public final class SlidingWindows {
     return added;
   }
 
+  /**
+   * Adds one sample of every series at once to every window: series {@code s} gets {@code
+   * (numerators[s], denominators[s])}, or nothing when {@code denominators[s]} is 0. Cheaper than
+   * one {@link #add} per series: each window moves and finds its slot once.
+   *
+   * @return false when every window ignored the sample as too old
+   */
+  public boolean addAll(long nowMillis, double[] numerators, double[] denominators) {
+    int series = shape.series;
+    for (int s = 0; s < series; s++) {
+      if (denominators[s] < 0 || !Double.isFinite(numerators[s])) {
+        throw new IllegalArgumentException("denominators must be >= 0 and numerators finite");
+      }
+    }
+    boolean added = false;
+    for (int w = 0; w < shape.windows(); w++) {
+      long id = advance(w, nowMillis);
+      int h = w * HEAD_FIELDS;
+      int buckets = shape.buckets[w];
+      long head = heads[h + HEAD];
+      if (id <= head - buckets) {
+        continue;
+      }
+      int slot = (int) heads[h + SLOT] + (int) (id - head);
+      if (slot < 0) {
+        slot += buckets;
+      }
+      int cell = shape.cellOffset[w] + slot * series * 2;
+      int sum = w * series * 2;
+      for (int s = 0; s < series; s++, cell += 2, sum += 2) {
+        double den = denominators[s];
+        if (den > 0) {
+          double num = numerators[s];
+          data[cell] += num;
+          data[cell + 1] += den;
+          data[sum] += num;
+          data[sum + 1] += den;
+        }
+      }
+      added = true;
+    }
+    return added;
+  }
+
   /** Σ numerator / Σ denominator of series {@code s} in window {@code w}; NaN when empty. */
   public double average(int w, long nowMillis, int s) {
     advance(w, nowMillis);
