@@ -1,0 +1,253 @@
+package io.jindouyun.consumer.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jindouyun.consumer.llm.LlmClient;
+import io.jindouyun.consumer.llm.LlmEvent;
+import io.jindouyun.consumer.llm.LlmHttpException;
+import io.jindouyun.consumer.llm.LlmRequest;
+import io.jindouyun.consumer.llm.LlmStreamException;
+import io.jindouyun.proto.chat.v1.ChatChunk;
+import io.jindouyun.proto.chat.v1.ChatJob;
+import io.jindouyun.proto.chat.v1.ChatMessage;
+import io.jindouyun.support.backoff.Backoff;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Sinks;
+import reactor.test.scheduler.VirtualTimeScheduler;
+
+/** One job's run on virtual time with a scripted LLM: coalescing, retries, failures, stops. */
+class JobExecutionTests {
+
+  static final long START = Instant.parse("2026-11-22T06:00:00Z").toEpochMilli();
+  static final Duration DELAY = Duration.ofMillis(20);
+
+  final VirtualTimeScheduler time = VirtualTimeScheduler.create();
+  final ScriptedLlm llm = new ScriptedLlm();
+  final List<ChatChunk> chunks = new CopyOnWriteArrayList<>();
+
+  JobExecution execution(int coalesceBytes, long deadlineMs) {
+    JobEnvironment env =
+        new JobEnvironment(
+            llm,
+            (topic, partition, chunk) -> {
+              chunks.add(chunk);
+              return CompletableFuture.completedFuture(null);
+            },
+            new AttemptStamps(this::now, 16),
+            new FailureClassifier(),
+            new Backoff(Duration.ofMillis(100), Duration.ofSeconds(1), 2.0, 0.0),
+            2,
+            Duration.ofSeconds(1),
+            coalesceBytes,
+            DELAY,
+            Duration.ofMinutes(10),
+            this::now,
+            new JobMetrics(new SimpleMeterRegistry()));
+    ChatJob job =
+        ChatJob.newBuilder()
+            .setStreamId("gw~s")
+            .setGeneration(7)
+            .setUserId("u")
+            .addMessages(ChatMessage.newBuilder().setRole("user").setContent("hi"))
+            .setReplyTopic("chat.replies")
+            .setDeadlineMs(deadlineMs)
+            .build();
+    JobExecution execution =
+        new JobExecution(job, new JobParser("m").request(job), env, time.createWorker());
+    execution.start();
+    time.advanceTime();
+    return execution;
+  }
+
+  JobExecution execution() {
+    return execution(512, 0);
+  }
+
+  long now() {
+    return START + time.now(TimeUnit.MILLISECONDS);
+  }
+
+  int stampNow() {
+    return (int) ((now() - AttemptStamps.ORIGIN.toEpochMilli()) / 100);
+  }
+
+  void emit(LlmEvent event) {
+    llm.last().tryEmitNext(event);
+    time.advanceTime();
+  }
+
+  void fail(Throwable failure) {
+    llm.last().tryEmitError(failure);
+    time.advanceTime();
+  }
+
+  void advance(long millis) {
+    time.advanceTimeBy(Duration.ofMillis(millis));
+  }
+
+  @Test
+  void theFirstTokenGoesAtOnceAndLaterOnesWaitForTheCoalesceDelay() {
+    JobExecution run = execution();
+    emit(new LlmEvent.Delta("Hello"));
+    assertThat(chunks).extracting(ChatChunk::getDelta).containsExactly("Hello");
+
+    emit(new LlmEvent.Delta(" big"));
+    advance(10);
+    emit(new LlmEvent.Delta(" world"));
+    advance(9);
+    assertThat(chunks).hasSize(1);
+    advance(1);
+    assertThat(chunks).extracting(ChatChunk::getDelta).containsExactly("Hello", " big world");
+
+    emit(new LlmEvent.Delta("!"));
+    emit(new LlmEvent.Finish("stop", new LlmEvent.TokenUsage(1, 4, 5)));
+    time.advanceTime();
+
+    assertThat(chunks).extracting(ChatChunk::getSeq).containsExactly(0L, 1L, 2L);
+    ChatChunk last = chunks.get(2);
+    assertThat(last.getDelta()).isEqualTo("!");
+    assertThat(last.getFinish()).isEqualTo("stop");
+    assertThat(last.getUsage().getTotalTokens()).isEqualTo(5);
+    assertThat(chunks).extracting(ChatChunk::getAttempt).containsOnly(stampNow());
+    assertThat(run.result()).isCompletedWithValueMatching(r -> r.outcome() == JobOutcome.COMPLETED);
+  }
+
+  @Test
+  void aFullBufferGoesAtOnce() {
+    execution(8, 0);
+    emit(new LlmEvent.Delta("a"));
+    emit(new LlmEvent.Delta("1234"));
+    assertThat(chunks).hasSize(1);
+    emit(new LlmEvent.Delta("5678"));
+    assertThat(chunks).extracting(ChatChunk::getDelta).containsExactly("a", "12345678");
+  }
+
+  @Test
+  void aTransientFailureBeforeTheFirstTokenIsRetriedAfterTheBackoffWithAHigherAttempt() {
+    JobExecution run = execution();
+    int first = stampNow();
+    fail(new LlmHttpException(500, "oops", null));
+    advance(99);
+    assertThat(llm.calls).hasSize(1);
+    advance(1);
+    assertThat(llm.calls).hasSize(2);
+
+    emit(new LlmEvent.Delta("ok"));
+    emit(new LlmEvent.Finish("stop", null));
+
+    assertThat(chunks).extracting(ChatChunk::getSeq).containsExactly(0L, 1L);
+    assertThat(chunks).extracting(ChatChunk::getAttempt).containsOnly(first + 1);
+    assertThat(run.result()).isCompletedWithValueMatching(r -> r.outcome() == JobOutcome.COMPLETED);
+  }
+
+  @Test
+  void aRetryAfterIsHonouredUpToItsCeiling() {
+    execution();
+    fail(new LlmHttpException(429, "slow down", Duration.ofSeconds(30)));
+    advance(999);
+    assertThat(llm.calls).hasSize(1);
+    advance(1);
+    assertThat(llm.calls).hasSize(2);
+  }
+
+  @Test
+  void retriesEndWithAnUnavailableErrorAndADeadLetter() {
+    JobExecution run = execution();
+    fail(new LlmStreamException("dropped"));
+    advance(100);
+    fail(new LlmStreamException("dropped"));
+    advance(200);
+    fail(new LlmStreamException("dropped"));
+
+    assertThat(llm.calls).hasSize(3);
+    assertThat(chunks)
+        .singleElement()
+        .satisfies(c -> assertThat(c.getError().getType()).endsWith("/llm-unavailable"));
+    assertThat(run.result())
+        .isCompletedWithValueMatching(r -> r.outcome() == JobOutcome.FAILED_RETRIES_EXHAUSTED);
+    assertThat(JobOutcome.FAILED_RETRIES_EXHAUSTED.deadLetter()).isTrue();
+  }
+
+  @Test
+  void aClientErrorIsNotRetried() {
+    JobExecution run = execution();
+    fail(new LlmHttpException(400, "bad", null));
+    advance(5_000);
+
+    assertThat(llm.calls).hasSize(1);
+    assertThat(chunks)
+        .singleElement()
+        .satisfies(c -> assertThat(c.getError().getType()).endsWith("/llm-rejected"));
+    assertThat(run.result())
+        .isCompletedWithValueMatching(r -> r.outcome() == JobOutcome.FAILED_FATAL);
+  }
+
+  @Test
+  void aFailureAfterTheFirstTokenEndsTheStreamWithAnErrorAndIsNotRetried() {
+    JobExecution run = execution();
+    emit(new LlmEvent.Delta("half"));
+    emit(new LlmEvent.Delta(" way"));
+    fail(new LlmStreamException("gone"));
+    advance(5_000);
+
+    assertThat(llm.calls).hasSize(1);
+    assertThat(chunks).extracting(ChatChunk::getSeq).containsExactly(0L, 1L);
+    assertThat(chunks.get(1).getDelta()).isEmpty();
+    assertThat(chunks.get(1).getError().getType()).endsWith("/llm-stream-failed");
+    assertThat(run.result())
+        .isCompletedWithValueMatching(r -> r.outcome() == JobOutcome.FAILED_MID_STREAM);
+  }
+
+  @Test
+  void stopDisposesTheUpstreamCallBeforeTheFirstToken() {
+    JobExecution run = execution();
+    run.stop(JobOutcome.CANCELLED);
+    time.advanceTime();
+
+    assertThat(llm.cancels).hasValue(1);
+    assertThat(chunks).isEmpty();
+    assertThat(run.result()).isCompletedWithValueMatching(r -> r.outcome() == JobOutcome.CANCELLED);
+  }
+
+  @Test
+  void theDeadlineStopsTheRun() {
+    JobExecution run = execution(512, START + 500);
+    emit(new LlmEvent.Delta("slow"));
+    advance(499);
+    assertThat(run.result()).isNotDone();
+    advance(1);
+
+    assertThat(llm.cancels).hasValue(1);
+    assertThat(run.result()).isCompletedWithValueMatching(r -> r.outcome() == JobOutcome.EXPIRED);
+  }
+
+  /** Each call is a sink the test drives. */
+  static final class ScriptedLlm implements LlmClient {
+
+    final List<Sinks.Many<LlmEvent>> calls = new CopyOnWriteArrayList<>();
+    final AtomicInteger cancels = new AtomicInteger();
+
+    @Override
+    public Flux<LlmEvent> stream(LlmRequest request) {
+      return Flux.defer(
+          () -> {
+            Sinks.Many<LlmEvent> call = Sinks.many().unicast().onBackpressureBuffer();
+            calls.add(call);
+            return call.asFlux().doOnCancel(cancels::incrementAndGet);
+          });
+    }
+
+    Sinks.Many<LlmEvent> last() {
+      return calls.get(calls.size() - 1);
+    }
+  }
+}
