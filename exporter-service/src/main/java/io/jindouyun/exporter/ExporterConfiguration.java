@@ -61,6 +61,7 @@ class ExporterConfiguration {
             backoff,
             properties.interval(),
             properties.idleIntervals(),
+            properties.connectTimeout(),
             properties.maxMessageBytes(),
             registry);
     BackendGauges gauges = new BackendGauges(registry, store);

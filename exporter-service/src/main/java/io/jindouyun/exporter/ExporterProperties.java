@@ -16,6 +16,9 @@ import org.springframework.validation.annotation.Validated;
  * @param leaseTtl TTL of the exporter's lease: the leader's election key and every metrics key it
  *     writes live under it (a few intervals)
  * @param idleIntervals a stream with no snapshot for this many intervals is cancelled and retried
+ * @param connectTimeout a new stream whose first snapshot has not come within this time (and within
+ *     {@code idleIntervals} intervals, whichever is longer) is cancelled and retried; covers
+ *     connection set-up, which takes seconds when hundreds of targets appear at once
  * @param retryInitial first delay before reconnecting a failed stream
  * @param retryMax ceiling of the jittered exponential reconnect delay
  * @param maxTargets bound on targets pulled at once; more are ignored with a warning
@@ -32,6 +35,7 @@ public record ExporterProperties(
     @DefaultValue({}) List<String> staticTargets,
     @DefaultValue("5s") Duration leaseTtl,
     @DefaultValue("3") @Min(2) int idleIntervals,
+    @DefaultValue("5s") Duration connectTimeout,
     @DefaultValue("200ms") Duration retryInitial,
     @DefaultValue("10s") Duration retryMax,
     @DefaultValue("4096") @Min(1) int maxTargets,

@@ -81,4 +81,35 @@ class ExporterFailoverIntegrationTests {
       }
     }
   }
+
+  @Test
+  void afterAnEtcdRestartTheExporterStillDiscoversAndWrites() throws Exception {
+    try (FakeBackend first =
+            new FakeBackend(etcd.endpoint(), "stream-gateway", "gw-1", Duration.ofSeconds(2));
+        RunningExporter exporter = new RunningExporter(etcd.endpoint(), "exporter-a")) {
+      await().atMost(Duration.ofSeconds(10)).until(() -> read(etcd.client(), METRICS_KEY) != null);
+
+      etcd.kill();
+      etcd.start();
+
+      try (FakeBackend second =
+          new FakeBackend(etcd.endpoint(), "stream-gateway", "gw-2", Duration.ofSeconds(2))) {
+        await()
+            .atMost(Duration.ofSeconds(15))
+            .until(
+                () ->
+                    read(etcd.client(), "/jindouyun/metrics/stream-gateway/gw-2") != null
+                        && read(etcd.client(), METRICS_KEY) != null);
+        second.activeStreams.set(9);
+        await()
+            .atMost(INTERVAL.multipliedBy(4))
+            .until(
+                () ->
+                    RunningExporter.metrics(etcd.client(), "stream-gateway", "gw-2")
+                            .get("activeStreams")
+                            .asLong()
+                        == 9);
+      }
+    }
+  }
 }

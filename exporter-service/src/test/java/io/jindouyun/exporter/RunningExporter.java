@@ -41,7 +41,8 @@ final class RunningExporter implements AutoCloseable {
                 "jindouyun.exporter.interval=" + INTERVAL.toMillis() + "ms",
                 "jindouyun.exporter.lease-ttl=" + LEASE_TTL.toSeconds() + "s",
                 "jindouyun.exporter.retry-initial=100ms",
-                "jindouyun.exporter.retry-max=1s"));
+                "jindouyun.exporter.retry-max=1s",
+                "jindouyun.exporter.connect-timeout=1500ms"));
     properties.addAll(List.of(extra));
     context =
         new SpringApplicationBuilder(ExporterApplication.class)

@@ -24,9 +24,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Cycle: grant a lease (TTL {@code leaseTtl}), keep it alive, campaign. When the campaign
  * returns, this exporter leads with that lease. When the lease is lost (keep-alive fails or ends,
- * etcd says it is gone, or no keep-alive answer for a TTL) it stops leading at once and starts a
- * new cycle after a jittered backoff. {@link #close()} resigns and revokes the lease, so a clean
- * shutdown hands over at once and removes its metrics keys.
+ * etcd says it is gone, or no keep-alive answer for a TTL plus the operation timeout) it stops
+ * leading at once and starts a new cycle after a jittered backoff. {@link #close()} resigns and
+ * revokes the lease, so a clean shutdown hands over at once and removes its metrics keys.
  *
  * <p>Concurrency: state changes on the shared single-threaded executor; {@link #leaderLease()} may
  * be read from any thread.
@@ -155,7 +155,8 @@ public final class LeaderElection {
   }
 
   private void checkAlive() {
-    if (lease != 0 && System.nanoTime() - lastAliveNanos > ttl.toNanos()) {
+    if (lease != 0
+        && System.nanoTime() - lastAliveNanos > ttl.toNanos() + operationTimeout.toNanos()) {
       lost(epoch, "no keep-alive answer for " + ttl);
     }
   }

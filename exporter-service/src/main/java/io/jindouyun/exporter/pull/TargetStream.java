@@ -39,6 +39,7 @@ final class TargetStream {
   private final Backoff backoff;
   private final long intervalMs;
   private final long idleTimeoutNanos;
+  private final long firstSnapshotTimeoutNanos;
   private final StreamStats stats;
 
   private volatile long epoch;
@@ -57,6 +58,7 @@ final class TargetStream {
       Backoff backoff,
       Duration interval,
       int idleIntervals,
+      Duration connectTimeout,
       int maxMessageBytes,
       StreamStats stats) {
     this.target = target;
@@ -65,6 +67,7 @@ final class TargetStream {
     this.backoff = backoff;
     this.intervalMs = interval.toMillis();
     this.idleTimeoutNanos = interval.toNanos() * idleIntervals;
+    this.firstSnapshotTimeoutNanos = Math.max(idleTimeoutNanos, connectTimeout.toNanos());
     this.stats = stats;
     this.maxMessageBytes = maxMessageBytes;
     this.channel = newChannel();
@@ -97,14 +100,16 @@ final class TargetStream {
 
   /** Cancels the stream if it has been silent too long (executor thread). */
   void checkIdle(long nowNanos) {
-    if (closed || call == null || nowNanos - lastActivityNanos <= idleTimeoutNanos) {
+    long limit = gotSnapshot ? idleTimeoutNanos : firstSnapshotTimeoutNanos;
+    if (closed || call == null || nowNanos - lastActivityNanos <= limit) {
       return;
     }
-    call.cancel("no snapshot within " + idleTimeoutNanos / 1_000_000 + " ms", null);
+    String reason = "no snapshot within " + limit / 1_000_000 + " ms";
+    call.cancel(reason, null);
     // the connection itself may be the hung part (no HTTP/2 handshake): start over with a new one
     channel.shutdownNow();
     channel = newChannel();
-    failed(epoch, "hung: no snapshot within " + idleTimeoutNanos / 1_000_000 + " ms", true);
+    failed(epoch, "hung: " + reason, true);
   }
 
   /** Closes the stream and its channel for good (executor thread). */

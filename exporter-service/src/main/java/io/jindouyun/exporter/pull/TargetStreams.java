@@ -25,6 +25,7 @@ public final class TargetStreams {
   private final Backoff backoff;
   private final Duration interval;
   private final int idleIntervals;
+  private final Duration connectTimeout;
   private final int maxMessageBytes;
   private final StreamStats stats;
   // executor thread only
@@ -39,6 +40,7 @@ public final class TargetStreams {
       Backoff backoff,
       Duration interval,
       int idleIntervals,
+      Duration connectTimeout,
       int maxMessageBytes,
       MeterRegistry registry) {
     this.executor = executor;
@@ -46,6 +48,7 @@ public final class TargetStreams {
     this.backoff = backoff;
     this.interval = interval;
     this.idleIntervals = idleIntervals;
+    this.connectTimeout = connectTimeout;
     this.maxMessageBytes = maxMessageBytes;
     this.stats = new StreamStats(registry);
     registry.gauge("jdy.exporter.targets", count);
@@ -90,6 +93,7 @@ public final class TargetStreams {
                     backoff,
                     interval,
                     idleIntervals,
+                    connectTimeout,
                     maxMessageBytes,
                     stats);
             streams.put(key, stream);
