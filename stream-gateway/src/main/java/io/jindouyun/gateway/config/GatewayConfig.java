@@ -14,6 +14,7 @@ import io.jindouyun.gateway.reply.ReplyReader;
 import io.jindouyun.gateway.sse.StreamHandler;
 import io.jindouyun.gateway.stream.GenerationClock;
 import io.jindouyun.gateway.stream.StreamMap;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
@@ -50,8 +51,14 @@ class GatewayConfig {
   }
 
   @Bean(destroyMethod = "close")
-  KafkaCanceller kafkaCanceller(KafkaTemplate<String, byte[]> template, ReplyProperties props) {
-    return new KafkaCanceller(template, props.controlTopic(), props.controlQueueCapacity());
+  KafkaCanceller kafkaCanceller(
+      KafkaTemplate<String, byte[]> template, ReplyProperties props, MeterRegistry registry) {
+    KafkaCanceller canceller =
+        new KafkaCanceller(template, props.controlTopic(), props.controlQueueCapacity());
+    Gauge.builder("jdy.gateway.cancels.dropped", canceller, KafkaCanceller::dropped)
+        .description("cancels dropped because the send queue was full")
+        .register(registry);
+    return canceller;
   }
 
   @Bean

@@ -6,7 +6,6 @@ import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
-import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
@@ -101,17 +100,6 @@ final class PartitionClaim implements AutoCloseable {
     }
     throw new IllegalStateException(
         "all " + partitions + " reply partitions are claimed in etcd under " + PREFIX);
-  }
-
-  /** The node holding {@code partition}, or null; for tests and diagnostics. */
-  String holder(int partition, Duration timeout) throws Exception {
-    var kvs =
-        client
-            .getKVClient()
-            .get(bytes(PREFIX + partition), GetOption.DEFAULT)
-            .get(timeout.toMillis(), TimeUnit.MILLISECONDS)
-            .getKvs();
-    return kvs.isEmpty() ? null : kvs.get(0).getValue().toString(StandardCharsets.UTF_8);
   }
 
   @Override

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -163,8 +164,8 @@ final class FakeLlm implements AutoCloseable {
 
   @Override
   public void close() {
-    jobs.close(Duration.ofSeconds(1));
-    control.close(Duration.ofSeconds(1));
+    jobs.close(CloseOptions.timeout(Duration.ofSeconds(1)));
+    control.close(CloseOptions.timeout(Duration.ofSeconds(1)));
     producer.close(Duration.ofSeconds(1));
   }
 }
