@@ -163,6 +163,7 @@ class ConsumerConfiguration {
             properties.concurrency(),
             properties.maxInProgress(),
             properties.effectiveMaxPollRecords(),
+            properties.pollTimeout(),
             properties.drainTimeout());
     return new JobConsumers(factory, settings, runner, deadLetters, metrics);
   }

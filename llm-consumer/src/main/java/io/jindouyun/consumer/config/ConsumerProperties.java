@@ -18,6 +18,8 @@ import org.springframework.validation.annotation.Validated;
  * @param maxInProgress jobs one consumer holds at most (running or waiting for an earlier offset);
  *     the consumer pauses before it could exceed it
  * @param maxPollRecords records one poll returns at most (capped at {@code maxInProgress})
+ * @param pollTimeout longest one poll waits; also bounds how late a paused consumer resumes and a
+ *     finished job's commit is sent
  * @param coalesceDelay longest a token waits in the buffer before its chunk is sent
  * @param coalesceBytes buffered UTF-8 bytes that send a chunk at once
  * @param maxJobDuration longest one job may run, also when its deadline is later or unset
@@ -38,6 +40,7 @@ public record ConsumerProperties(
     @DefaultValue("2") @Min(1) int concurrency,
     @DefaultValue("64") @Min(1) int maxInProgress,
     @DefaultValue("16") @Min(1) int maxPollRecords,
+    @DefaultValue("100ms") Duration pollTimeout,
     @DefaultValue("20ms") Duration coalesceDelay,
     @DefaultValue("512") @Min(1) int coalesceBytes,
     @DefaultValue("10m") Duration maxJobDuration,

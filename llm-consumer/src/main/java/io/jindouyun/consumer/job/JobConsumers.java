@@ -62,6 +62,7 @@ public final class JobConsumers implements SmartLifecycle {
    * @param maxInProgress records one consumer holds at most
    * @param maxPollRecords records one poll returns at most (the consumer's {@code
    *     max.poll.records})
+   * @param pollTimeout longest one poll waits (bounds resume and commit latency)
    * @param drainTimeout how long stopping waits for running jobs
    */
   public record Settings(
@@ -70,6 +71,7 @@ public final class JobConsumers implements SmartLifecycle {
       int concurrency,
       int maxInProgress,
       int maxPollRecords,
+      Duration pollTimeout,
       Duration drainTimeout) {}
 
   @Override
@@ -88,7 +90,7 @@ public final class JobConsumers implements SmartLifecycle {
       container.setAckMode(ContainerProperties.AckMode.MANUAL);
       container.setMessageListener(listener);
       container.setConsumerRebalanceListener(listener);
-      container.setPollTimeout(500);
+      container.setPollTimeout(properties.pollTimeout().toMillis());
       container.setShutdownTimeout(10_000);
       KafkaMessageListenerContainer<String, byte[]> started =
           new KafkaMessageListenerContainer<>(consumerFactory, container);
