@@ -111,21 +111,21 @@ class IpconfigConfiguration {
     return new SmartLifecycle() {
       private volatile boolean running;
 
-      @java.lang.Override
+      @Override
       public void start() {
         refresher.start(state, watcher::isStale);
         watcher.start();
         running = true;
       }
 
-      @java.lang.Override
+      @Override
       public void stop() {
         watcher.close();
         refresher.close();
         running = false;
       }
 
-      @java.lang.Override
+      @Override
       public boolean isRunning() {
         return running;
       }

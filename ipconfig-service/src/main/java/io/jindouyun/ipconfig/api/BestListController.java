@@ -5,8 +5,8 @@ import io.jindouyun.ipconfig.config.IpconfigProperties;
 import io.jindouyun.ipconfig.config.RankingConfig;
 import io.jindouyun.ipconfig.ranking.BestListPublisher;
 import io.jindouyun.ipconfig.ranking.BestLists;
-import io.jindouyun.ipconfig.ranking.Override;
 import io.jindouyun.ipconfig.ranking.RankingState;
+import io.jindouyun.ipconfig.ranking.RoutingOverride;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Function;
@@ -93,7 +93,7 @@ class BestListController {
     return Mono.fromCallable(
             () -> {
               var explanations = state.explain(service).orElseThrow();
-              Override override = state.override(service).orElse(Override.NONE);
+              RoutingOverride override = state.override(service).orElse(RoutingOverride.NONE);
               Object body =
                   ScoresBody.of(
                       service,

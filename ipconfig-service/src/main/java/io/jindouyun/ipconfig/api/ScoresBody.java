@@ -1,11 +1,12 @@
 package io.jindouyun.ipconfig.api;
 
 import io.jindouyun.ipconfig.ranking.BestLists;
-import io.jindouyun.ipconfig.ranking.Override;
 import io.jindouyun.ipconfig.ranking.RankedList;
+import io.jindouyun.ipconfig.ranking.RoutingOverride;
 import io.jindouyun.ipconfig.scoring.ScoreExplanation;
 import io.jindouyun.ipconfig.scoring.ScoringPolicy;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,7 +69,7 @@ record ScoresBody(
 
   static ScoresBody of(
       String service,
-      Override override,
+      RoutingOverride override,
       ScoringPolicy policy,
       Map<String, ScoreExplanation> explanations,
       BestLists.ServiceList served) {
@@ -93,7 +94,7 @@ record ScoresBody(
                     x.lastSampleAgeMillis(),
                     x.metrics().stream().map(ScoresBody::metric).toList())));
     instances.sort(
-        java.util.Comparator.comparingDouble(InstanceScore::score)
+        Comparator.comparingDouble(InstanceScore::score)
             .reversed()
             .thenComparing(InstanceScore::id));
     return new ScoresBody(

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -87,7 +88,7 @@ public final class BestListPublisher {
    * completes empty when none comes before the caller's timeout/cancel. Counts as a waiter while
    * subscribed.
    */
-  public Mono<BestLists> awaitChange(java.util.function.Predicate<BestLists> changed) {
+  public Mono<BestLists> awaitChange(Predicate<BestLists> changed) {
     return Mono.defer(
         () -> {
           if (waiters.incrementAndGet() > maxWaiters) {

@@ -83,7 +83,7 @@ public final class BestListRefresher implements AutoCloseable {
     }
   }
 
-  @java.lang.Override
+  @Override
   public void close() {
     scheduler.shutdownNow();
   }

@@ -41,7 +41,7 @@ public final class OverrideParser {
   }
 
   /** The override in {@code json}, or an exception saying what is wrong. */
-  public Override parse(String json) throws InvalidOverrideException {
+  public RoutingOverride parse(String json) throws InvalidOverrideException {
     JsonNode root;
     try {
       root = mapper.readTree(json);
@@ -66,7 +66,7 @@ public final class OverrideParser {
     if (strategy == Strategy.DRAIN && drain.isEmpty()) {
       throw new InvalidOverrideException("strategy drain needs a non-empty drain list");
     }
-    return new Override(strategy, weights, drain);
+    return new RoutingOverride(strategy, weights, drain);
   }
 
   private static Strategy strategy(JsonNode node) throws InvalidOverrideException {
@@ -93,8 +93,8 @@ public final class OverrideParser {
     if (!node.isObject()) {
       throw new InvalidOverrideException("weights must be an object of instance id to weight");
     }
-    if (node.size() > Override.MAX_ENTRIES) {
-      throw new InvalidOverrideException("weights has more than " + Override.MAX_ENTRIES);
+    if (node.size() > RoutingOverride.MAX_ENTRIES) {
+      throw new InvalidOverrideException("weights has more than " + RoutingOverride.MAX_ENTRIES);
     }
     Iterator<Map.Entry<String, JsonNode>> it = node.properties().iterator();
     while (it.hasNext()) {
@@ -104,12 +104,12 @@ public final class OverrideParser {
       if (!w.isIntegralNumber()
           || !w.canConvertToLong()
           || w.asLong() < 0
-          || w.asLong() > Override.MAX_WEIGHT) {
+          || w.asLong() > RoutingOverride.MAX_WEIGHT) {
         throw new InvalidOverrideException(
             "weight of '"
                 + e.getKey()
                 + "' must be an integer 0.."
-                + Override.MAX_WEIGHT
+                + RoutingOverride.MAX_WEIGHT
                 + ", got "
                 + w);
       }
@@ -126,8 +126,8 @@ public final class OverrideParser {
     if (!node.isArray()) {
       throw new InvalidOverrideException("drain must be an array of instance ids");
     }
-    if (node.size() > Override.MAX_ENTRIES) {
-      throw new InvalidOverrideException("drain has more than " + Override.MAX_ENTRIES);
+    if (node.size() > RoutingOverride.MAX_ENTRIES) {
+      throw new InvalidOverrideException("drain has more than " + RoutingOverride.MAX_ENTRIES);
     }
     for (JsonNode id : node) {
       if (!id.isString()) {

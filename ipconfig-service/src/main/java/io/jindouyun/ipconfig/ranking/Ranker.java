@@ -51,14 +51,14 @@ public final class Ranker {
    *
    * @param listSize largest number of instances listed by score
    * @param stats stats of an instance id, null when none
-   * @param override the operator override ({@link Override#NONE} when none)
+   * @param override the operator override ({@link RoutingOverride#NONE} when none)
    * @param nowMillis the windows' clock
    */
   public RankedList rank(
       int listSize,
       Collection<Instance> instances,
       Function<String, InstanceStats> stats,
-      Override override,
+      RoutingOverride override,
       long nowMillis) {
     List<RankedList.Entry> scored = new ArrayList<>(instances.size());
     for (Instance instance : instances) {

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Tags;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Micrometer view of the ranking: {@code ipconfig.instance.score} and {@code
@@ -14,7 +15,7 @@ import java.util.Map;
  * ipconfig.list.version} per service, {@code ipconfig.longpoll.waiters}. Rows of instances that
  * left the list are removed. {@link #accept} runs on the recompute thread only.
  */
-public final class RankingMetrics implements java.util.function.Consumer<Map<String, RankedList>> {
+public final class RankingMetrics implements Consumer<Map<String, RankedList>> {
 
   private final MultiGauge scores;
   private final MultiGauge weights;
@@ -40,7 +41,7 @@ public final class RankingMetrics implements java.util.function.Consumer<Map<Str
         .register(registry);
   }
 
-  @java.lang.Override
+  @Override
   public void accept(Map<String, RankedList> lists) {
     List<MultiGauge.Row<?>> scoreRows = new ArrayList<>();
     List<MultiGauge.Row<?>> weightRows = new ArrayList<>();

@@ -57,7 +57,7 @@ public final class RankingState {
     final ServiceSpec spec;
     final Map<String, Instance> registered = new HashMap<>();
     final Map<String, InstanceStats> stats = new HashMap<>();
-    Override override = Override.NONE;
+    RoutingOverride override = RoutingOverride.NONE;
 
     ServiceState(ServiceSpec spec) {
       this.spec = spec;
@@ -167,8 +167,8 @@ public final class RankingState {
     }
   }
 
-  /** Sets the override of {@code service} ({@link Override#NONE} to clear it). */
-  public Outcome putOverride(String service, Override override) {
+  /** Sets the override of {@code service} ({@link RoutingOverride#NONE} to clear it). */
+  public Outcome putOverride(String service, RoutingOverride override) {
     Outcome outcome;
     lock.lock();
     try {
@@ -197,7 +197,7 @@ public final class RankingState {
   }
 
   /** The override in force for {@code service}. */
-  public Optional<Override> override(String service) {
+  public Optional<RoutingOverride> override(String service) {
     lock.lock();
     try {
       ServiceState s = services.get(service);
@@ -218,14 +218,14 @@ public final class RankingState {
    */
   public void replaceAll(
       Collection<Instance> instances,
-      Map<String, Override> overrides,
+      Map<String, RoutingOverride> overrides,
       Collection<String> keepOverride) {
     lock.lock();
     try {
       for (ServiceState s : services.values()) {
         s.registered.clear();
         if (!keepOverride.contains(s.spec.name())) {
-          s.override = overrides.getOrDefault(s.spec.name(), Override.NONE);
+          s.override = overrides.getOrDefault(s.spec.name(), RoutingOverride.NONE);
         }
       }
       for (Instance instance : instances) {

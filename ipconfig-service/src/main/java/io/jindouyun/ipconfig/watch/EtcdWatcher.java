@@ -11,9 +11,9 @@ import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
 import io.jindouyun.ipconfig.ranking.Instance;
-import io.jindouyun.ipconfig.ranking.Override;
 import io.jindouyun.ipconfig.ranking.OverrideParser;
 import io.jindouyun.ipconfig.ranking.RankingState;
+import io.jindouyun.ipconfig.ranking.RoutingOverride;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -24,6 +24,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -33,6 +34,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLongArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Keeps {@link RankingState} in step with etcd's {@code instances/}, {@code metrics/} and {@code
@@ -107,7 +109,7 @@ public final class EtcdWatcher implements AutoCloseable {
       Client client,
       Settings settings,
       RankingState state,
-      tools.jackson.databind.json.JsonMapper mapper,
+      JsonMapper mapper,
       OverrideParser overrideParser,
       MeterRegistry registry,
       Runnable onStaleChange) {
@@ -177,7 +179,7 @@ public final class EtcdWatcher implements AutoCloseable {
         .get(settings.requestTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
   }
 
-  @java.lang.Override
+  @Override
   public void close() {
     scheduler.shutdownNow();
     try {
@@ -276,7 +278,7 @@ public final class EtcdWatcher implements AutoCloseable {
         keepPrevious(rest).ifPresent(all::add);
       }
     }
-    Map<String, Override> valid = new HashMap<>();
+    Map<String, RoutingOverride> valid = new HashMap<>();
     Set<String> keep = new HashSet<>();
     for (KeyValue kv : overrides.getKvs()) {
       String service = rest(kv, OVERRIDES);
@@ -294,12 +296,12 @@ public final class EtcdWatcher implements AutoCloseable {
     return revision;
   }
 
-  private java.util.Optional<Instance> keepPrevious(String rest) {
+  private Optional<Instance> keepPrevious(String rest) {
     try {
       RecordDecoder.KeyParts key = RecordDecoder.keyParts(rest);
       return state.instance(key.service(), key.id());
     } catch (BadRecordException e) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
   }
 
@@ -404,7 +406,7 @@ public final class EtcdWatcher implements AutoCloseable {
       }
       default -> {
         if (!put) {
-          state.putOverride(rest, Override.NONE);
+          state.putOverride(rest, RoutingOverride.NONE);
           return;
         }
         try {

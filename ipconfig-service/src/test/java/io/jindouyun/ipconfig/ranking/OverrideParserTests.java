@@ -14,12 +14,12 @@ class OverrideParserTests {
 
   @Test
   void emptyObjectIsTheScoreStrategy() throws Exception {
-    assertThat(parser.parse("{}")).isEqualTo(Override.NONE);
+    assertThat(parser.parse("{}")).isEqualTo(RoutingOverride.NONE);
   }
 
   @Test
   void readsEveryField() throws Exception {
-    Override o =
+    RoutingOverride o =
         parser.parse("{\"strategy\":\"manual\",\"weights\":{\"a\":3,\"b\":0},\"drain\":[\"c\"]}");
     assertThat(o.strategy()).isEqualTo(Strategy.MANUAL);
     assertThat(o.weights()).isEqualTo(Map.of("a", 3, "b", 0));

@@ -35,7 +35,7 @@ class RankerTests {
     stats.put(id, s);
   }
 
-  private RankedList rank(int listSize, Override override, String... ids) {
+  private RankedList rank(int listSize, RoutingOverride override, String... ids) {
     return ranker.rank(
         listSize,
         List.of(ids).stream().map(RankerTests::instance).toList(),
@@ -49,7 +49,7 @@ class RankerTests {
     cpu("a", 0.6); // score 0.4
     cpu("b", 0.2); // score 0.8
     cpu("c", 0.99); // score 0.01 -> floor
-    RankedList list = rank(10, Override.NONE, "a", "b", "c");
+    RankedList list = rank(10, RoutingOverride.NONE, "a", "b", "c");
     assertThat(list.strategy()).isEqualTo(Strategy.SCORE);
     assertThat(list.entries()).extracting(e -> e.instance().id()).containsExactly("b", "a", "c");
     assertThat(list.entries()).extracting(RankedList.Entry::weight).containsExactly(100, 50, 10);
@@ -60,7 +60,7 @@ class RankerTests {
     cpu("a", 0.6);
     cpu("b", 0.2);
     cpu("c", 0.4);
-    assertThat(rank(2, Override.NONE, "a", "b", "c").entries())
+    assertThat(rank(2, RoutingOverride.NONE, "a", "b", "c").entries())
         .extracting(e -> e.instance().id())
         .containsExactly("b", "c");
   }
@@ -81,7 +81,7 @@ class RankerTests {
                     .thenComparing(id -> id))
             .limit(7)
             .toList();
-    assertThat(rank(7, Override.NONE, ids).entries())
+    assertThat(rank(7, RoutingOverride.NONE, ids).entries())
         .extracting(e -> e.instance().id())
         .containsExactlyElementsOf(expected);
   }
@@ -89,7 +89,7 @@ class RankerTests {
   @Test
   void instanceWithoutMetricsStaysWithTheNeutralScore() {
     cpu("a", 0.0); // score 1.0
-    RankedList list = rank(10, Override.NONE, "a", "b");
+    RankedList list = rank(10, RoutingOverride.NONE, "a", "b");
     assertThat(list.entries().get(1).instance().id()).isEqualTo("b");
     assertThat(list.entries().get(1).score()).isEqualTo(0.5);
     assertThat(list.entries().get(1).stale()).isTrue();
@@ -100,7 +100,8 @@ class RankerTests {
   void drainRemovesInstancesWhateverTheStrategy() {
     cpu("a", 0.6);
     cpu("b", 0.2);
-    RankedList list = rank(10, new Override(Strategy.DRAIN, Map.of(), Set.of("b")), "a", "b");
+    RankedList list =
+        rank(10, new RoutingOverride(Strategy.DRAIN, Map.of(), Set.of("b")), "a", "b");
     assertThat(list.strategy()).isEqualTo(Strategy.DRAIN);
     assertThat(list.entries()).extracting(e -> e.instance().id()).containsExactly("a");
     assertThat(list.entries().get(0).weight()).isEqualTo(100);
@@ -113,7 +114,7 @@ class RankerTests {
     RankedList list =
         rank(
             1,
-            new Override(Strategy.MANUAL, Map.of("a", 7, "c", 5, "b", 0), Set.of()),
+            new RoutingOverride(Strategy.MANUAL, Map.of("a", 7, "c", 5, "b", 0), Set.of()),
             "a",
             "b",
             "c");
@@ -125,11 +126,11 @@ class RankerTests {
   void hashUsesScoresUnlessWeightsAreGiven() {
     cpu("a", 0.6);
     cpu("b", 0.2);
-    assertThat(rank(10, new Override(Strategy.HASH, Map.of(), Set.of()), "a", "b").entries())
+    assertThat(rank(10, new RoutingOverride(Strategy.HASH, Map.of(), Set.of()), "a", "b").entries())
         .extracting(RankedList.Entry::weight)
         .containsExactly(100, 50);
     RankedList manual =
-        rank(10, new Override(Strategy.HASH, Map.of("a", 2, "b", 1), Set.of()), "a", "b");
+        rank(10, new RoutingOverride(Strategy.HASH, Map.of("a", 2, "b", 1), Set.of()), "a", "b");
     assertThat(manual.strategy()).isEqualTo(Strategy.HASH);
     assertThat(manual.entries()).extracting(RankedList.Entry::weight).containsExactly(2, 1);
   }
@@ -138,12 +139,12 @@ class RankerTests {
   void sameRoutingIgnoresScoreNoise() {
     cpu("a", 0.6);
     cpu("b", 0.2);
-    RankedList first = rank(10, Override.NONE, "a", "b");
+    RankedList first = rank(10, RoutingOverride.NONE, "a", "b");
     cpu("a", 0.601);
-    RankedList second = rank(10, Override.NONE, "a", "b");
+    RankedList second = rank(10, RoutingOverride.NONE, "a", "b");
     assertThat(second.entries().get(1).score()).isNotEqualTo(first.entries().get(1).score());
     assertThat(second.sameRouting(first)).isTrue();
     cpu("a", 0.9);
-    assertThat(rank(10, Override.NONE, "a", "b").sameRouting(first)).isFalse();
+    assertThat(rank(10, RoutingOverride.NONE, "a", "b").sameRouting(first)).isFalse();
   }
 }

@@ -12,10 +12,11 @@ import java.util.Set;
  *     hash})
  * @param drain instance ids taken out of the list
  */
-public record Override(Strategy strategy, Map<String, Integer> weights, Set<String> drain) {
+public record RoutingOverride(Strategy strategy, Map<String, Integer> weights, Set<String> drain) {
 
   /** No override: score strategy, nothing drained. */
-  public static final Override NONE = new Override(Strategy.SCORE, Map.of(), Set.of());
+  public static final RoutingOverride NONE =
+      new RoutingOverride(Strategy.SCORE, Map.of(), Set.of());
 
   /** Largest weight an operator may give. */
   public static final int MAX_WEIGHT = 1000;
@@ -23,7 +24,7 @@ public record Override(Strategy strategy, Map<String, Integer> weights, Set<Stri
   /** Largest number of ids in {@code weights} or {@code drain}. */
   public static final int MAX_ENTRIES = 10_000;
 
-  public Override {
+  public RoutingOverride {
     weights = Map.copyOf(weights);
     drain = Set.copyOf(drain);
   }
