@@ -47,9 +47,6 @@ import tools.jackson.databind.json.JsonMapper;
 @EnableConfigurationProperties({ConsumerProperties.class, LlmProperties.class})
 class ConsumerConfiguration {
 
-  /** Attempt stamps remembered per job (see {@link AttemptStamps}). */
-  static final int STAMP_MEMORY = 65_536;
-
   @Bean
   ProducerFactory<String, byte[]> jdyProducerFactory(KafkaProperties kafka) {
     Map<String, Object> config = kafka.buildProducerProperties();
@@ -123,7 +120,7 @@ class ConsumerConfiguration {
         new JobEnvironment(
             client,
             new KafkaReplySink(template),
-            new AttemptStamps(System::currentTimeMillis, STAMP_MEMORY),
+            new AttemptStamps(System::currentTimeMillis, properties.stampMemory()),
             new FailureClassifier(),
             new Backoff(llm.retryInitialBackoff(), llm.retryMaxBackoff()),
             llm.maxRetries(),

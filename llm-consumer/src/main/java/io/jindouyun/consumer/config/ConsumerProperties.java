@@ -28,7 +28,7 @@ import org.springframework.validation.annotation.Validated;
  * @param replyThreads threads that own the per-job coalescing state and send the chunks
  * @param cancelMemory cancels remembered for jobs that have not arrived yet (oldest evicted)
  * @param controlReplay on start, how far back the control topic is read for recent cancels
- * @param maxInFlightJobs jobs in flight in this process at most (the cancel index's bound)
+ * @param stampMemory jobs whose last attempt stamp is remembered (oldest forgotten)
  */
 @Validated
 @ConfigurationProperties("jindouyun.consumer")
@@ -48,7 +48,7 @@ public record ConsumerProperties(
     @DefaultValue("2") @Min(1) int replyThreads,
     @DefaultValue("10000") @Min(1) int cancelMemory,
     @DefaultValue("60s") Duration controlReplay,
-    @DefaultValue("4096") @Min(1) int maxInFlightJobs) {
+    @DefaultValue("65536") @Min(1) int stampMemory) {
 
   /** Records per poll: never more than one consumer may hold. */
   public int effectiveMaxPollRecords() {

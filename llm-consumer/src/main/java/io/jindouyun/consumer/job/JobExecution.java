@@ -306,6 +306,7 @@ final class JobExecution {
       deadlineTimer.dispose();
     }
     env.metrics().finished(outcome, System.nanoTime() - startNanos);
+    log.debug("Job {} ended: {} after {} retries", key, outcome, retries);
     lastSend.whenComplete(
         (ok, ignored) ->
             submit(

@@ -115,7 +115,8 @@ final class JobListener
                 metrics.error("internal");
               }
               if (failure != null || result.outcome().commit()) {
-                tracker.finished(ticket).ifPresent(Acknowledgment::acknowledge);
+                // in the tracker's lock: a partition's acks go out in offset order
+                tracker.finished(ticket, Acknowledgment::acknowledge);
               }
               updatePause();
             });

@@ -76,6 +76,11 @@ public final class JobRunner {
 
             @Override
             public void stop(JobOutcome outcome) {
+              if (outcome == JobOutcome.ABANDONED) {
+                // Its record will be redelivered, maybe to this process at once: the new copy
+                // must start (with a higher attempt), not be taken for a duplicate of this one.
+                inFlight.remove(execution);
+              }
               execution.stop(outcome);
             }
           };

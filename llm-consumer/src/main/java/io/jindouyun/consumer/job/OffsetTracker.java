@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 
 /**
  * Out-of-order completion, in-order commits: records of each partition are registered when received
@@ -43,6 +44,16 @@ public final class OffsetTracker<K, A> {
       tracked++;
     }
     return new Ticket<>(partition, state.epoch(), offset);
+  }
+
+  /**
+   * Marks a record finished and, when the finished prefix moved, hands the handle of its new
+   * highest offset to {@code commit} while still holding the lock, so commits of one partition are
+   * issued in offset order even when jobs finish on several threads at once ({@code commit} must be
+   * quick and must not call back into this tracker).
+   */
+  public synchronized void finished(Ticket<K> ticket, Consumer<A> commit) {
+    finished(ticket).ifPresent(commit);
   }
 
   /**

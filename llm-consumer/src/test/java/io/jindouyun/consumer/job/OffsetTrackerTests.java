@@ -2,6 +2,13 @@ package io.jindouyun.consumer.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class OffsetTrackerTests {
@@ -27,6 +34,30 @@ class OffsetTrackerTests {
     var second = tracker.received(0, 1, "a1");
     assertThat(tracker.finished(first)).contains("a0");
     assertThat(tracker.finished(second)).contains("a1");
+  }
+
+  @Test
+  void commitsOfAPartitionAreHandedOutInOffsetOrderUnderConcurrency() throws Exception {
+    int n = 2_000;
+    List<OffsetTracker.Ticket<Integer>> tickets = new ArrayList<>();
+    for (long offset = 0; offset < n; offset++) {
+      tickets.add(tracker.received(0, offset, "a" + offset));
+    }
+    Collections.shuffle(tickets, new Random(7));
+    List<Long> committed = Collections.synchronizedList(new ArrayList<>());
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      for (OffsetTracker.Ticket<Integer> t : tickets) {
+        pool.execute(
+            () ->
+                tracker.finished(t, handle -> committed.add(Long.parseLong(handle.substring(1)))));
+      }
+    } finally {
+      pool.shutdown();
+      assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+    }
+    assertThat(committed).isSorted().last().isEqualTo((long) n - 1);
+    assertThat(tracker.tracked()).isZero();
   }
 
   @Test
