@@ -147,6 +147,15 @@ public final class RankingState {
    * call {@code onChange}: scores move continuously and are picked up by the periodic recompute.
    */
   public Outcome putMetrics(String service, String id, MetricsSample sample) {
+    return putMetrics(service, id, sample, 0);
+  }
+
+  /**
+   * As {@link #putMetrics(String, String, MetricsSample)} for a sample that is already {@code
+   * ageMillis} old (read back by a full resync rather than just written): it is placed that far in
+   * the past, so an old snapshot does not pass for fresh.
+   */
+  public Outcome putMetrics(String service, String id, MetricsSample sample, long ageMillis) {
     lock.lock();
     try {
       ServiceState s = services.get(service);
@@ -161,7 +170,8 @@ public final class RankingState {
         stats = new InstanceStats(shape);
         s.stats.put(id, stats);
       }
-      return stats.record(sample, clock.getAsLong()) ? Outcome.APPLIED : Outcome.UNCHANGED;
+      long at = clock.getAsLong() - Math.max(0, ageMillis);
+      return stats.record(sample, at) ? Outcome.APPLIED : Outcome.UNCHANGED;
     } finally {
       lock.unlock();
     }

@@ -14,6 +14,7 @@ import io.jindouyun.ipconfig.ranking.Instance;
 import io.jindouyun.ipconfig.ranking.OverrideParser;
 import io.jindouyun.ipconfig.ranking.RankingState;
 import io.jindouyun.ipconfig.ranking.RoutingOverride;
+import io.jindouyun.ipconfig.scoring.MetricsSample;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -31,6 +32,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -89,6 +91,7 @@ public final class EtcdWatcher implements AutoCloseable {
             return t;
           });
   private final AtomicBoolean resyncQueued = new AtomicBoolean();
+  private final AtomicLong failedGeneration = new AtomicLong(-1);
   private final AtomicLongArray revisions = new AtomicLongArray(3);
   private final Counter rejectedInstances;
   private final Counter rejectedMetrics;
@@ -290,8 +293,9 @@ public final class EtcdWatcher implements AutoCloseable {
       }
     }
     state.replaceAll(all, valid, keep);
+    long wallNow = System.currentTimeMillis();
     for (KeyValue kv : metrics.getKvs()) {
-      applyMetrics(kv);
+      applyMetrics(kv, wallNow);
     }
     return revision;
   }
@@ -366,7 +370,8 @@ public final class EtcdWatcher implements AutoCloseable {
   }
 
   private void onError(long gen, Throwable error) {
-    if (gen != generation) {
+    // The three watchers of a generation often fail together: one resync per generation.
+    if (gen != generation || failedGeneration.getAndSet(gen) == gen) {
       return;
     }
     if (error instanceof CompactedException compacted) {
@@ -401,7 +406,7 @@ public final class EtcdWatcher implements AutoCloseable {
       }
       case METRICS -> {
         if (put) {
-          applyMetrics(kv);
+          applyMetrics(kv, 0);
         }
       }
       default -> {
@@ -418,11 +423,18 @@ public final class EtcdWatcher implements AutoCloseable {
     }
   }
 
-  private void applyMetrics(KeyValue kv) {
+  /**
+   * Applies a metrics record. {@code wallNow} is 0 for a record just written (watch event); for one
+   * read back by a resync it is the wall clock, and the snapshot's age by its own timestamp is
+   * taken into account so that a left-over snapshot does not pass for fresh.
+   */
+  private void applyMetrics(KeyValue kv, long wallNow) {
     String rest = rest(kv, METRICS);
     try {
       RecordDecoder.KeyParts key = RecordDecoder.keyParts(rest);
-      if (state.putMetrics(key.service(), key.id(), decoder.metrics(key, value(kv)))
+      MetricsSample sample = decoder.metrics(key, value(kv));
+      long age = wallNow == 0 ? 0 : wallNow - sample.timestampMillis();
+      if (state.putMetrics(key.service(), key.id(), sample, age)
           == RankingState.Outcome.OVER_LIMIT) {
         rejectedMetrics.increment();
       }

@@ -55,6 +55,10 @@ class EtcdWatcherIntegrationTests {
   @BeforeEach
   void start() {
     root = "/it" + ROOTS.incrementAndGet() + "/jindouyun/";
+    startComponents();
+  }
+
+  private void startComponents() {
     List<WindowSpec> windows = List.of(new WindowSpec(10_000, 1, 10));
     ScoringPolicy policy =
         new ScoringPolicy(windows, Map.of(Metric.CPU, new MetricSpec(1, 1)), 0.1, 0.5, 800, 2);
@@ -170,6 +174,25 @@ class EtcdWatcherIntegrationTests {
               assertThat(entry("gw-1").score()).isEqualTo(0.5);
             });
     assertThat(ids()).containsExactly("gw-1");
+  }
+
+  @Test
+  void leftOverSnapshotReadAtStartDoesNotPassForFresh() throws Exception {
+    putInstance("gw-1", "h1");
+    putInstance("gw-2", "h2");
+    putMetrics("gw-1", System.currentTimeMillis() - 60_000, 0.1);
+    // A timestamp ahead of this clock counts as age 0: fresh for stale-after (800 ms) from the
+    // read.
+    putMetrics("gw-2", System.currentTimeMillis() + 5_000, 0.1);
+    stop();
+    startComponents();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(entry("gw-1").stale()).isTrue();
+              assertThat(entry("gw-2").stale()).isFalse();
+            });
   }
 
   @Test
