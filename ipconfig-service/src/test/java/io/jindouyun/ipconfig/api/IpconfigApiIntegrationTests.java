@@ -85,6 +85,9 @@ class IpconfigApiIntegrationTests {
         .until(() -> ids("stream-gateway").equals(List.of("gw-1")));
     long visibleMillis = (System.nanoTime() - put) / 1_000_000;
 
+    System.out.printf(
+        "override -> long-poll answer %d ms, visible to a plain GET %d ms%n",
+        longPollMillis, visibleMillis);
     assertThat(answer.getStatusCode()).isEqualTo(HttpStatus.OK);
     assertThat(answer.getHeaders().getETag()).isNotEqualTo(etag);
     assertThat(answer.getBody().get("strategy").asString()).isEqualTo("drain");
