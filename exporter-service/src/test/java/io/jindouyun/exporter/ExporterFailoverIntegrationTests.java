@@ -19,6 +19,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * the backends are {@link FakeBackend}s.
  */
 @Timeout(90)
+@SuppressWarnings("try") // backends are opened for their side effects and closed at the end
 class ExporterFailoverIntegrationTests {
 
   @RegisterExtension final EtcdExtension etcd = new EtcdExtension();

@@ -34,6 +34,7 @@ import tools.jackson.databind.JsonNode;
  * gRPC metrics server and registrar, fed by gauges the test moves.
  */
 @Timeout(60)
+@SuppressWarnings("try") // backends are opened for their side effects and closed at the end
 class ExporterIntegrationTests {
 
   @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();

@@ -27,7 +27,6 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
-import org.springframework.boot.web.server.context.WebServerGracefulShutdownLifecycle;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
@@ -83,7 +82,8 @@ class SelfRegistrationIntegrationTests {
 
         @Override
         public int getPhase() {
-          return WebServerGracefulShutdownLifecycle.SMART_LIFECYCLE_PHASE;
+          // the web server's graceful-shutdown phase (WebServerGracefulShutdownLifecycle)
+          return SmartLifecycle.DEFAULT_PHASE - 1024;
         }
       };
     }
