@@ -41,9 +41,31 @@ sleep 2
 curl -fsS -XPOST "http://127.0.0.1:$EDGE_PORT/v1/chat/handshake" >/dev/null
 curl -fsS "http://127.0.0.1:$EDGE_PORT/_edge/status" | grep -q '"source":"ipconfig"'
 
-rps() { wrk -t2 -c"$conns" -d"${secs}s" -s "$here/handshake.lua" "http://127.0.0.1:$1/v1/chat/handshake" \
-  | awk '/Requests\/sec/ {print $2} /Non-2xx/ {print "non2xx " $NF > "/dev/stderr"}'; }
+# cpu_ticks NAME: user+system clock ticks of that nginx's worker processes so far
+cpu_ticks() {
+  local master total=0 pid
+  master=$(cat "$work/$1/logs/nginx.pid")
+  for pid in $(pgrep -P "$master"); do
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+  done
+  echo "$total"
+}
+# run NAME PORT -> "<req/s> <us of nginx worker CPU per request>"
+run() {
+  local before after out
+  before=$(cpu_ticks "$1")
+  out=$(wrk -t2 -c"$conns" -d"${secs}s" -s "$here/handshake.lua" "http://127.0.0.1:$2/v1/chat/handshake")
+  after=$(cpu_ticks "$1")
+  if grep -q "Non-2xx" <<<"$out"; then echo "$1: non-2xx answers" >&2; exit 1; fi
+  awk -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" '
+    / requests in / {n = $1}
+    /Requests\/sec/ {rps = $2}
+    END {printf "%.0f %.1f\n", rps, ticks / hz * 1e6 / n}' <<<"$out"
+}
 for round in $(seq "$rounds"); do
-  e=$(rps "$EDGE_PORT"); p=$(rps "$PLAIN_PORT")
-  echo "round $round: edge $e req/s, plain $p req/s, ratio $(awk -v e="$e" -v p="$p" 'BEGIN {printf "%.3f", e / p}')"
+  read -r e_rps e_cpu < <(run edge "$EDGE_PORT")
+  read -r p_rps p_cpu < <(run plain "$PLAIN_PORT")
+  echo "round $round: edge $e_rps req/s ($e_cpu us CPU/req), plain $p_rps req/s ($p_cpu us CPU/req)," \
+    "req/s ratio $(awk -v e="$e_rps" -v p="$p_rps" 'BEGIN {printf "%.3f", e / p}')," \
+    "CPU ratio plain/edge $(awk -v e="$e_cpu" -v p="$p_cpu" 'BEGIN {printf "%.3f", p / e}')"
 done

@@ -1,14 +1,15 @@
--- Routes every /v1/ request. access(): requests for an existing stream (GET/POST/DELETE
--- /v1/chat/stream/{id}, POST /v1/chat/ack/{id}) go to the gateway named in the stream id
--- ("<node>~<random>"); others to the picker's choice. balance() (balancer_by_lua) sets the
--- peer; after a failed connect it marks that gateway down and tries the next choice (at most
--- max_tries gateways per request; none for stream routes: only the owner has the stream).
--- log() releases the in-flight count. No gateway -> 502 problem; unknown owner -> 404 problem.
+-- Routes every /v1/ request, all in balancer_by_lua (no access phase: one Lua entry fewer per
+-- request). balance(): requests for an existing stream (GET/POST/DELETE /v1/chat/stream/{id},
+-- POST /v1/chat/ack/{id}) go to the gateway named in the stream id ("<node>~<random>"); others
+-- to the picker's choice (a stream id that names no known gateway too: that gateway answers
+-- 404). After a failed connect it marks that gateway down and tries the next choice (at most
+-- max_tries gateways per request; no retry for stream routes: only the owner has the stream).
+-- log() releases the in-flight count. No gateway -> 502, which nginx.conf's error_page turns
+-- into a problem.
 local fallback = require("jdy.fallback")
 local health = require("jdy.health")
 local list_store = require("jdy.list_store")
 local picker = require("jdy.picker")
-local problem = require("jdy.problem")
 local settings = require("jdy.settings")
 local user = require("jdy.user")
 local ngx_balancer = require("ngx.balancer")
@@ -45,37 +46,38 @@ local function start(ctx, peer)
     ngx_var.jdy_peer = peer.id
 end
 
--- access_by_lua
-function _M.access()
-    local ctx = ngx_ctx_get()
-    local node, owner_route = _M.owner_of(ngx_var.uri)
-    if owner_route then
-        if not node then
-            return problem.send(404, "stream-not-found", "Stream not found",
-                                "the stream id does not name a gateway")
-        end
-        local host, port = list_store.address(node)
-        if not host then
-            return problem.send(404, "stream-not-found", "Stream not found",
-                                "the gateway that owned this stream is unknown")
-        end
-        ctx.owner = true
-        return start(ctx, {id = node, host = host, port = port})
+local function set_peer(peer)
+    local ok, err = ngx_balancer.set_current_peer(peer.host, peer.port)
+    if not ok then
+        ngx_log(ngx_ERR, "failed to set gateway ", peer.id, " as peer: ", err)
+        return ngx_exit(502)
     end
+end
+
+-- choose(ctx) -> peer, err: the first gateway for this request
+local function choose(ctx)
+    local node, owner_route = _M.owner_of(ngx_var.uri)
+    if node then
+        local host, port = list_store.address(node)
+        if host then
+            ctx.owner = true
+            return {id = node, host = host, port = port}
+        end
+    end
+    -- a new request, or a stream id that names no gateway the edge knows: any gateway
+    -- answers the latter with its own 404 problem
     local view, fetched_at = list_store.view()
     if not view then
-        return problem.send(502, "no-gateway", "No gateway available",
-                            "the edge has no gateway list yet")
+        return nil, "the edge has no gateway list yet"
     end
     local mode = fallback.mode(view.strategy, fetched_at, ngx_now())
-    local uid = mode == "hash" and user.current() or nil
+    local uid = mode == "hash" and not owner_route and user.current() or nil
     local peer = picker.pick(view, mode, uid, nil)
     if not peer then
-        return problem.send(502, "no-gateway", "No gateway available",
-                            "every gateway in the list is drained")
+        return nil, "every gateway in the list is drained"
     end
     ctx.view, ctx.mode, ctx.user, ctx.tried = view, mode, uid, {[peer.id] = true}
-    return start(ctx, peer)
+    return peer
 end
 
 -- balancer_by_lua
@@ -83,8 +85,23 @@ function _M.balance()
     local ctx = ngx_ctx_get()
     local peer = ctx.peer
     if not peer then
-        ngx_log(ngx_ERR, "balancer: no peer chosen in access phase")
-        return ngx_exit(502)
+        local err
+        peer, err = choose(ctx)
+        if not peer then
+            ngx_log(ngx_ERR, "balancer: no gateway: ", err)
+            return ngx_exit(502)
+        end
+        start(ctx, peer)
+        if not ctx.owner then
+            local tries = math_min(settings.current.max_tries, ctx.view.usable) - 1
+            if tries > 0 then
+                local ok, serr = ngx_balancer.set_more_tries(tries)
+                if not ok then
+                    ngx_log(ngx_ERR, "failed to set more tries: ", serr)
+                end
+            end
+        end
+        return set_peer(peer)
     end
     local state, code = ngx_balancer.get_last_failure()
     if state then
@@ -105,20 +122,8 @@ function _M.balance()
         ctx.tried[next_peer.id] = true
         start(ctx, next_peer)
         peer = next_peer
-    elseif not ctx.owner then
-        local tries = math_min(settings.current.max_tries, ctx.view.usable) - 1
-        if tries > 0 then
-            local ok, err = ngx_balancer.set_more_tries(tries)
-            if not ok then
-                ngx_log(ngx_ERR, "failed to set more tries: ", err)
-            end
-        end
     end
-    local ok, err = ngx_balancer.set_current_peer(peer.host, peer.port)
-    if not ok then
-        ngx_log(ngx_ERR, "failed to set gateway ", peer.id, " as peer: ", err)
-        return ngx_exit(502)
-    end
+    return set_peer(peer)
 end
 
 -- log_by_lua

@@ -151,6 +151,20 @@ class EdgeFailoverIntegrationTests {
   }
 
   @Test
+  void edgeWithNoListAtAllAnswersHandshakesWithABadGatewayProblem() throws Exception {
+    ipconfig.kill();
+    startEdge(conf().staticGateways(""));
+
+    var response = edge.send("POST", "/v1/chat/handshake", "{}");
+
+    assertThat(response.statusCode()).isEqualTo(502);
+    assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+    assertThat(response.body())
+        .contains("\"type\":\"https://jindouyun.io/problems/gateway-unavailable\"");
+    assertThat(nginx.errorLog()).contains("no gateway: the edge has no gateway list yet");
+  }
+
+  @Test
   void nginxRestartedWhileIpconfigIsDownRoutesBySavedList() throws Exception {
     // the static list names only gw-c: traffic to gw-a/gw-b after the restart proves the file
     EdgeConf conf = conf().staticGateways(List.of(c));
