@@ -11,6 +11,7 @@ import com.nimbusds.jwt.SignedJWT;
 import io.jindouyun.consumer.LlmConsumerApplication;
 import io.jindouyun.devllm.DevLlmServer;
 import io.jindouyun.devllm.DevLlmSettings;
+import io.jindouyun.gateway.StreamGatewayApplication;
 import io.jindouyun.testkit.EtcdExtension;
 import io.jindouyun.testkit.KafkaExtension;
 import java.nio.charset.StandardCharsets;
@@ -68,16 +69,13 @@ class EndToEndIntegrationTests {
   static ConfigurableApplicationContext consumer;
   static WebClient http;
 
-  /** Loaded by name: see the pom on how the gateway's classes reach the test classpath. */
-  static final String GATEWAY_APPLICATION = "io.jindouyun.gateway.StreamGatewayApplication";
-
   @BeforeAll
-  static void start() throws ClassNotFoundException {
+  static void start() {
     kafka.createTopics(3, "chat.jobs", "chat.control");
     kafka.createTopics(1, "chat.replies", "chat.jobs-dlt");
     llm = DevLlmServer.start(DevLlmSettings.DEFAULTS);
     gateway =
-        new SpringApplicationBuilder(Class.forName(GATEWAY_APPLICATION))
+        new SpringApplicationBuilder(StreamGatewayApplication.class)
             .run(
                 "--spring.config.location=classpath:/e2e/gateway.yml",
                 "--spring.kafka.bootstrap-servers=" + kafka.bootstrapServers(),
