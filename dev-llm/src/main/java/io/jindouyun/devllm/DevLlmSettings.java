@@ -128,128 +128,107 @@ public record DevLlmSettings(
 
   /** A copy bound to {@code port}. */
   public DevLlmSettings withPort(int port) {
-    return new DevLlmSettings(
-        host,
-        port,
-        ttft,
-        tokenDelay,
-        tokens,
-        fail,
-        failAfter,
-        failTimes,
-        apiKey,
-        maxBodyBytes,
-        maxTokens,
-        maxDelay,
-        maxConcurrentRequests,
-        maxFailKeys,
-        retryAfter,
-        idleTimeout);
+    return copy(c -> c.port = port);
   }
 
   /** A copy with the given default TTFT and delay between tokens. */
   public DevLlmSettings withTiming(Duration ttft, Duration tokenDelay) {
-    return new DevLlmSettings(
-        host,
-        port,
-        ttft,
-        tokenDelay,
-        tokens,
-        fail,
-        failAfter,
-        failTimes,
-        apiKey,
-        maxBodyBytes,
-        maxTokens,
-        maxDelay,
-        maxConcurrentRequests,
-        maxFailKeys,
-        retryAfter,
-        idleTimeout);
+    return copy(
+        c -> {
+          c.ttft = ttft;
+          c.tokenDelay = tokenDelay;
+        });
   }
 
   /** A copy with the given default answer length. */
   public DevLlmSettings withTokens(int tokens) {
-    return new DevLlmSettings(
-        host,
-        port,
-        ttft,
-        tokenDelay,
-        tokens,
-        fail,
-        failAfter,
-        failTimes,
-        apiKey,
-        maxBodyBytes,
-        maxTokens,
-        maxDelay,
-        maxConcurrentRequests,
-        maxFailKeys,
-        retryAfter,
-        idleTimeout);
+    return copy(c -> c.tokens = tokens);
   }
 
   /** A copy that injects {@code fail} after {@code failAfter} tokens into the first N answers. */
   public DevLlmSettings withFailure(FailMode fail, int failAfter, int failTimes) {
-    return new DevLlmSettings(
-        host,
-        port,
-        ttft,
-        tokenDelay,
-        tokens,
-        fail,
-        failAfter,
-        failTimes,
-        apiKey,
-        maxBodyBytes,
-        maxTokens,
-        maxDelay,
-        maxConcurrentRequests,
-        maxFailKeys,
-        retryAfter,
-        idleTimeout);
+    return copy(
+        c -> {
+          c.fail = fail;
+          c.failAfter = failAfter;
+          c.failTimes = failTimes;
+        });
   }
 
   /** A copy that requires {@code Authorization: Bearer <apiKey>} on {@code /v1/*}. */
   public DevLlmSettings withApiKey(String apiKey) {
-    return new DevLlmSettings(
-        host,
-        port,
-        ttft,
-        tokenDelay,
-        tokens,
-        fail,
-        failAfter,
-        failTimes,
-        apiKey,
-        maxBodyBytes,
-        maxTokens,
-        maxDelay,
-        maxConcurrentRequests,
-        maxFailKeys,
-        retryAfter,
-        idleTimeout);
+    return copy(c -> c.apiKey = apiKey);
   }
 
   /** A copy with the given body size bound. */
   public DevLlmSettings withMaxBodyBytes(int maxBodyBytes) {
-    return new DevLlmSettings(
-        host,
-        port,
-        ttft,
-        tokenDelay,
-        tokens,
-        fail,
-        failAfter,
-        failTimes,
-        apiKey,
-        maxBodyBytes,
-        maxTokens,
-        maxDelay,
-        maxConcurrentRequests,
-        maxFailKeys,
-        retryAfter,
-        idleTimeout);
+    return copy(c -> c.maxBodyBytes = maxBodyBytes);
+  }
+
+  /** A copy with {@code change} applied; the constructor validates the result. */
+  private DevLlmSettings copy(java.util.function.Consumer<Copy> change) {
+    Copy copy = new Copy(this);
+    change.accept(copy);
+    return copy.build();
+  }
+
+  /** The mutable fields of one {@link #copy}; confined to the calling thread. */
+  private static final class Copy {
+    String host;
+    int port;
+    Duration ttft;
+    Duration tokenDelay;
+    int tokens;
+    FailMode fail;
+    int failAfter;
+    int failTimes;
+    String apiKey;
+    int maxBodyBytes;
+    int maxTokens;
+    Duration maxDelay;
+    int maxConcurrentRequests;
+    int maxFailKeys;
+    Duration retryAfter;
+    Duration idleTimeout;
+
+    Copy(DevLlmSettings from) {
+      host = from.host;
+      port = from.port;
+      ttft = from.ttft;
+      tokenDelay = from.tokenDelay;
+      tokens = from.tokens;
+      fail = from.fail;
+      failAfter = from.failAfter;
+      failTimes = from.failTimes;
+      apiKey = from.apiKey;
+      maxBodyBytes = from.maxBodyBytes;
+      maxTokens = from.maxTokens;
+      maxDelay = from.maxDelay;
+      maxConcurrentRequests = from.maxConcurrentRequests;
+      maxFailKeys = from.maxFailKeys;
+      retryAfter = from.retryAfter;
+      idleTimeout = from.idleTimeout;
+    }
+
+    DevLlmSettings build() {
+      return new DevLlmSettings(
+          host,
+          port,
+          ttft,
+          tokenDelay,
+          tokens,
+          fail,
+          failAfter,
+          failTimes,
+          apiKey,
+          maxBodyBytes,
+          maxTokens,
+          maxDelay,
+          maxConcurrentRequests,
+          maxFailKeys,
+          retryAfter,
+          idleTimeout);
+    }
   }
 
   /** Never prints the API key. */
