@@ -151,7 +151,7 @@ class LlmConsumerIntegrationTests {
 
   @Test
   void cancelBeforeTheFirstTokenClosesTheUpstreamCall() {
-    long closed = llm.closedEarly();
+    long closed = closedEarlyBaseline();
     long requests = llm.requests();
     ChatJob job = job("Slow start [dev:ttft=10000]");
     send(job);
@@ -165,7 +165,7 @@ class LlmConsumerIntegrationTests {
 
   @Test
   void cancelMidStreamClosesTheUpstreamCall() {
-    long closed = llm.closedEarly();
+    long closed = closedEarlyBaseline();
     ChatJob job = job("Long answer [dev:tokens=3000] [dev:delay=5]");
     send(job);
     await().atMost(WAIT).until(() -> !reader.chunks(job.getStreamId()).isEmpty());
@@ -296,7 +296,7 @@ class LlmConsumerIntegrationTests {
 
   @Test
   void aJobWhoseDeadlinePassesIsStoppedAndItsUpstreamCallClosed() {
-    long closed = llm.closedEarly();
+    long closed = closedEarlyBaseline();
     ChatJob job =
         job("Too slow [dev:ttft=10000]").toBuilder()
             .setDeadlineMs(System.currentTimeMillis() + 1_500)
@@ -509,5 +509,14 @@ class LlmConsumerIntegrationTests {
         .path("message")
         .path("content")
         .asString();
+  }
+
+  /**
+   * The LLM's count of early-closed calls once no call of an earlier test is still open, so that a
+   * late close of an earlier stream cannot be counted as this test's.
+   */
+  private long closedEarlyBaseline() {
+    await().atMost(WAIT).until(() -> llm.activeRequests() == 0);
+    return llm.closedEarly();
   }
 }
