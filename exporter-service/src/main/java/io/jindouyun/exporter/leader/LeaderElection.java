@@ -5,10 +5,8 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.election.LeaderKey;
-import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
-import io.etcd.jetcd.support.CloseableClient;
-import io.grpc.stub.StreamObserver;
 import io.jindouyun.support.backoff.Backoff;
+import io.jindouyun.support.etcd.KeptAliveLease;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
@@ -22,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * alive. The leader writes the metrics keys under that same lease, so when a leader dies its keys
  * and its election key expire together after the TTL, and the standby's pending campaign wins.
  *
- * <p>Cycle: grant a lease (TTL {@code leaseTtl}), keep it alive, campaign. When the campaign
+ * <p>Cycle: grant a {@link KeptAliveLease} (TTL {@code leaseTtl}), campaign. When the campaign
  * returns, this exporter leads with that lease. When the lease is lost (keep-alive fails or ends,
  * etcd says it is gone, or no keep-alive answer for a TTL plus the operation timeout) it stops
  * leading at once and starts a new cycle after a jittered backoff. {@link #close()} resigns and
@@ -46,13 +44,10 @@ public final class LeaderElection {
   private volatile long leaderLease;
   // executor thread only
   private long epoch;
-  private long lease;
-  private long lastAliveNanos;
+  private KeptAliveLease lease;
   private int failures;
   private LeaderKey leaderKey;
-  private CloseableClient keepAlive;
   private ScheduledFuture<?> retry;
-  private ScheduledFuture<?> watchdog;
   private boolean closed;
 
   public LeaderElection(
@@ -79,14 +74,7 @@ public final class LeaderElection {
 
   /** Starts campaigning. */
   public void start() {
-    executor.execute(
-        () -> {
-          long period = Math.max(100, ttl.toMillis() / 3);
-          watchdog =
-              executor.scheduleWithFixedDelay(
-                  this::checkAlive, period, period, TimeUnit.MILLISECONDS);
-          cycle();
-        });
+    executor.execute(() -> cycle());
   }
 
   private void cycle() {
@@ -103,26 +91,21 @@ public final class LeaderElection {
   }
 
   private void grantAndCampaign(long myEpoch) {
-    client
-        .getLeaseClient()
-        .grant(ttl.toSeconds())
-        .orTimeout(operationTimeout.toMillis(), TimeUnit.MILLISECONDS)
+    KeptAliveLease.grant(client, ttl, operationTimeout, executor, reason -> lost(myEpoch, reason))
         .whenCompleteAsync(
-            (grant, error) -> {
+            (granted, error) -> {
               if (myEpoch != epoch || closed) {
-                if (grant != null) {
-                  revokeQuietly(grant.getID());
+                if (granted != null) {
+                  granted.close();
                 }
                 return;
               }
               if (error != null) {
-                lost(myEpoch, "lease grant failed: " + error);
+                lost(myEpoch, "lease grant failed: " + KeptAliveLease.rootMessage(error));
                 return;
               }
-              lease = grant.getID();
-              lastAliveNanos = System.nanoTime();
-              keepAlive = client.getLeaseClient().keepAlive(lease, new KeepAlive(myEpoch));
-              campaign(myEpoch, lease);
+              lease = granted;
+              campaign(myEpoch, granted.id());
             },
             executor);
   }
@@ -154,13 +137,6 @@ public final class LeaderElection {
             executor);
   }
 
-  private void checkAlive() {
-    if (lease != 0
-        && System.nanoTime() - lastAliveNanos > ttl.toNanos() + operationTimeout.toNanos()) {
-      lost(epoch, "no keep-alive answer for " + ttl);
-    }
-  }
-
   private void lost(long myEpoch, String reason) {
     if (myEpoch != epoch || closed) {
       return;
@@ -168,10 +144,9 @@ public final class LeaderElection {
     boolean wasLeader = leaderLease != 0;
     leaderLease = 0;
     epoch++;
-    closeKeepAlive();
-    if (lease != 0) {
-      revokeQuietly(lease);
-      lease = 0;
+    if (lease != null) {
+      lease.close();
+      lease = null;
     }
     leaderKey = null;
     Duration delay = backoff.delay(failures++);
@@ -194,11 +169,8 @@ public final class LeaderElection {
           if (retry != null) {
             retry.cancel(false);
           }
-          if (watchdog != null) {
-            watchdog.cancel(false);
-          }
-          closeKeepAlive();
-          long id = lease;
+          KeptAliveLease current = lease;
+          lease = null;
           CompletableFuture<?> resign;
           try {
             resign =
@@ -206,6 +178,9 @@ public final class LeaderElection {
                     ? CompletableFuture.completedFuture(null)
                     : client.getElectionClient().resign(leaderKey);
           } catch (RuntimeException e) {
+            if (current != null) {
+              current.close(); // stops the keep-alive; the lease expires
+            }
             done.complete(null); // client already closed: nothing to hand over
             return;
           }
@@ -214,76 +189,11 @@ public final class LeaderElection {
               .handle((r, e) -> null)
               .thenCompose(
                   r ->
-                      id == 0
-                          ? CompletableFuture.completedFuture(null)
-                          : client
-                              .getLeaseClient()
-                              .revoke(id)
-                              .orTimeout(operationTimeout.toMillis(), TimeUnit.MILLISECONDS)
-                              .handle((x, e) -> null))
+                      current == null
+                          ? CompletableFuture.<Void>completedFuture(null)
+                          : current.close())
               .whenComplete((r, e) -> done.complete(null));
         });
     return done.completeOnTimeout(null, operationTimeout.toMillis() * 2, TimeUnit.MILLISECONDS);
-  }
-
-  private void revokeQuietly(long id) {
-    client
-        .getLeaseClient()
-        .revoke(id)
-        .orTimeout(operationTimeout.toMillis(), TimeUnit.MILLISECONDS)
-        .whenComplete((r, e) -> {});
-  }
-
-  private void closeKeepAlive() {
-    if (keepAlive != null) {
-      try {
-        keepAlive.close();
-      } catch (RuntimeException e) {
-        log.debug("closing keep-alive failed: {}", e.toString());
-      }
-      keepAlive = null;
-    }
-  }
-
-  private final class KeepAlive implements StreamObserver<LeaseKeepAliveResponse> {
-    private final long myEpoch;
-
-    KeepAlive(long myEpoch) {
-      this.myEpoch = myEpoch;
-    }
-
-    @Override
-    public void onNext(LeaseKeepAliveResponse response) {
-      long ttlLeft = response.getTTL();
-      submit(
-          () -> {
-            if (myEpoch != epoch) {
-              return;
-            }
-            if (ttlLeft <= 0) {
-              lost(myEpoch, "etcd says the lease is gone");
-            } else {
-              lastAliveNanos = System.nanoTime();
-            }
-          });
-    }
-
-    @Override
-    public void onError(Throwable error) {
-      submit(() -> lost(myEpoch, "keep-alive failed: " + error));
-    }
-
-    @Override
-    public void onCompleted() {
-      submit(() -> lost(myEpoch, "keep-alive ended"));
-    }
-
-    private void submit(Runnable task) {
-      try {
-        executor.execute(task);
-      } catch (java.util.concurrent.RejectedExecutionException e) {
-        // shutting down
-      }
-    }
   }
 }

@@ -2,11 +2,9 @@ package io.jindouyun.support.registration;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
-import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import io.etcd.jetcd.options.PutOption;
-import io.etcd.jetcd.support.CloseableClient;
-import io.grpc.stub.StreamObserver;
 import io.jindouyun.support.backoff.Backoff;
+import io.jindouyun.support.etcd.KeptAliveLease;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,17 +20,17 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps one key in etcd for as long as this process lives, attached to the process's own lease.
  *
- * <p>{@link #start()} grants a lease of {@code ttl}, puts the key with it and keeps the lease
- * alive. When the lease is lost — the keep-alive stream ends or fails, etcd answers that the lease
- * is gone (revoked, expired while etcd was unreachable), or no keep-alive answer came for a whole
- * TTL — it grants a new lease and puts the key again, retrying with jittered exponential backoff
- * until it succeeds. {@link #deregister(Duration)} deletes the key first, then revokes the lease. A
- * process that dies without deregistering loses its key when the lease expires (TTL).
+ * <p>{@link #start()} grants a {@link KeptAliveLease} of {@code ttl} and puts the key with it. When
+ * the lease is lost (see {@link KeptAliveLease}: the keep-alive fails or ends, etcd says the lease
+ * is gone, or no keep-alive answer for the TTL plus the operation timeout) it grants a new lease
+ * and puts the key again, retrying with jittered exponential backoff until it succeeds. {@link
+ * #deregister(Duration)} deletes the key first, then revokes the lease. A process that dies without
+ * deregistering loses its key when the lease expires (TTL).
  *
  * <p>Concurrency: every state change runs on one private scheduler thread ("jdy-registration");
- * jetcd callbacks hop onto it. Each registration attempt has an epoch; callbacks of an older epoch
- * are ignored. {@link #state()}, {@link #leaseId()} and {@link #lastError()} may be read from any
- * thread.
+ * jetcd callbacks and the lease's loss reports hop onto it. Each registration attempt has an epoch;
+ * callbacks of an older epoch are ignored. {@link #state()}, {@link #leaseId()} and {@link
+ * #lastError()} may be read from any thread.
  */
 public final class Registrar {
 
@@ -65,10 +63,8 @@ public final class Registrar {
   // executor thread only
   private long epoch;
   private int failures;
-  private long lastAliveNanos;
-  private CloseableClient keepAlive;
+  private KeptAliveLease lease;
   private ScheduledFuture<?> retry;
-  private ScheduledFuture<?> watchdog;
 
   /**
    * @param client the etcd client (not closed by this class)
@@ -110,10 +106,6 @@ public final class Registrar {
           if (state != State.NEW) {
             return;
           }
-          long period = Math.max(200, ttl.toMillis() / 3);
-          watchdog =
-              executor.scheduleWithFixedDelay(
-                  this::checkAlive, period, period, TimeUnit.MILLISECONDS);
           attempt();
         });
   }
@@ -148,66 +140,53 @@ public final class Registrar {
       return;
     }
     long myEpoch = ++epoch;
-    long ttlSeconds = ttl.toSeconds();
     long timeoutMs = operationTimeout.toMillis();
-    client
-        .getLeaseClient()
-        .grant(ttlSeconds)
-        .orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
+    KeptAliveLease.grant(client, ttl, operationTimeout, executor, reason -> lost(myEpoch, reason))
         .thenCompose(
-            grant ->
+            lease ->
                 client
                     .getKVClient()
                     .put(
                         key,
                         ByteSequence.from(value.get(), StandardCharsets.UTF_8),
-                        PutOption.builder().withLeaseId(grant.getID()).build())
+                        PutOption.builder().withLeaseId(lease.id()).build())
                     .orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
                     .handle(
                         (put, error) -> {
                           if (error != null) {
-                            revokeQuietly(grant.getID());
+                            lease.close();
                             throw new IllegalStateException("put failed", error);
                           }
-                          return grant.getID();
+                          return lease;
                         }))
-        .whenCompleteAsync((id, error) -> registered(myEpoch, id, error), executor);
+        .whenCompleteAsync((lease, error) -> registered(myEpoch, lease, error), executor);
   }
 
-  private void registered(long myEpoch, Long id, Throwable error) {
+  private void registered(long myEpoch, KeptAliveLease granted, Throwable error) {
     if (myEpoch != epoch || state == State.STOPPED) {
-      if (id != null) {
-        revokeQuietly(id);
+      if (granted != null) {
+        granted.close();
       }
       return;
     }
     if (error != null) {
       if (clientClosed(error)) {
         changeState(State.STOPPED);
-        cancel(watchdog);
         log.warn("etcd client closed; no longer registering {}", key());
         return;
       }
-      retryLater("registration failed: " + rootMessage(error));
+      retryLater("registration failed: " + KeptAliveLease.rootMessage(error));
       return;
     }
-    long previous = leaseId;
-    leaseId = id;
+    KeptAliveLease previous = lease;
+    lease = granted;
+    leaseId = granted.id();
     failures = 0;
     lastError = "";
-    lastAliveNanos = System.nanoTime();
-    keepAlive = client.getLeaseClient().keepAlive(id, new KeepAliveObserver(myEpoch));
     changeState(State.REGISTERED);
-    log.info("registered {} with lease {} (ttl {})", key(), Long.toHexString(id), ttl);
-    if (previous != 0 && previous != id) {
-      revokeQuietly(previous);
-    }
-  }
-
-  private void checkAlive() {
-    if (state == State.REGISTERED
-        && System.nanoTime() - lastAliveNanos > ttl.toNanos() + operationTimeout.toNanos()) {
-      lost(epoch, "no keep-alive answer for " + ttl);
+    log.info("registered {} with lease {} (ttl {})", key(), Long.toHexString(leaseId), ttl);
+    if (previous != null) {
+      previous.close(); // lost already; the key now hangs on the new lease
     }
   }
 
@@ -215,8 +194,7 @@ public final class Registrar {
     if (myEpoch != epoch || state != State.REGISTERED) {
       return;
     }
-    closeKeepAlive();
-    retryLater("lease " + Long.toHexString(leaseId) + " lost: " + reason);
+    retryLater(reason);
   }
 
   private void retryLater(String reason) {
@@ -243,57 +221,37 @@ public final class Registrar {
   }
 
   private void deregisterNow(CompletableFuture<Void> done) {
-    boolean wasRegistered = state == State.REGISTERED;
-    long id = leaseId;
+    KeptAliveLease current = lease;
+    lease = null;
     epoch++;
     changeState(State.STOPPED);
     cancel(retry);
-    cancel(watchdog);
-    closeKeepAlive();
-    long timeoutMs = operationTimeout.toMillis();
-    CompletableFuture<?> delete =
-        wasRegistered || id != 0
-            ? client.getKVClient().delete(key).orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
-            : CompletableFuture.completedFuture(null);
+    CompletableFuture<?> delete;
+    try {
+      delete =
+          current == null
+              ? CompletableFuture.completedFuture(null)
+              : client
+                  .getKVClient()
+                  .delete(key)
+                  .orTimeout(operationTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (RuntimeException e) {
+      delete = CompletableFuture.failedFuture(e);
+    }
     delete
         .handle(
             (r, error) -> {
               if (error != null) {
-                log.warn("deleting {} failed: {}", key(), rootMessage(error));
-              } else {
+                log.warn("deleting {} failed: {}", key(), KeptAliveLease.rootMessage(error));
+              } else if (current != null) {
                 log.info("deregistered {}", key());
               }
               return null;
             })
         .thenCompose(
             ignored ->
-                id == 0
-                    ? CompletableFuture.completedFuture(null)
-                    : client
-                        .getLeaseClient()
-                        .revoke(id)
-                        .orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
-                        .handle((r, error) -> null))
+                current == null ? CompletableFuture.<Void>completedFuture(null) : current.close())
         .whenComplete((r, error) -> done.complete(null));
-  }
-
-  private void revokeQuietly(long id) {
-    client
-        .getLeaseClient()
-        .revoke(id)
-        .orTimeout(operationTimeout.toMillis(), TimeUnit.MILLISECONDS)
-        .whenComplete((r, e) -> {});
-  }
-
-  private void closeKeepAlive() {
-    if (keepAlive != null) {
-      try {
-        keepAlive.close();
-      } catch (RuntimeException e) {
-        log.debug("closing keep-alive failed: {}", e.toString());
-      }
-      keepAlive = null;
-    }
   }
 
   private void changeState(State next) {
@@ -318,56 +276,5 @@ public final class Registrar {
       }
     }
     return false;
-  }
-
-  private static String rootMessage(Throwable error) {
-    Throwable t = error;
-    while (t.getCause() != null && t.getCause() != t) {
-      t = t.getCause();
-    }
-    return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
-  }
-
-  /** Feeds keep-alive answers back onto the executor; ignores those of an older epoch. */
-  private final class KeepAliveObserver implements StreamObserver<LeaseKeepAliveResponse> {
-    private final long myEpoch;
-
-    KeepAliveObserver(long myEpoch) {
-      this.myEpoch = myEpoch;
-    }
-
-    @Override
-    public void onNext(LeaseKeepAliveResponse response) {
-      long ttlLeft = response.getTTL();
-      submit(
-          () -> {
-            if (myEpoch != epoch) {
-              return;
-            }
-            if (ttlLeft <= 0) {
-              lost(myEpoch, "etcd says the lease is gone");
-            } else {
-              lastAliveNanos = System.nanoTime();
-            }
-          });
-    }
-
-    @Override
-    public void onError(Throwable error) {
-      submit(() -> lost(myEpoch, "keep-alive failed: " + rootMessage(error)));
-    }
-
-    @Override
-    public void onCompleted() {
-      submit(() -> lost(myEpoch, "keep-alive ended"));
-    }
-
-    private void submit(Runnable task) {
-      try {
-        executor.execute(task);
-      } catch (java.util.concurrent.RejectedExecutionException e) {
-        // deregistered: nothing to do
-      }
-    }
   }
 }
