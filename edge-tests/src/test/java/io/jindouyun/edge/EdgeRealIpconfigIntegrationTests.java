@@ -7,6 +7,7 @@ import io.etcd.jetcd.ByteSequence;
 import io.jindouyun.edge.EdgeClient.Handshake;
 import io.jindouyun.testkit.EtcdExtension;
 import io.jindouyun.testkit.FreePorts;
+import io.jindouyun.testkit.JavaService;
 import io.jindouyun.testkit.NginxExtension;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -21,12 +22,19 @@ final class ManagedProcess {
   private final String name;
   private final List<String> command;
   private final Path log;
+  private final Map<String, String> env;
   private Process process;
 
   ManagedProcess(String name, List<String> command, Path log) {
+    this(name, command, log, Map.of());
+  }
+
+  /** With {@code env} added to this JVM's environment. */
+  ManagedProcess(String name, List<String> command, Path log, Map<String, String> env) {
     this.name = name;
     this.command = List.copyOf(command);
     this.log = log;
+    this.env = Map.copyOf(env);
   }
 
   void start() {
@@ -39,6 +47,7 @@ final class ManagedProcess {
           new ProcessBuilder(command)
               .redirectErrorStream(true)
               .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+      builder.environment().putAll(env);
       process = builder.start();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + name + ": " + command, e);
