@@ -178,6 +178,12 @@ public final class Registrar {
       retryLater("registration failed: " + KeptAliveLease.rootMessage(error));
       return;
     }
+    if (granted.ended()) {
+      // lost between grant and put: its loss report finds us not registered and is ignored
+      granted.close();
+      retryLater("lease " + Long.toHexString(granted.id()) + " lost while registering");
+      return;
+    }
     KeptAliveLease previous = lease;
     lease = granted;
     leaseId = granted.id();
