@@ -4,3 +4,4 @@ unused_args = true
 max_line_length = 100
 codes = true
 files["lua/jdy/*.lua"] = {}
+files["bench/*.lua"] = {globals = {"wrk"}}  -- wrk scripts set wrk.method, wrk.body, ...

@@ -1,11 +1,21 @@
 -- Routes every /v1/ request, all in balancer_by_lua (no access phase: one Lua entry fewer per
--- request). balance(): requests for an existing stream (GET/POST/DELETE /v1/chat/stream/{id},
--- POST /v1/chat/ack/{id}) go to the gateway named in the stream id ("<node>~<random>"); others
--- to the picker's choice (a stream id that names no known gateway too: that gateway answers
--- 404). After a failed connect it marks that gateway down and tries the next choice (at most
--- max_tries gateways per request; no retry for stream routes: only the owner has the stream).
--- log() releases the in-flight count. No gateway -> 502, which nginx.conf's error_page turns
--- into a problem.
+-- request). nginx.conf has two upstreams, so that the request path itself says which rule
+-- applies and a new request never looks at its URI:
+--   balance():       upstream jdy_gateways (handshakes, everything else under /v1/): the
+--                    picker's choice.
+--   balance_owner(): upstream jdy_owners (GET/POST/DELETE /v1/chat/stream/{id},
+--                    POST /v1/chat/ack/{id}): the gateway named in the stream id
+--                    ("<node>~<random>"), with no retry (only the owner has the stream); a stream
+--                    id that names no known gateway goes to the picker's choice (that gateway
+--                    answers 404).
+-- After a failed connect it marks that gateway down and tries the next choice (at most
+-- max_tries gateways per request). The gateway that serves the request is kept in the variable
+-- $jdy_peer (also in the access log); log() releases its in-flight count. No gateway -> 502,
+-- which nginx.conf's error_page turns into a problem.
+--
+-- Per new request, the shared dicts see one get (the routing epoch: list and down marks are
+-- this worker's copies while it does not move), the in-flight increment of the first choice,
+-- one get of the second choice's count, and the decrement in the log phase.
 local fallback = require("jdy.fallback")
 local health = require("jdy.health")
 local list_store = require("jdy.list_store")
@@ -13,7 +23,9 @@ local picker = require("jdy.picker")
 local settings = require("jdy.settings")
 local user = require("jdy.user")
 local ngx_balancer = require("ngx.balancer")
-local ngx_ctx_get = function() return ngx.ctx end
+local set_current_peer = ngx_balancer.set_current_peer
+local set_more_tries = ngx_balancer.set_more_tries
+local get_last_failure = ngx_balancer.get_last_failure
 local ngx_var = ngx.var
 local ngx_log = ngx.log
 local ngx_ERR = ngx.ERR
@@ -21,9 +33,8 @@ local ngx_WARN = ngx.WARN
 local ngx_now = ngx.now
 local ngx_exit = ngx.exit
 local str_match = string.match
-local math_min = math.min
 
-local _M = {version = 0.1}
+local _M = {version = 0.2}
 
 
 -- owner_of(uri) -> node | nil, is_owner_route
@@ -40,97 +51,118 @@ function _M.owner_of(uri)
     return node, true
 end
 
-local function start(ctx, peer)
-    ctx.peer = peer
-    health.incr(peer.id)
-    ngx_var.jdy_peer = peer.id
-end
-
 local function set_peer(peer)
-    local ok, err = ngx_balancer.set_current_peer(peer.host, peer.port)
+    local ok, err = set_current_peer(peer.host, peer.port)
     if not ok then
         ngx_log(ngx_ERR, "failed to set gateway ", peer.id, " as peer: ", err)
         return ngx_exit(502)
     end
 end
 
--- choose(ctx) -> peer, err: the first gateway for this request
-local function choose(ctx)
-    local node, owner_route = _M.owner_of(ngx_var.uri)
-    if node then
-        local host, port = list_store.address(node)
-        if host then
-            ctx.owner = true
-            return {id = node, host = host, port = port}
-        end
-    end
-    -- a new request, or a stream id that names no gateway the edge knows: any gateway
-    -- answers the latter with its own 404 problem
-    local view, fetched_at = list_store.view()
+-- pick(exclude, owner_route) -> peer (counted in flight), view | nil, err
+local function pick(exclude, owner_route)
+    local epoch = list_store.epoch()
+    local view, fetched_at = list_store.view(epoch)
     if not view then
         return nil, "the edge has no gateway list yet"
     end
     local mode = fallback.mode(view.strategy, fetched_at, ngx_now())
     local uid = mode == "hash" and not owner_route and user.current() or nil
-    local peer = picker.pick(view, mode, uid, nil)
+    local peer = picker.pick(view, mode, uid, exclude, health.marks(view, epoch))
     if not peer then
         return nil, "every gateway in the list is drained"
     end
-    ctx.view, ctx.mode, ctx.user, ctx.tried = view, mode, uid, {[peer.id] = true}
-    return peer
+    return peer, view
 end
 
--- balancer_by_lua
-function _M.balance()
-    local ctx = ngx_ctx_get()
-    local peer = ctx.peer
+local function first(owner_route)
+    local peer, view = pick(nil, owner_route)
     if not peer then
-        local err
-        peer, err = choose(ctx)
-        if not peer then
-            ngx_log(ngx_ERR, "balancer: no gateway: ", err)
-            return ngx_exit(502)
-        end
-        start(ctx, peer)
-        if not ctx.owner then
-            local tries = math_min(settings.current.max_tries, ctx.view.usable) - 1
-            if tries > 0 then
-                local ok, serr = ngx_balancer.set_more_tries(tries)
-                if not ok then
-                    ngx_log(ngx_ERR, "failed to set more tries: ", serr)
-                end
-            end
-        end
-        return set_peer(peer)
+        ngx_log(ngx_ERR, "balancer: no gateway: ", view)
+        return ngx_exit(502)
     end
-    local state, code = ngx_balancer.get_last_failure()
-    if state then
-        ngx_log(ngx_WARN, "gateway ", peer.id, " (", peer.host, ":", peer.port, ") failed: ",
-                state, " ", code or "")
-        if state == "failed" then
-            health.mark_down(peer.id, peer.host, peer.port, "connect or read failed")
+    ngx_var.jdy_peer = peer.id
+    local tries = settings.current.max_tries
+    if tries > #view.usable then
+        tries = #view.usable
+    end
+    if tries > 1 then
+        local ok, err = set_more_tries(tries - 1)
+        if not ok then
+            ngx_log(ngx_ERR, "failed to set more tries: ", err)
         end
-        if ctx.owner then
-            return ngx_exit(502)
-        end
-        local next_peer = picker.pick(ctx.view, ctx.mode, ctx.user, ctx.tried)
-        if not next_peer then
-            ngx_log(ngx_ERR, "balancer: no other gateway to try after ", peer.id)
-            return ngx_exit(502)
-        end
-        health.decr(peer.id)
-        ctx.tried[next_peer.id] = true
-        start(ctx, next_peer)
-        peer = next_peer
     end
     return set_peer(peer)
+end
+
+-- the last try failed: mark its gateway down (connect or read failure) and, unless `owner`,
+-- try a gateway this request has not tried yet
+local function retry(state, code, owner)
+    local id = ngx_var.jdy_peer
+    local host, port = list_store.address(id)
+    ngx_log(ngx_WARN, "gateway ", id, " (", host, ":", port, ") failed: ", state, " ",
+            code or "")
+    if state == "failed" and host then
+        health.mark_down(id, host, port, "connect or read failed")
+    end
+    if owner then
+        return ngx_exit(502)
+    end
+    local ctx = ngx.ctx
+    local tried = ctx.jdy_tried
+    if not tried then
+        tried = {}
+        ctx.jdy_tried = tried
+    end
+    tried[id] = true
+    local next_peer = pick(tried, false)
+    if not next_peer then
+        ngx_log(ngx_ERR, "balancer: no other gateway to try after ", id)
+        return ngx_exit(502)
+    end
+    health.release(id)
+    ngx_var.jdy_peer = next_peer.id
+    return set_peer(next_peer)
+end
+
+-- balancer_by_lua of upstream jdy_gateways
+function _M.balance()
+    local state, code = get_last_failure()
+    if state then
+        return retry(state, code, false)
+    end
+    return first(false)
+end
+
+-- balancer_by_lua of upstream jdy_owners
+function _M.balance_owner()
+    local node, owner_route = _M.owner_of(ngx_var.uri)
+    local host, port
+    if node then
+        host, port = list_store.address(node)
+    end
+    local state, code = get_last_failure()
+    if state then
+        return retry(state, code, host ~= nil)
+    end
+    if not host then
+        -- a stream id that names no gateway the edge knows: any gateway answers its own 404
+        return first(owner_route)
+    end
+    health.acquire(node)
+    ngx_var.jdy_peer = node
+    local ok, err = set_current_peer(host, port)
+    if not ok then
+        ngx_log(ngx_ERR, "failed to set gateway ", node, " as peer: ", err)
+        return ngx_exit(502)
+    end
 end
 
 -- log_by_lua
 function _M.log()
     local id = ngx_var.jdy_peer
     if id and id ~= "" then
-        health.decr(id)
+        health.release(id)
     end
 end
 

@@ -1,6 +1,9 @@
 -- Entry points that nginx.conf calls: init(opts) in init_by_lua, init_worker() in
--- init_worker_by_lua. Worker 0 owns the timers (best list sync and the down-mark prober); nginx
--- restarts a dead worker with the same id, so exactly one worker runs them.
+-- init_worker_by_lua, and per request balance() / balance_owner() (balancer_by_lua of the two
+-- upstreams) and log() (log_by_lua), which are jdy.balancer's functions. nginx.conf keeps this
+-- module in the global `jdy` so that a request runs no require(). Worker 0 owns the timers (best
+-- list sync and the down-mark prober); nginx restarts a dead worker with the same id, so exactly
+-- one worker runs them.
 local fallback = require("jdy.fallback")
 local settings = require("jdy.settings")
 local ngx_log = ngx.log
@@ -20,7 +23,10 @@ function _M.init(opts)
     end
     fallback.init()
     -- preload in the master so workers share the compiled code
-    require("jdy.balancer")
+    local balancer = require("jdy.balancer")
+    _M.balance = balancer.balance
+    _M.balance_owner = balancer.balance_owner
+    _M.log = balancer.log
     require("jdy.best_list_sync")
     require("jdy.status")
 end

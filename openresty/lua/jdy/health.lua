@@ -5,10 +5,13 @@
 -- Concurrency: every worker updates the counters (atomic incr). One worker's prober timer
 -- re-checks each marked gateway with a TCP connect every probe_interval: a gateway that accepts
 -- again is unmarked at once, one that still refuses keeps its mark. So after the first failed
--- connect no request goes to a dead gateway for as long as it stays dead.
+-- connect no request goes to a dead gateway for as long as it stays dead. Every change of a mark
+-- bumps list_store's epoch; each worker keeps its own copy of the marks (id -> expiry) for the
+-- epoch it last saw, so a request reads no mark from the dict unless a mark changed.
 local list_store = require("jdy.list_store")
 local settings = require("jdy.settings")
 local ngx_shared = ngx.shared
+local ngx_now = ngx.now
 local ngx_log = ngx.log
 local ngx_ERR = ngx.ERR
 local ngx_WARN = ngx.WARN
@@ -33,14 +36,18 @@ local down = ngx_shared.jdy_down
 -- the most marks the prober checks per round (the dict holds at most a few hundred gateways)
 local MAX_PROBES = 256
 
-function _M.incr(id)
+-- acquire(id) -> in-flight count of id, this request included
+function _M.acquire(id)
     local n, err = peers:incr(id, 1, 0)
     if not n then
         ngx_log(ngx_ERR, "failed to count in-flight for ", id, ": ", err)
+        return 1
     end
+    return n
 end
 
-function _M.decr(id)
+-- release(id): a request that acquire() counted has ended
+function _M.release(id)
     local n = peers:incr(id, -1, 0)
     if n and n < 0 then
         peers:set(id, 0)
@@ -55,6 +62,37 @@ function _M.is_down(id)
     return down:get(id) ~= nil
 end
 
+-- per worker: the marks read for the last epoch seen (id -> expiry), the latest expiry, and
+-- the view they were read for
+local marks_epoch, marks_view, cached_marks, marks_until = false, nil, nil, 0
+
+-- marks(view, epoch) -> id -> expiry (ngx.now() seconds) for the usable instances of view that
+-- are marked down, or nil when none is (or every mark has expired). Reads the dict only when
+-- the epoch moved since the last call in this worker.
+function _M.marks(view, epoch)
+    if epoch ~= marks_epoch or view ~= marks_view then
+        local now, found, latest = ngx_now(), nil, 0
+        local usable = view.usable
+        for i = 1, #usable do
+            local id = usable[i].id
+            local ttl = down:ttl(id)
+            if ttl then
+                local until_at = now + ttl
+                found = found or {}
+                found[id] = until_at
+                if until_at > latest then
+                    latest = until_at
+                end
+            end
+        end
+        marks_epoch, marks_view, cached_marks, marks_until = epoch, view, found, latest
+    end
+    if cached_marks and marks_until > ngx_now() then
+        return cached_marks
+    end
+    return nil
+end
+
 -- mark_down(id, host, port, why): called by the balancer after a failed connect.
 function _M.mark_down(id, host, port, why)
     local was_down = down:get(id) ~= nil
@@ -63,6 +101,7 @@ function _M.mark_down(id, host, port, why)
         ngx_log(ngx_ERR, "failed to mark gateway ", id, " down: ", err)
         return
     end
+    list_store.bump()
     if not was_down then
         ngx_log(ngx_WARN, "gateway ", id, " (", host, ":", port, ") marked down: ", why)
     end
@@ -76,12 +115,14 @@ local function probe(id, addr)
     if ok then
         sock:close()
         down:delete(id)
+        list_store.bump()
         ngx_log(ngx_NOTICE, "gateway ", id, " accepts connections again: unmarked")
         return
     end
     -- still refusing: keep it out for another down_time, while anything still names it
     if list_store.address(id) then
         down:set(id, addr, settings.current.down_time)
+        list_store.bump()
     end
     return err
 end

@@ -1,10 +1,16 @@
 -- The best list in the shared dict `jdy_list`. Only the sync timer calls write() and touch();
--- the request path calls view() and address(), which only read.
+-- the request path calls epoch(), view() and address(), which only read.
 --
 -- Keys: "list" (JSON), "seq" (bumped on every write), "source" ("ipconfig" | "file" |
 -- "static"), "fetched_at" (last contact with ipconfig that confirmed the list), "etag",
 -- "addr:<id>" ("ip:port", kept address_ttl seconds so streams on a gateway that left the list
--- still reach it).
+-- still reach it), "epoch" (bumped after every change a request routes by: write, touch, and
+-- the down marks of jdy.health).
+--
+-- Concurrency: each worker keeps its own decoded copy of the list (the view) and the
+-- fetched_at it read, for the epoch it last saw. A request reads only "epoch" (one shared dict
+-- get); the rest is read again only when the epoch moved. A writer changes its keys first and
+-- bumps the epoch last, so a reader that sees the new epoch also sees the new values.
 local best_list = require("jdy.best_list")
 local cjson = require("cjson.safe")
 local fallback = require("jdy.fallback")
@@ -20,24 +26,42 @@ local _M = {version = 0.1}
 
 local dict = ngx_shared.jdy_list
 
--- per worker: the decoded list for the last seq seen
-local cached_seq, cached_view
+-- per worker: the epoch last seen, and the view and fetched_at read for it
+local cached_epoch = false
+local cached_seq, cached_view, cached_fetched_at
 local initial_view
 
+-- build_view(list, source, seq) -> view: the list plus what a pick needs precomputed, so that a
+-- pick is table lookups: `usable` (array of the instances with weight > 0), `total_weight`
+-- (their sum), `by_id`, `max_weight`. The picker adds its own per-worker state (rr, ring).
 local function build_view(list, source, seq)
-    local by_id, usable, max_weight = {}, 0, 0
+    local by_id, usable, max_weight, total_weight = {}, {}, 0, 0
     for _, inst in ipairs(list.instances) do
         by_id[inst.id] = inst
         if inst.weight > 0 then
-            usable = usable + 1
+            usable[#usable + 1] = inst
+            total_weight = total_weight + inst.weight
             if inst.weight > max_weight then
                 max_weight = inst.weight
             end
         end
     end
     return {list = list, instances = list.instances, by_id = by_id, usable = usable,
-            max_weight = max_weight, strategy = list.strategy, version = list.version,
-            source = source, seq = seq}
+            total_weight = total_weight, max_weight = max_weight, strategy = list.strategy,
+            version = list.version, source = source, seq = seq}
+end
+
+-- bump(): a change that requests route by was written (list, fetched_at, down marks).
+function _M.bump()
+    local ok, err = dict:incr("epoch", 1, 0)
+    if not ok then
+        ngx_log(ngx_ERR, "failed to bump the routing epoch: ", err)
+    end
+end
+
+-- epoch() -> the current epoch (nil before the first change): one shared dict get.
+function _M.epoch()
+    return dict:get("epoch")
 end
 
 -- write(list, source, fetched_at, etag) -> ok, err
@@ -61,12 +85,14 @@ function _M.write(list, source, fetched_at, etag)
     dict:set("fetched_at", fetched_at)
     dict:set("etag", etag or "")
     dict:incr("seq", 1, 0)
+    _M.bump()
     return true
 end
 
 -- touch(fetched_at): ipconfig confirmed the list (304).
 function _M.touch(fetched_at)
     dict:set("fetched_at", fetched_at)
+    _M.bump()
 end
 
 function _M.etag()
@@ -81,30 +107,44 @@ function _M.has_list()
     return dict:get("seq") ~= nil
 end
 
--- view() -> view, fetched_at | nil. The view is this worker's decoded copy:
--- {instances, by_id, usable, max_weight, strategy, version, source, seq}.
-function _M.view()
+local function refresh(epoch)
     local seq = dict:get("seq")
     if seq == nil then
         local list, source, fetched_at = fallback.initial()
-        if not list then
-            return nil
-        end
-        if not initial_view then
+        if list and not initial_view then
             initial_view = build_view(list, source, 0)
         end
-        return initial_view, fetched_at
+        cached_view, cached_seq, cached_fetched_at = initial_view, nil, fetched_at
+        cached_epoch = epoch
+        return
     end
     if seq ~= cached_seq then
         local list = cjson.decode(dict:get("list") or "")
-        if list then
-            cached_view = build_view(list, dict:get("source"), seq)
-            cached_seq = seq
-        elseif not cached_view then
-            return nil
+        if not list then
+            -- keep the last good copy; try again on the next request
+            ngx_log(ngx_ERR, "failed to decode the shared best list, seq ", seq)
+            return
         end
+        cached_view, cached_seq = build_view(list, dict:get("source"), seq), seq
     end
-    return cached_view, dict:get("fetched_at")
+    cached_fetched_at = dict:get("fetched_at")
+    cached_epoch = epoch
+end
+
+-- view([epoch]) -> view, fetched_at | nil. The view is this worker's decoded copy:
+-- {instances, usable, total_weight, by_id, max_weight, strategy, version, source, seq}.
+-- `epoch` is what epoch() returned for this request (read here when not given).
+function _M.view(epoch)
+    if epoch == nil then
+        epoch = dict:get("epoch")
+    end
+    if epoch ~= cached_epoch then
+        refresh(epoch)
+    end
+    if not cached_view then
+        return nil
+    end
+    return cached_view, cached_fetched_at
 end
 
 -- address(id) -> host, port | nil: from the current list, the address book, or the static list.

@@ -1,14 +1,18 @@
--- Chooses the gateway for a new request from a list view (see list_store.view()).
+-- Chooses the gateway for a new request from a list view (see list_store.view()) and counts it
+-- in flight (health.acquire; the balancer releases it in the log phase).
 --   "p2c":    two choices by weight, compared by the edge's own in-flight count per gateway.
 --             The first choice comes from this worker's smooth weighted round robin (nginx's
 --             algorithm, started at a random phase so workers and edges do not move in step);
---             the second is a weighted random draw. The second wins only when the first has
---             more in-flight requests above its weighted share than the second by more than
---             p2c_z standard deviations of what chance alone would give (z * sqrt(total)).
+--             the second is a weighted random draw among the others. The second wins only when
+--             the first holds more in-flight requests than its weighted share of the pair's, by
+--             more than p2c_z standard deviations of what chance alone would give:
+--             2 * (n_a * w_b - n_b * w_a) / (w_a + w_b) > max(1, z * sqrt(n_a + n_b)).
 --             Plain "fewer in-flight per weight wins" pulls the split toward equal in-flight
 --             counts and misses the weights by 5-10% at small concurrency; this way the split
 --             follows the weights, a burst interleaves instead of herding, and a gateway that
---             holds on to requests (slow, stuck) loses traffic.
+--             holds on to requests (slow, stuck) loses traffic. Only the two candidates' counts
+--             are read: the first by the increment that counts it (undone if the second wins),
+--             the second by one get.
 --   "random": weighted random (the list is stale: its in-flight picture no longer matters).
 --   "hash":   a consistent-hash ring over the instances with weight > 0, virtual nodes in
 --             proportion to weight, keyed by user id: removing one gateway moves only its users.
@@ -16,10 +20,11 @@
 -- instance is marked down the marks are ignored (trying beats a certain 502).
 --
 -- Concurrency: the round-robin state and the hash ring live in the worker's own view (one
--- request at a time per worker); in-flight counts are read from the shared dict.
+-- request at a time per worker); in-flight counts are in the shared dict (health).
 local health = require("jdy.health")
 local settings = require("jdy.settings")
 local ngx_crc32_long = ngx.crc32_long
+local ngx_now = ngx.now
 local math_random = math.random
 local math_floor = math.floor
 local math_max = math.max
@@ -27,40 +32,44 @@ local math_sqrt = math.sqrt
 local tab_sort = table.sort
 local ipairs = ipairs
 
-local _M = {version = 0.1}
+local _M = {version = 0.2}
 
--- marks: id -> true for the gateways marked down (nil: none, or marks ignored)
-local function eligible(inst, exclude, marks)
-    return inst.weight > 0 and not (exclude and exclude[inst.id])
-           and not (marks and marks[inst.id])
-end
-
-local function down_marks(instances)
-    local marks
-    for _, inst in ipairs(instances) do
-        if inst.weight > 0 and health.is_down(inst.id) then
-            marks = marks or {}
-            marks[inst.id] = true
-        end
+-- blocked(inst, exclude, marks, now): in `exclude`, or marked down until after now
+-- (marks: id -> expiry, from health.marks; nil when nothing is marked)
+local function blocked(inst, exclude, marks, now)
+    if exclude and exclude[inst.id] then
+        return true
     end
-    return marks
+    if marks then
+        local until_at = marks[inst.id]
+        return until_at ~= nil and until_at > now
+    end
+    return false
 end
 
--- draw one instance by weight among the eligible ones, also skipping `skip`
-local function draw(instances, exclude, marks, skip)
-    local total = 0
-    for _, inst in ipairs(instances) do
-        if inst ~= skip and eligible(inst, exclude, marks) then
-            total = total + inst.weight
+-- draw one instance by weight among the usable ones that are not blocked, also skipping `skip`
+local function draw(view, exclude, marks, now, skip)
+    local usable = view.usable
+    local total
+    if exclude or marks then
+        total = 0
+        for i = 1, #usable do
+            local inst = usable[i]
+            if inst ~= skip and not blocked(inst, exclude, marks, now) then
+                total = total + inst.weight
+            end
         end
+    else
+        total = view.total_weight - (skip and skip.weight or 0)
     end
     if total <= 0 then
         return nil
     end
     local r = math_random() * total
     local last
-    for _, inst in ipairs(instances) do
-        if inst ~= skip and eligible(inst, exclude, marks) then
+    for i = 1, #usable do
+        local inst = usable[i]
+        if inst ~= skip and not blocked(inst, exclude, marks, now) then
             r = r - inst.weight
             last = inst
             if r < 0 then
@@ -71,61 +80,54 @@ local function draw(instances, exclude, marks, skip)
     return last
 end
 
--- smooth weighted round robin over the eligible instances (state: view.rr, id -> current)
-local function next_round_robin(view, exclude, marks)
+-- smooth weighted round robin over the usable instances that are not blocked
+-- (state: view.rr, the current value per position in view.usable)
+local function next_round_robin(view, exclude, marks, now)
+    local usable = view.usable
     local rr = view.rr
     if not rr then
         rr = {}
-        for _, inst in ipairs(view.instances) do
-            rr[inst.id] = math_random() * inst.weight
+        for i = 1, #usable do
+            rr[i] = math_random() * usable[i].weight
         end
         view.rr = rr
     end
-    local total, best, best_current = 0, nil, nil
-    for _, inst in ipairs(view.instances) do
-        if eligible(inst, exclude, marks) then
-            local current = rr[inst.id] + inst.weight
-            rr[inst.id] = current
-            total = total + inst.weight
+    local total, best, best_i, best_current = 0, nil, 0, 0
+    for i = 1, #usable do
+        local inst = usable[i]
+        if not blocked(inst, exclude, marks, now) then
+            local weight = inst.weight
+            local current = rr[i] + weight
+            rr[i] = current
+            total = total + weight
             if not best or current > best_current then
-                best, best_current = inst, current
+                best, best_i, best_current = inst, i, current
             end
         end
     end
     if best then
-        rr[best.id] = best_current - total
+        rr[best_i] = best_current - total
     end
     return best
 end
 
-local function pick_p2c(view, exclude, marks)
-    local a = next_round_robin(view, exclude, marks)
+local function pick_p2c(view, exclude, marks, now)
+    local a = next_round_robin(view, exclude, marks, now)
     if not a then
         return nil
     end
-    local b = draw(view.instances, exclude, marks, a)
+    local n_a = health.acquire(a.id)
+    local b = draw(view, exclude, marks, now, a)
     if not b then
         return a
     end
-    -- in-flight above the weighted share, for a and b
-    local total_weight, total_in_flight = 0, 0
-    local in_flight_a, in_flight_b = 0, 0
-    for _, inst in ipairs(view.instances) do
-        if inst.weight > 0 then
-            local n = health.in_flight(inst.id)
-            total_weight = total_weight + inst.weight
-            total_in_flight = total_in_flight + n
-            if inst == a then
-                in_flight_a = n
-            elseif inst == b then
-                in_flight_b = n
-            end
-        end
-    end
-    local excess_a = in_flight_a - total_in_flight * a.weight / total_weight
-    local excess_b = in_flight_b - total_in_flight * b.weight / total_weight
-    local threshold = math_max(1, settings.current.p2c_z * math_sqrt(total_in_flight))
-    if excess_a - excess_b > threshold then
+    n_a = n_a - 1 -- before this request
+    local n_b = health.in_flight(b.id)
+    local w_a, w_b = a.weight, b.weight
+    local excess = 2 * (n_a * w_b - n_b * w_a) / (w_a + w_b)
+    if excess > 1 and excess > settings.current.p2c_z * math_sqrt(n_a + n_b) then
+        health.release(a.id)
+        health.acquire(b.id)
         return b
     end
     return a
@@ -134,21 +136,19 @@ end
 local function build_ring(view)
     local points, owners = {}, {}
     local vnodes = settings.current.vnodes
-    for _, inst in ipairs(view.instances) do
-        if inst.weight > 0 then
-            local n = math_max(1, math_floor(vnodes * inst.weight / view.max_weight + 0.5))
-            for i = 1, n do
-                local h = ngx_crc32_long(inst.id .. "#" .. i)
-                points[#points + 1] = h
-                owners[h] = owners[h] or inst
-            end
+    for _, inst in ipairs(view.usable) do
+        local n = math_max(1, math_floor(vnodes * inst.weight / view.max_weight + 0.5))
+        for i = 1, n do
+            local h = ngx_crc32_long(inst.id .. "#" .. i)
+            points[#points + 1] = h
+            owners[h] = owners[h] or inst
         end
     end
     tab_sort(points)
     return {points = points, owners = owners}
 end
 
-local function pick_hash(view, user, exclude, marks)
+local function pick_hash(view, user, exclude, marks, now)
     local ring = view.ring
     if not ring then
         ring = build_ring(view)
@@ -175,28 +175,36 @@ local function pick_hash(view, user, exclude, marks)
     end
     for k = 0, n - 1 do
         local inst = ring.owners[points[(lo - 1 + k) % n + 1]]
-        if eligible(inst, exclude, marks) then
+        if not blocked(inst, exclude, marks, now) then
             return inst
         end
     end
     return nil
 end
 
-local function pick_with(view, mode, user, exclude, marks)
+local function pick_with(view, mode, user, exclude, marks, now)
+    local inst
     if mode == "hash" then
-        return pick_hash(view, user, exclude, marks)
+        inst = pick_hash(view, user, exclude, marks, now)
     elseif mode == "random" then
-        return draw(view.instances, exclude, marks)
+        inst = draw(view, exclude, marks, now, nil)
+    else
+        return pick_p2c(view, exclude, marks, now)
     end
-    return pick_p2c(view, exclude, marks)
+    if inst then
+        health.acquire(inst.id)
+    end
+    return inst
 end
 
--- pick(view, mode, user, exclude) -> instance | nil
-function _M.pick(view, mode, user, exclude)
-    local marks = down_marks(view.instances)
-    local inst = pick_with(view, mode, user, exclude, marks)
+-- pick(view, mode, user, exclude, marks) -> instance | nil. `marks`: health.marks() (nil when
+-- no gateway is marked down); `exclude`: id -> true for the gateways this request tried.
+-- The returned instance is already counted in flight.
+function _M.pick(view, mode, user, exclude, marks)
+    local now = marks and ngx_now() or 0
+    local inst = pick_with(view, mode, user, exclude, marks, now)
     if not inst and marks then
-        inst = pick_with(view, mode, user, exclude, nil)
+        inst = pick_with(view, mode, user, exclude, nil, now)
     end
     return inst
 end
