@@ -49,6 +49,7 @@ final class SendJobStage implements HandshakeStage {
     HandshakeProperties.Send send = props.send();
     return Mono.fromFuture(() -> sender.send(job))
         .subscribeOn(Schedulers.boundedElastic()) // the producer may wait for metadata
+        .publishOn(Schedulers.parallel()) // answer off the producer's network thread
         .timeout(send.timeout())
         .retryWhen(
             Retry.backoff(send.attempts() - 1L, send.backoff())
