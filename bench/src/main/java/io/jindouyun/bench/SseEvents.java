@@ -1,44 +1,69 @@
 package io.jindouyun.bench;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Splits a text/event-stream into events, across arbitrary network chunk boundaries.
  *
- * <p>Not thread-safe: one instance per stream, fed from that stream's thread.
+ * <p>Works on bytes and decodes UTF-8 only once an event is complete, so a character whose bytes
+ * arrive in two network chunks is never split. Not thread-safe: one instance per stream, fed from
+ * that stream's thread.
  */
 final class SseEvents {
 
   /** One event: its name ({@code message} when none), id (may be null) and joined data lines. */
   record Event(String name, String id, String data) {}
 
-  private final StringBuilder pending = new StringBuilder();
+  private byte[] pending = new byte[256];
+  private int length;
 
   /** Feeds a piece of the stream; returns the events it completed. */
-  List<Event> feed(String piece) {
-    pending.append(piece);
+  List<Event> feed(byte[] piece) {
+    if (length + piece.length > pending.length) {
+      byte[] bigger = new byte[Math.max(pending.length * 2, length + piece.length)];
+      System.arraycopy(pending, 0, bigger, 0, length);
+      pending = bigger;
+    }
+    System.arraycopy(piece, 0, pending, length, piece.length);
+    length += piece.length;
     List<Event> events = new ArrayList<>();
+    int start = 0;
     int end;
-    while ((end = boundary()) >= 0) {
-      String block = pending.substring(0, end);
-      int skip = pending.charAt(end) == '\r' ? 4 : 2;
-      pending.delete(0, Math.min(pending.length(), end + skip));
+    while ((end = boundary(start)) >= 0) {
+      String block = new String(pending, start, end - start, StandardCharsets.UTF_8);
+      start = end + (pending[end] == '\r' ? 4 : 2);
       Event event = parse(block);
       if (event != null) {
         events.add(event);
       }
     }
+    System.arraycopy(pending, start, pending, 0, length - start);
+    length -= start;
     return events;
   }
 
-  private int boundary() {
-    int lf = pending.indexOf("\n\n");
-    int crlf = pending.indexOf("\r\n\r\n");
-    if (lf < 0) {
-      return crlf;
+  /** Feeds a piece given as text (tests). */
+  List<Event> feed(String piece) {
+    return feed(piece.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The index of the first blank line ({@code \n\n} or {@code \r\n\r\n}) at or after start. */
+  private int boundary(int start) {
+    for (int i = start; i + 1 < length; i++) {
+      if (pending[i] == '\n' && pending[i + 1] == '\n') {
+        return i;
+      }
+      if (i + 3 < length
+          && pending[i] == '\r'
+          && pending[i + 1] == '\n'
+          && pending[i + 2] == '\r'
+          && pending[i + 3] == '\n') {
+        return i;
+      }
     }
-    return crlf < 0 ? lf : Math.min(lf, crlf);
+    return -1;
   }
 
   private static Event parse(String block) {

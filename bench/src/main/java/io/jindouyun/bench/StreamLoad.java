@@ -52,7 +52,9 @@ public final class StreamLoad {
       String secret,
       String mode,
       long gatewayPid,
-      Duration timeout) {
+      Duration timeout,
+      int warmup,
+      Map<String, Long> pids) {
 
     static Options parse(String[] args) {
       Map<String, String> map = new HashMap<>();
@@ -78,13 +80,20 @@ public final class StreamLoad {
                       "JINDOUYUN_JWT_SECRET", "jindouyun-dev-secret-change-me-0123456789abcdef")),
           map.getOrDefault("mode", "stream"),
           Long.parseLong(map.getOrDefault("gateway-pid", "-1")),
-          Duration.ofSeconds(Long.parseLong(map.getOrDefault("timeout-s", "120"))));
+          Duration.ofSeconds(Long.parseLong(map.getOrDefault("timeout-s", "120"))),
+          Integer.parseInt(map.getOrDefault("warmup", "0")),
+          ProcessCpu.parsePids(map.getOrDefault("pids", "")));
     }
   }
 
   /** What one path (direct or through the suite) measured. */
   record Result(
       String path, int streams, int errors, int wrongText, LatencyStats ttft, LatencyStats gaps) {
+
+    /** Chunks delivered: one first token per stream that had one, plus every later gap. */
+    long chunks() {
+      return ttft.count() + gaps.count();
+    }
 
     String row() {
       return String.format(
@@ -125,8 +134,25 @@ public final class StreamLoad {
       return;
     }
     load.loadExpected();
+    for (int w = 1; w <= options.warmup(); w++) {
+      Result warmDirect = load.run("LLM direct", load::directStream);
+      Result warmSuite = load.run("through the suite", load::suiteStream);
+      System.out.printf(
+          Locale.ROOT,
+          "warm-up %d/%d: TTFT p99 direct %.1f ms, suite %.1f ms; errors %d%n",
+          w,
+          options.warmup(),
+          warmDirect.ttft().millisAt(99),
+          warmSuite.ttft().millisAt(99),
+          warmDirect.errors() + warmSuite.errors() + warmSuite.wrongText());
+    }
+    load.firstErrors.clear();
+    ProcessCpu cpu = new ProcessCpu(options.pids());
+    ProcessCpu.Snapshot before = cpu.snapshot();
     Result direct = load.run("LLM direct", load::directStream);
+    ProcessCpu.Snapshot between = cpu.snapshot();
     Result suite = load.run("through the suite", load::suiteStream);
+    ProcessCpu.Snapshot after = cpu.snapshot();
     System.out.println();
     System.out.println(
         "| path | streams | errors | wrong text | TTFT p50 ms | TTFT p99 ms | gap p50 ms | gap p99 ms |");
@@ -140,6 +166,16 @@ public final class StreamLoad {
         suite.ttft().millisAt(99) - direct.ttft().millisAt(99),
         suite.gaps().millisAt(50) - direct.gaps().millisAt(50),
         suite.gaps().millisAt(99) - direct.gaps().millisAt(99));
+    if (!options.pids().isEmpty()) {
+      System.out.println();
+      System.out.println(
+          "CPU per delivered chunk (µs), from /proc/<pid>/stat: "
+              + direct.chunks()
+              + " chunks direct, "
+              + suite.chunks()
+              + " through the suite");
+      System.out.println(cpu.table(before, between, after, direct.chunks(), suite.chunks()));
+    }
     load.firstErrors.forEach((k, v) -> System.out.println("first error " + k + ": " + v));
     System.exit(direct.errors() + suite.errors() + suite.wrongText() == 0 ? 0 : 1);
   }
@@ -234,7 +270,7 @@ public final class StreamLoad {
               .uri(options.llm() + "/v1/chat/completions")
               .send(ByteBufFlux.fromString(Mono.just(body)))
               .responseContent()
-              .asString(StandardCharsets.UTF_8)
+              .asByteArray()
               .concatMapIterable(events::feed)
               .takeUntil(e -> "[DONE]".equals(e.data()))
               .doOnNext(
@@ -301,7 +337,7 @@ public final class StreamLoad {
         .get()
         .uri(options.gateway() + "/v1/chat/stream/" + streamId)
         .responseContent()
-        .asString(StandardCharsets.UTF_8)
+        .asByteArray()
         .concatMapIterable(events::feed)
         .takeUntil(e -> e.name().equals("done"))
         .doOnNext(

@@ -2,7 +2,9 @@ package io.jindouyun.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -19,6 +21,18 @@ class SseEventsTests {
         .containsExactly(
             new SseEvents.Event("chunk", "7.0", "{\"delta\":\"a\"}"),
             new SseEvents.Event("done", null, "{}"));
+  }
+
+  @Test
+  void aCharacterSplitAcrossPiecesIsDecodedWhole() {
+    byte[] bytes =
+        "data: {\"delta\":\"\uD83D\uDC12 caf\u00e9\"}\n\n".getBytes(StandardCharsets.UTF_8);
+    int cut = "data: {\"delta\":\"".length() + 2; // inside the four bytes of the monkey
+    SseEvents events = new SseEvents();
+    assertThat(events.feed(Arrays.copyOfRange(bytes, 0, cut))).isEmpty();
+    assertThat(events.feed(Arrays.copyOfRange(bytes, cut, bytes.length)))
+        .containsExactly(
+            new SseEvents.Event("message", null, "{\"delta\":\"\uD83D\uDC12 caf\u00e9\"}"));
   }
 
   @Test
