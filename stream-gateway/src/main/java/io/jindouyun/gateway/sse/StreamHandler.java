@@ -15,13 +15,16 @@ import java.util.Map;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerSentEvent;
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.web.reactive.function.BodyInserters;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxSink;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
+import reactor.netty.Connection;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -31,9 +34,9 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>A reader is a {@link Cursor}; the stream map wakes it with a tick whenever the generation
  * changes, ticks coalesce (latest wins) and each tick drains everything new, so nothing per token
- * is kept for the reader. The reply thread only applies chunks and ticks; draining and encoding run
- * on Reactor's parallel workers. A {@code : ping} comment goes out at connect and every ping
- * interval.
+ * is kept for the reader. The reply thread only applies chunks and ticks; draining, encoding and
+ * writing run on the reader's connection's event loop. A {@code : ping} comment goes out at connect
+ * and every ping interval.
  */
 public final class StreamHandler {
 
@@ -70,7 +73,7 @@ public final class StreamHandler {
               }
               Wakeup wakeup = new Wakeup();
               Cursor cursor = streams.attach(caller.userId(), streamId, lastEventId, wakeup);
-              return events(cursor, wakeup);
+              return events(cursor, wakeup, drainer(request));
             })
         .flatMap(
             body ->
@@ -103,7 +106,21 @@ public final class StreamHandler {
             });
   }
 
-  private Flux<ServerSentEvent<String>> events(Cursor cursor, Wakeup wakeup) {
+  /**
+   * The connection's own event loop when the server is Reactor Netty: the reader drains, encodes
+   * and writes there, one hand-off per wake-up instead of two (a worker, then the event loop for
+   * the write). Reactor's parallel workers otherwise.
+   */
+  private static Scheduler drainer(ServerRequest request) {
+    Object nativeRequest =
+        ServerHttpRequestDecorator.getNativeRequest(request.exchange().getRequest());
+    if (nativeRequest instanceof Connection connection) {
+      return Schedulers.fromExecutor(connection.channel().eventLoop());
+    }
+    return Schedulers.parallel();
+  }
+
+  private Flux<ServerSentEvent<String>> events(Cursor cursor, Wakeup wakeup, Scheduler drainer) {
     Generation gen = cursor.generation();
     Flux<ServerSentEvent<String>> data =
         Flux.create(
@@ -114,7 +131,7 @@ public final class StreamHandler {
                 },
                 FluxSink.OverflowStrategy.LATEST)
             // drain and encode off the reply thread, which only applies chunks and ticks
-            .publishOn(Schedulers.parallel(), 1)
+            .publishOn(drainer, 1)
             .concatMap(tick -> Flux.fromIterable(cursor.poll()), 1)
             .takeUntil(StreamEvent::terminal)
             .map(event -> toSse(gen, event));
