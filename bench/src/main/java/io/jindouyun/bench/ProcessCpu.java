@@ -58,8 +58,34 @@ final class ProcessCpu {
     return new Snapshot(ticks);
   }
 
-  /** The process's threads' ticks by kind; null when the process cannot be read. */
+  /**
+   * The ticks of the process's threads by kind, plus those of its child processes (nginx workers
+   * under the master); null when the process cannot be read.
+   */
   static Ticks ticks(long pid) {
+    Ticks own = ownTicks(pid);
+    if (own == null) {
+      return null;
+    }
+    try {
+      String children =
+          Files.readString(
+              Path.of("/proc", Long.toString(pid), "task", Long.toString(pid), "children"));
+      for (String child : children.trim().split("\\s+")) {
+        if (!child.isEmpty()) {
+          Ticks c = ticks(Long.parseLong(child));
+          if (c != null) {
+            own = new Ticks(own.jit() + c.jit(), own.gc() + c.gc(), own.work() + c.work());
+          }
+        }
+      }
+    } catch (IOException e) {
+      // no children file: own threads only
+    }
+    return own;
+  }
+
+  private static Ticks ownTicks(long pid) {
     long jit = 0;
     long gc = 0;
     long work = 0;
