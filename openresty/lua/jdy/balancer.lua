@@ -9,19 +9,31 @@
 --                    id that names no known gateway goes to the picker's choice (that gateway
 --                    answers 404).
 -- After a failed connect it marks that gateway down and tries the next choice (at most
--- max_tries gateways per request). The gateway that serves the request is kept in the variable
--- $jdy_peer (also in the access log); log() releases its in-flight count. No gateway -> 502,
--- which nginx.conf's error_page turns into a problem.
+-- max_tries gateways per request). No gateway -> 502, which nginx.conf's error_page turns into
+-- a problem. log() releases the in-flight count of the gateway that served the request.
 --
 -- Per new request, the shared dicts see one get (the routing epoch: list and down marks are
 -- this worker's copies while it does not move), the in-flight increment of the first choice,
--- one get of the second choice's count, and the decrement in the log phase.
+-- one get of the second choice's count, and the decrement in the log phase. The gateway that
+-- serves a request is remembered in a per-worker table keyed by the request's address (from
+-- resty.core's get_request(); balancer and log phase of a request run in the same worker), not
+-- in ngx.var or ngx.ctx: resty.core's ngx.var read cannot be JIT-compiled
+-- (ffi.string in a tail call) and costs ~1 us per request interpreted; ngx.ctx creates a table
+-- and a cleanup per request. The variable $jdy_peer is still set, for the access log.
+--
+-- Concurrency: `serving` is this worker's own (one request runs Lua at a time per worker). An
+-- entry lives from the balancer to the log phase of its request, so the table holds at most
+-- the worker's requests in flight; max_tracked_requests bounds it all the same (a request over
+-- the bound is not counted in flight). An entry left by a request whose log phase never ran is
+-- released when its request pointer is reused.
 local fallback = require("jdy.fallback")
 local health = require("jdy.health")
 local list_store = require("jdy.list_store")
 local picker = require("jdy.picker")
 local settings = require("jdy.settings")
 local user = require("jdy.user")
+local ffi = require("ffi")
+local get_request = require("resty.core.base").get_request
 local ngx_balancer = require("ngx.balancer")
 local set_current_peer = ngx_balancer.set_current_peer
 local set_more_tries = ngx_balancer.set_more_tries
@@ -33,8 +45,38 @@ local ngx_WARN = ngx.WARN
 local ngx_now = ngx.now
 local ngx_exit = ngx.exit
 local str_match = string.match
+local ffi_cast = ffi.cast
+local tonumber = tonumber
 
-local _M = {version = 0.2}
+local _M = {version = 0.3}
+
+-- per worker: request -> id of the gateway counted in flight for it, and the number of entries
+local serving, serving_n = {}, 0
+
+-- request_key() -> this request's address as a number (get_request() gives a new cdata
+-- pointer object each time: as a table key it would never match)
+local function request_key()
+    return tonumber(ffi_cast("uintptr_t", get_request()))
+end
+
+-- serve(id): this request goes to gateway id, which the picker (or acquire) counted in flight
+local function serve(id)
+    local r = request_key()
+    local old = serving[r]
+    if old then
+        -- the request pointer of an earlier request whose log phase never ran
+        health.release(old)
+    elseif serving_n >= settings.current.max_tracked_requests then
+        ngx_log(ngx_ERR, "more than ", serving_n, " requests in flight in this worker: ",
+                "this one is not counted")
+        health.release(id)
+        return
+    else
+        serving_n = serving_n + 1
+    end
+    serving[r] = id
+    ngx_var.jdy_peer = id
+end
 
 
 -- owner_of(uri) -> node | nil, is_owner_route
@@ -81,7 +123,7 @@ local function first(owner_route)
         ngx_log(ngx_ERR, "balancer: no gateway: ", view)
         return ngx_exit(502)
     end
-    ngx_var.jdy_peer = peer.id
+    serve(peer.id)
     local tries = settings.current.max_tries
     if tries > #view.usable then
         tries = #view.usable
@@ -98,7 +140,12 @@ end
 -- the last try failed: mark its gateway down (connect or read failure) and, unless `owner`,
 -- try a gateway this request has not tried yet
 local function retry(state, code, owner)
-    local id = ngx_var.jdy_peer
+    local r = request_key()
+    local id = serving[r]
+    if not id then
+        ngx_log(ngx_ERR, "balancer: retry of a request with no gateway")
+        return ngx_exit(502)
+    end
     local host, port = list_store.address(id)
     ngx_log(ngx_WARN, "gateway ", id, " (", host, ":", port, ") failed: ", state, " ",
             code or "")
@@ -121,6 +168,7 @@ local function retry(state, code, owner)
         return ngx_exit(502)
     end
     health.release(id)
+    serving[r] = next_peer.id
     ngx_var.jdy_peer = next_peer.id
     return set_peer(next_peer)
 end
@@ -150,7 +198,7 @@ function _M.balance_owner()
         return first(owner_route)
     end
     health.acquire(node)
-    ngx_var.jdy_peer = node
+    serve(node)
     local ok, err = set_current_peer(host, port)
     if not ok then
         ngx_log(ngx_ERR, "failed to set gateway ", node, " as peer: ", err)
@@ -160,8 +208,11 @@ end
 
 -- log_by_lua
 function _M.log()
-    local id = ngx_var.jdy_peer
-    if id and id ~= "" then
+    local r = request_key()
+    local id = serving[r]
+    if id then
+        serving[r] = nil
+        serving_n = serving_n - 1
         health.release(id)
     end
 end

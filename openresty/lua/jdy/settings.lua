@@ -50,6 +50,8 @@ local DEFAULTS = {
     address_ttl = 3600,
     -- largest best-list body accepted, bytes
     max_body = 1048576,
+    -- most requests per worker whose gateway is remembered for the log phase (in-flight count)
+    max_tracked_requests = 65536,
 }
 
 local current = {}
@@ -81,7 +83,7 @@ function _M.init(opts)
     for _, name in pairs({"poll_wait", "stale_age", "down_time", "probe_interval",
                           "probe_timeout", "max_instances", "p2c_z", "max_tries", "vnodes",
                           "retry_delay", "max_retry_delay", "connect_timeout",
-                          "min_poll_interval"}) do
+                          "min_poll_interval", "max_tracked_requests"}) do
         if current[name] <= 0 then
             return nil, "edge setting " .. name .. " must be > 0"
         end
