@@ -19,13 +19,14 @@
 -- resty.core's get_request(); balancer and log phase of a request run in the same worker), not
 -- in ngx.var or ngx.ctx: resty.core's ngx.var read cannot be JIT-compiled
 -- (ffi.string in a tail call) and costs ~1 us per request interpreted; ngx.ctx creates a table
--- and a cleanup per request. The variable $jdy_peer is still set, for the access log.
+-- and a cleanup per request. An entry for the request means a retry: ngx.balancer's
+-- get_last_failure() is called only then.
 --
 -- Concurrency: `serving` is this worker's own (one request runs Lua at a time per worker). An
 -- entry lives from the balancer to the log phase of its request, so the table holds at most
 -- the worker's requests in flight; max_tracked_requests bounds it all the same (a request over
--- the bound is not counted in flight). An entry left by a request whose log phase never ran is
--- released when its request pointer is reused.
+-- the bound is not counted in flight, and not retried elsewhere). An entry left by a request
+-- whose log phase never ran is released when its request address is reused.
 local fallback = require("jdy.fallback")
 local health = require("jdy.health")
 local list_store = require("jdy.list_store")
@@ -50,7 +51,7 @@ local tonumber = tonumber
 
 local _M = {version = 0.3}
 
--- per worker: request -> id of the gateway counted in flight for it, and the number of entries
+-- per worker: request key -> id of the gateway counted in flight for it; number of entries
 local serving, serving_n = {}, 0
 
 -- request_key() -> this request's address as a number (get_request() gives a new cdata
@@ -59,25 +60,24 @@ local function request_key()
     return tonumber(ffi_cast("uintptr_t", get_request()))
 end
 
--- serve(id): this request goes to gateway id, which the picker (or acquire) counted in flight
-local function serve(id)
-    local r = request_key()
-    local old = serving[r]
-    if old then
-        -- the request pointer of an earlier request whose log phase never ran
-        health.release(old)
-    elseif serving_n >= settings.current.max_tracked_requests then
+-- serve(key, id): the request goes to gateway id, which the picker (or acquire) counted in
+-- flight; log() releases it
+local function serve(key, id)
+    if serving_n >= settings.current.max_tracked_requests then
         ngx_log(ngx_ERR, "more than ", serving_n, " requests in flight in this worker: ",
                 "this one is not counted")
         health.release(id)
         return
-    else
-        serving_n = serving_n + 1
     end
-    serving[r] = id
-    ngx_var.jdy_peer = id
+    serving_n = serving_n + 1
+    serving[key] = id
 end
 
+local function forget(key, id)
+    serving[key] = nil
+    serving_n = serving_n - 1
+    health.release(id)
+end
 
 -- owner_of(uri) -> node | nil, is_owner_route
 function _M.owner_of(uri)
@@ -93,10 +93,10 @@ function _M.owner_of(uri)
     return node, true
 end
 
-local function set_peer(peer)
-    local ok, err = set_current_peer(peer.host, peer.port)
+local function set_peer(id, host, port)
+    local ok, err = set_current_peer(host, port)
     if not ok then
-        ngx_log(ngx_ERR, "failed to set gateway ", peer.id, " as peer: ", err)
+        ngx_log(ngx_ERR, "failed to set gateway ", id, " as peer: ", err)
         return ngx_exit(502)
     end
 end
@@ -117,16 +117,17 @@ local function pick(exclude, owner_route)
     return peer, view
 end
 
-local function first(owner_route)
+local function first(key, owner_route)
     local peer, view = pick(nil, owner_route)
     if not peer then
         ngx_log(ngx_ERR, "balancer: no gateway: ", view)
         return ngx_exit(502)
     end
-    serve(peer.id)
+    serve(key, peer.id)
     local tries = settings.current.max_tries
-    if tries > #view.usable then
-        tries = #view.usable
+    local usable = #view.usable
+    if tries > usable then
+        tries = usable
     end
     if tries > 1 then
         local ok, err = set_more_tries(tries - 1)
@@ -134,18 +135,13 @@ local function first(owner_route)
             ngx_log(ngx_ERR, "failed to set more tries: ", err)
         end
     end
-    return set_peer(peer)
+    return set_peer(peer.id, peer.host, peer.port)
 end
 
--- the last try failed: mark its gateway down (connect or read failure) and, unless `owner`,
--- try a gateway this request has not tried yet
-local function retry(state, code, owner)
-    local r = request_key()
-    local id = serving[r]
-    if not id then
-        ngx_log(ngx_ERR, "balancer: retry of a request with no gateway")
-        return ngx_exit(502)
-    end
+-- the last try of the request `key` failed: mark its gateway down (connect or read failure)
+-- and, unless `owner`, try a gateway this request has not tried yet
+local function retry(key, state, code, owner)
+    local id = serving[key]
     local host, port = list_store.address(id)
     ngx_log(ngx_WARN, "gateway ", id, " (", host, ":", port, ") failed: ", state, " ",
             code or "")
@@ -168,52 +164,62 @@ local function retry(state, code, owner)
         return ngx_exit(502)
     end
     health.release(id)
-    serving[r] = next_peer.id
-    ngx_var.jdy_peer = next_peer.id
-    return set_peer(next_peer)
+    serving[key] = next_peer.id
+    return set_peer(next_peer.id, next_peer.host, next_peer.port)
+end
+
+-- returns the last failure when this is a retry; a request whose key is already served but
+-- has no last failure is a new request at the address of one whose log phase never ran: that
+-- entry is released
+local function last_failure(key)
+    local state, code = get_last_failure()
+    if not state then
+        forget(key, serving[key])
+    end
+    return state, code
 end
 
 -- balancer_by_lua of upstream jdy_gateways
 function _M.balance()
-    local state, code = get_last_failure()
-    if state then
-        return retry(state, code, false)
+    local key = request_key()
+    if serving[key] then
+        local state, code = last_failure(key)
+        if state then
+            return retry(key, state, code, false)
+        end
     end
-    return first(false)
+    return first(key, false)
 end
 
 -- balancer_by_lua of upstream jdy_owners
 function _M.balance_owner()
+    local key = request_key()
     local node, owner_route = _M.owner_of(ngx_var.uri)
     local host, port
     if node then
         host, port = list_store.address(node)
     end
-    local state, code = get_last_failure()
-    if state then
-        return retry(state, code, host ~= nil)
+    if serving[key] then
+        local state, code = last_failure(key)
+        if state then
+            return retry(key, state, code, host ~= nil)
+        end
     end
     if not host then
         -- a stream id that names no gateway the edge knows: any gateway answers its own 404
-        return first(owner_route)
+        return first(key, owner_route)
     end
     health.acquire(node)
-    serve(node)
-    local ok, err = set_current_peer(host, port)
-    if not ok then
-        ngx_log(ngx_ERR, "failed to set gateway ", node, " as peer: ", err)
-        return ngx_exit(502)
-    end
+    serve(key, node)
+    return set_peer(node, host, port)
 end
 
 -- log_by_lua
 function _M.log()
-    local r = request_key()
-    local id = serving[r]
+    local key = request_key()
+    local id = serving[key]
     if id then
-        serving[r] = nil
-        serving_n = serving_n - 1
-        health.release(id)
+        forget(key, id)
     end
 end
 

@@ -8,14 +8,16 @@
 -- the down marks of jdy.health).
 --
 -- Concurrency: each worker keeps its own decoded copy of the list (the view) and the
--- fetched_at it read, for the epoch it last saw. A request reads only "epoch" (one shared dict
--- get); the rest is read again only when the epoch moved. A writer changes its keys first and
--- bumps the epoch last, so a reader that sees the new epoch also sees the new values.
+-- fetched_at it read, for the epoch it last saw. A worker reads "epoch" (one shared dict get)
+-- at most every epoch_interval (and at once after it bumped the epoch itself); the rest is read
+-- again only when the epoch moved. A writer changes its keys first and bumps the epoch last, so
+-- a reader that sees the new epoch also sees the new values.
 local best_list = require("jdy.best_list")
 local cjson = require("cjson.safe")
 local fallback = require("jdy.fallback")
 local settings = require("jdy.settings")
 local ngx_shared = ngx.shared
+local ngx_now = ngx.now
 local ngx_log = ngx.log
 local ngx_ERR = ngx.ERR
 local str_match = string.match
@@ -51,17 +53,27 @@ local function build_view(list, source, seq)
             version = list.version, source = source, seq = seq}
 end
 
+-- per worker: when this worker last read the epoch (ngx.now()), and what it read
+local epoch_read_at, epoch_read = -1, nil
+
 -- bump(): a change that requests route by was written (list, fetched_at, down marks).
 function _M.bump()
     local ok, err = dict:incr("epoch", 1, 0)
     if not ok then
         ngx_log(ngx_ERR, "failed to bump the routing epoch: ", err)
     end
+    epoch_read_at = -1
 end
 
--- epoch() -> the current epoch (nil before the first change): one shared dict get.
+-- epoch() -> the epoch (nil before the first change), read from the dict at most every
+-- epoch_interval seconds per worker.
 function _M.epoch()
-    return dict:get("epoch")
+    local now = ngx_now()
+    if now - epoch_read_at >= settings.current.epoch_interval then
+        epoch_read_at = now
+        epoch_read = dict:get("epoch")
+    end
+    return epoch_read
 end
 
 -- write(list, source, fetched_at, etag) -> ok, err

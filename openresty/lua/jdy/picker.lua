@@ -122,10 +122,17 @@ local function pick_p2c(view, exclude, marks, now)
         return a
     end
     n_a = n_a - 1 -- before this request
-    local n_b = health.in_flight(b.id)
     local w_a, w_b = a.weight, b.weight
+    local z = settings.current.p2c_z
+    -- the excess is at most `bound` (n_b = 0) and the threshold at least max(1, z * sqrt(n_a)):
+    -- when that already keeps a, b's count need not be read
+    local bound = 2 * n_a * w_b / (w_a + w_b)
+    if bound <= 1 or bound <= z * math_sqrt(n_a) then
+        return a
+    end
+    local n_b = health.in_flight(b.id)
     local excess = 2 * (n_a * w_b - n_b * w_a) / (w_a + w_b)
-    if excess > 1 and excess > settings.current.p2c_z * math_sqrt(n_a + n_b) then
+    if excess > 1 and excess > z * math_sqrt(n_a + n_b) then
         health.release(a.id)
         health.acquire(b.id)
         return b

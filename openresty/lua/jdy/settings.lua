@@ -52,6 +52,9 @@ local DEFAULTS = {
     max_body = 1048576,
     -- most requests per worker whose gateway is remembered for the log phase (in-flight count)
     max_tracked_requests = 65536,
+    -- how often a worker reads the shared routing epoch: list and down-mark changes made
+    -- elsewhere reach its requests at most this late (its own down marks at once), seconds
+    epoch_interval = 0.01,
 }
 
 local current = {}
@@ -83,7 +86,7 @@ function _M.init(opts)
     for _, name in pairs({"poll_wait", "stale_age", "down_time", "probe_interval",
                           "probe_timeout", "max_instances", "p2c_z", "max_tries", "vnodes",
                           "retry_delay", "max_retry_delay", "connect_timeout",
-                          "min_poll_interval", "max_tracked_requests"}) do
+                          "min_poll_interval", "max_tracked_requests", "epoch_interval"}) do
         if current[name] <= 0 then
             return nil, "edge setting " .. name .. " must be > 0"
         end
