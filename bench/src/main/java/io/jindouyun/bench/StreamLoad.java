@@ -29,10 +29,14 @@ import tools.jackson.databind.json.JsonMapper;
  * Reports time to first token (TTFT) and the delay between chunks, p50 and p99, for both paths, and
  * the difference. With {@code --mode=idle} it holds N streams open on answers that do not start,
  * and reports the gateway's heap per idle stream (needs {@code --gateway-pid} and {@code jcmd}).
+ * {@code --warmup=K} first runs K unreported rounds of both paths (young JVMs spend most of their
+ * CPU in the JIT compilers); {@code --pids=name=pid,…} reports each process's CPU per delivered
+ * chunk in each phase, split into work, JIT and GC.
  *
  * <pre>
  * java -jar bench/target/bench-*-exec.jar --gateway=http://127.0.0.1:8081 \
- *     --llm=http://127.0.0.1:8099 --streams=1000 --ramp=500 --tokens=40 --ttft-ms=100 --delay-ms=25
+ *     --llm=http://127.0.0.1:8099 --streams=1000 --ramp=500 --tokens=40 --ttft-ms=100 --delay-ms=25 \
+ *     --warmup=5 --pids=gw-1=$(cat .jdy/run/gw-1.pid),kafka=$(cat .jdy/run/kafka.pid)
  * </pre>
  */
 public final class StreamLoad {
