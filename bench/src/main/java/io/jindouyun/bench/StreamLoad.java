@@ -340,8 +340,20 @@ public final class StreamLoad {
     return authed
         .get()
         .uri(options.gateway() + "/v1/chat/stream/" + streamId)
-        .responseContent()
-        .asByteArray()
+        .response(
+            (response, body) -> {
+              if (response.status().code() != 200) {
+                return body.aggregate()
+                    .asString()
+                    .defaultIfEmpty("")
+                    .flatMap(
+                        problem ->
+                            Mono.<byte[]>error(
+                                new IllegalStateException(
+                                    "stream " + response.status().code() + ": " + problem)));
+              }
+              return body.asByteArray();
+            })
         .concatMapIterable(events::feed)
         .takeUntil(e -> e.name().equals("done"))
         .doOnNext(
