@@ -9,25 +9,17 @@ import io.jindouyun.testkit.FreePorts;
 import io.jindouyun.testkit.JavaService;
 import io.jindouyun.testkit.KafkaExtension;
 import io.jindouyun.testkit.NginxExtension;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import tools.jackson.databind.JsonNode;
 
 /**
  * The edge in front of the real services: etcd, Kafka, ipconfig-service and two stream-gateways
@@ -37,65 +29,31 @@ import tools.jackson.databind.JsonNode;
 @Timeout(240)
 class EdgeRealServicesIntegrationTests {
 
-  private static final String SECRET = "edge-tests-secret-0123456789abcdef-0123456789";
-
   @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
   @RegisterExtension static final KafkaExtension kafka = new KafkaExtension();
   @RegisterExtension static final NginxExtension nginx = new NginxExtension();
 
   static final List<JavaService> services = new ArrayList<>();
-  static final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   static int ipconfigPort;
   static int[] gatewayPorts;
 
   @BeforeAll
   static void start() {
-    kafka.createTopics(12, "chat.jobs", "chat.replies");
-    kafka.createTopics(3, "chat.control", "chat.jobs-dlt");
+    RealSuite.createTopics(kafka);
     ipconfigPort = FreePorts.next();
-    services.add(
-        JavaService.start(
-            "ipconfig",
-            "ipconfig-service",
-            Map.of(),
-            List.of(
-                "--server.port=" + ipconfigPort,
-                "--jindouyun.etcd.endpoints=" + etcd.endpoint(),
-                "--jindouyun.ipconfig.etcd.endpoints=" + etcd.endpoint())));
+    services.add(RealSuite.startIpconfig(ipconfigPort, etcd));
     gatewayPorts = new int[] {FreePorts.next(), FreePorts.next()};
     for (int i = 0; i < 2; i++) {
-      services.add(
-          JavaService.start(
-              "gw-" + (i + 1),
-              "stream-gateway",
-              Map.of("JINDOUYUN_SECURITY_JWTSECRET", SECRET),
-              List.of(
-                  "--server.port=" + gatewayPorts[i],
-                  "--jindouyun.instance.id=gw-" + (i + 1),
-                  "--jindouyun.metrics.grpc-port=" + FreePorts.next(),
-                  "--jindouyun.etcd.endpoints=" + etcd.endpoint(),
-                  "--spring.kafka.bootstrap-servers=" + kafka.bootstrapServers())));
+      services.add(RealSuite.startGateway("gw-" + (i + 1), gatewayPorts[i], etcd, kafka));
     }
-    await()
-        .atMost(Duration.ofSeconds(150))
-        .pollInterval(Duration.ofMillis(500))
-        .ignoreExceptionsInstanceOf(java.io.IOException.class)
-        .untilAsserted(
-            () -> {
-              services.forEach(s -> assertThat(s.isAlive()).withFailMessage(s::tail).isTrue());
-              assertThat(bestListIds()).containsExactlyInAnyOrder("gw-1", "gw-2");
-            });
+    RealSuite.awaitRegistered(services, ipconfigPort, "gw-1", "gw-2");
     EdgeConf conf =
         new EdgeConf()
             .ipconfig("http://127.0.0.1:" + ipconfigPort)
             .staticGateways(
                 "gw-1=127.0.0.1:" + gatewayPorts[0] + " gw-2=127.0.0.1:" + gatewayPorts[1])
             .set("poll_wait", "5");
-    nginx.start(conf.text(), conf.values());
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> status().path("source").asString().equals("ipconfig"));
+    RealSuite.startEdge(nginx, conf);
   }
 
   @AfterAll
@@ -104,62 +62,12 @@ class EdgeRealServicesIntegrationTests {
     services.forEach(JavaService::close);
   }
 
-  private static List<String> bestListIds() throws Exception {
-    HttpResponse<String> response =
-        http.send(
-            HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + ipconfigPort + "/v1/best/stream-gateway"))
-                .timeout(Duration.ofSeconds(2))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    if (response.statusCode() != 200) {
-      return List.of();
-    }
-    List<String> ids = new ArrayList<>();
-    EdgeClient.JSON
-        .readTree(response.body())
-        .path("instances")
-        .forEach(i -> ids.add(i.path("id").asString()));
-    return ids;
-  }
-
-  private static JsonNode status() throws Exception {
-    return new EdgeClient(nginx.port()).status();
-  }
-
-  /** An HS256 JWT signed with the gateways' secret. */
-  static String jwt(String user) throws Exception {
-    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-    long now = System.currentTimeMillis() / 1000;
-    String header = b64.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes());
-    String payload =
-        b64.encodeToString(
-            ("{\"sub\":\"" + user + "\",\"iat\":" + now + ",\"exp\":" + (now + 600) + "}")
-                .getBytes(StandardCharsets.UTF_8));
-    Mac mac = Mac.getInstance("HmacSHA256");
-    mac.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-    String signature =
-        b64.encodeToString(
-            mac.doFinal((header + "." + payload).getBytes(StandardCharsets.US_ASCII)));
-    return header + "." + payload + "." + signature;
-  }
-
   private static HttpResponse<String> handshake(String user) throws Exception {
-    return http.send(
-        HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + nginx.port() + "/v1/chat/handshake"))
-            .timeout(Duration.ofSeconds(10))
-            .header("Authorization", "Bearer " + jwt(user))
-            .header("Content-Type", "application/json")
-            .POST(
-                HttpRequest.BodyPublishers.ofString(
-                    "{\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}"))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    return RealSuite.handshake(nginx.port(), user);
   }
 
   private static String node(HttpResponse<String> response) {
-    return EdgeClient.JSON.readTree(response.body()).path("node").asString();
+    return RealSuite.node(response);
   }
 
   @Test
@@ -168,19 +76,10 @@ class EdgeRealServicesIntegrationTests {
     for (int i = 0; i < 60; i++) {
       HttpResponse<String> response = handshake("user-" + i);
       assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
-      String streamId = EdgeClient.JSON.readTree(response.body()).path("streamId").asString();
+      String streamId = RealSuite.streamId(response);
       assertThat(streamId).startsWith(node(response) + "~");
       nodes.add(node(response));
-      HttpResponse<String> cancel =
-          http.send(
-              HttpRequest.newBuilder(
-                      URI.create(
-                          "http://127.0.0.1:" + nginx.port() + "/v1/chat/stream/" + streamId))
-                  .timeout(Duration.ofSeconds(10))
-                  .header("Authorization", "Bearer " + jwt("user-" + i))
-                  .DELETE()
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> cancel = RealSuite.cancel(nginx.port(), "user-" + i, streamId);
       assertThat(cancel.statusCode()).as(cancel.body()).isEqualTo(202);
     }
 

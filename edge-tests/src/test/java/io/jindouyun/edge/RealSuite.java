@@ -1,0 +1,155 @@
+package io.jindouyun.edge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.jindouyun.testkit.EtcdExtension;
+import io.jindouyun.testkit.FreePorts;
+import io.jindouyun.testkit.JavaService;
+import io.jindouyun.testkit.KafkaExtension;
+import io.jindouyun.testkit.NginxExtension;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/** Shared helpers of the tests that run the edge in front of the real services' exec jars. */
+final class RealSuite {
+
+  static final String SECRET = "edge-tests-secret-0123456789abcdef-0123456789";
+  static final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  private RealSuite() {}
+
+  static void createTopics(KafkaExtension kafka) {
+    kafka.createTopics(12, "chat.jobs", "chat.replies");
+    kafka.createTopics(3, "chat.control", "chat.jobs-dlt");
+  }
+
+  static JavaService startIpconfig(int port, EtcdExtension etcd) {
+    return JavaService.start(
+        "ipconfig",
+        "ipconfig-service",
+        Map.of(),
+        List.of(
+            "--server.port=" + port,
+            "--jindouyun.etcd.endpoints=" + etcd.endpoint(),
+            "--jindouyun.ipconfig.etcd.endpoints=" + etcd.endpoint()));
+  }
+
+  static JavaService startGateway(
+      String id, int port, EtcdExtension etcd, KafkaExtension kafka, String... extraArgs) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--server.port=" + port,
+                "--jindouyun.instance.id=" + id,
+                "--jindouyun.metrics.grpc-port=" + FreePorts.next(),
+                "--jindouyun.etcd.endpoints=" + etcd.endpoint(),
+                "--spring.kafka.bootstrap-servers=" + kafka.bootstrapServers()));
+    args.addAll(List.of(extraArgs));
+    return JavaService.start(
+        id, "stream-gateway", Map.of("JINDOUYUN_SECURITY_JWTSECRET", SECRET), args);
+  }
+
+  /** Waits (bounded) until every service is alive and ipconfig's best list holds exactly ids. */
+  static void awaitRegistered(List<JavaService> services, int ipconfigPort, String... ids) {
+    await()
+        .atMost(Duration.ofSeconds(150))
+        .pollInterval(Duration.ofMillis(500))
+        .ignoreExceptionsInstanceOf(java.io.IOException.class)
+        .untilAsserted(
+            () -> {
+              services.forEach(s -> assertThat(s.isAlive()).withFailMessage(s::tail).isTrue());
+              assertThat(bestListIds(ipconfigPort)).containsExactlyInAnyOrder(ids);
+            });
+  }
+
+  /** Starts nginx from the conf and waits (bounded) until the edge took its list from ipconfig. */
+  static void startEdge(NginxExtension nginx, EdgeConf conf) {
+    nginx.start(conf.text(), conf.values());
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                new EdgeClient(nginx.port()).status().path("source").asString().equals("ipconfig"));
+  }
+
+  static List<String> bestListIds(int ipconfigPort) throws Exception {
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + ipconfigPort + "/v1/best/stream-gateway"))
+                .timeout(Duration.ofSeconds(2))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200) {
+      return List.of();
+    }
+    List<String> ids = new ArrayList<>();
+    EdgeClient.JSON
+        .readTree(response.body())
+        .path("instances")
+        .forEach(i -> ids.add(i.path("id").asString()));
+    return ids;
+  }
+
+  /** An HS256 JWT signed with the gateways' secret. */
+  static String jwt(String user) throws Exception {
+    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+    long now = System.currentTimeMillis() / 1000;
+    String header = b64.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes());
+    String payload =
+        b64.encodeToString(
+            ("{\"sub\":\"" + user + "\",\"iat\":" + now + ",\"exp\":" + (now + 600) + "}")
+                .getBytes(StandardCharsets.UTF_8));
+    Mac mac = Mac.getInstance("HmacSHA256");
+    mac.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+    String signature =
+        b64.encodeToString(
+            mac.doFinal((header + "." + payload).getBytes(StandardCharsets.US_ASCII)));
+    return header + "." + payload + "." + signature;
+  }
+
+  static HttpResponse<String> handshake(int edgePort, String user) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edgePort + "/v1/chat/handshake"))
+            .timeout(Duration.ofSeconds(10))
+            .header("Authorization", "Bearer " + jwt(user))
+            .header("Content-Type", "application/json")
+            .POST(
+                HttpRequest.BodyPublishers.ofString(
+                    "{\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}"))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** DELETE {@code /v1/chat/stream/{id}} through the edge. */
+  static HttpResponse<String> cancel(int edgePort, String user, String streamId) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + edgePort + "/v1/chat/stream/" + streamId))
+            .timeout(Duration.ofSeconds(10))
+            .header("Authorization", "Bearer " + jwt(user))
+            .DELETE()
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  static String node(HttpResponse<String> response) {
+    return EdgeClient.JSON.readTree(response.body()).path("node").asString();
+  }
+
+  static String streamId(HttpResponse<String> response) {
+    return EdgeClient.JSON.readTree(response.body()).path("streamId").asString();
+  }
+}
