@@ -2,12 +2,15 @@ package io.jindouyun.gateway.security;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.Map;
 import javax.crypto.spec.SecretKeySpec;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.security.config.web.server.ServerHttpSecurity;
 import org.springframework.security.oauth2.jose.jws.MacAlgorithm;
+import org.springframework.security.oauth2.jwt.JwtClaimNames;
+import org.springframework.security.oauth2.jwt.MappedJwtClaimSetConverter;
 import org.springframework.security.oauth2.jwt.NimbusReactiveJwtDecoder;
 import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
 import org.springframework.security.web.server.SecurityWebFilterChain;
@@ -25,7 +28,14 @@ class SecurityConfig {
   @Bean
   ReactiveJwtDecoder jwtDecoder(SecurityProperties props) {
     var key = new SecretKeySpec(props.jwtSecret().getBytes(StandardCharsets.UTF_8), "HmacSHA256");
-    return NimbusReactiveJwtDecoder.withSecretKey(key).macAlgorithm(MacAlgorithm.HS256).build();
+    NimbusReactiveJwtDecoder decoder =
+        NimbusReactiveJwtDecoder.withSecretKey(key).macAlgorithm(MacAlgorithm.HS256).build();
+    // "iss" stays the string it is: the default converter tries it as a URL first, and an issuer
+    // such as "jindouyun-dev" then costs a thrown and caught exception on every request
+    decoder.setClaimSetConverter(
+        MappedJwtClaimSetConverter.withDefaults(
+            Map.of(JwtClaimNames.ISS, iss -> iss == null ? null : iss.toString())));
+    return decoder;
   }
 
   @Bean
