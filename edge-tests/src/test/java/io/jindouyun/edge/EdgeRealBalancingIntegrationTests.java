@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer.OrderAnnotation;
@@ -179,11 +180,34 @@ class EdgeRealBalancingIntegrationTests {
               .build());
     }
 
+    // the edge's own in-flight count over the gateways, sampled while the burst runs
+    AtomicBoolean running = new AtomicBoolean(true);
+    CompletableFuture<Integer> peak =
+        CompletableFuture.supplyAsync(
+            () -> {
+              int max = 0;
+              while (running.get()) {
+                try {
+                  int sum = 0;
+                  for (JsonNode i : edge.status().path("instances")) {
+                    sum += i.path("inFlight").asInt();
+                  }
+                  max = Math.max(max, sum);
+                } catch (Exception e) {
+                  // a missed sample
+                }
+              }
+              return max;
+            });
     List<CompletableFuture<HttpResponse<String>>> futures = new ArrayList<>();
     for (HttpRequest request : requests) {
       futures.add(client.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
     }
-    CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(90, TimeUnit.SECONDS);
+    try {
+      CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(90, TimeUnit.SECONDS);
+    } finally {
+      running.set(false);
+    }
 
     Map<String, Integer> got = new TreeMap<>();
     for (CompletableFuture<HttpResponse<String>> f : futures) {
@@ -191,7 +215,13 @@ class EdgeRealBalancingIntegrationTests {
       assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
       got.merge(RealSuite.node(response), 1, Integer::sum);
     }
-    LOG.info("burst of {} concurrent handshakes with equal weights: {}", burst, got);
+    int peakInFlight = peak.get(10, TimeUnit.SECONDS);
+    LOG.info(
+        "burst of {} concurrent handshakes with equal weights: {}; peak in flight at the edge {}",
+        burst,
+        got,
+        peakInFlight);
+    assertThat(peakInFlight).as("requests in flight at once during the burst").isGreaterThan(30);
     assertThat(got).containsOnlyKeys("gw-1", "gw-2", "gw-3");
     got.forEach(
         (node, n) ->
