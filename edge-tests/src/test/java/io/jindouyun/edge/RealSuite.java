@@ -3,11 +3,18 @@ package io.jindouyun.edge;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.etcd.jetcd.ByteSequence;
 import io.jindouyun.testkit.EtcdExtension;
 import io.jindouyun.testkit.FreePorts;
 import io.jindouyun.testkit.JavaService;
 import io.jindouyun.testkit.KafkaExtension;
 import io.jindouyun.testkit.NginxExtension;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,8 +23,17 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -25,6 +41,9 @@ import javax.crypto.spec.SecretKeySpec;
 final class RealSuite {
 
   static final String SECRET = "edge-tests-secret-0123456789abcdef-0123456789";
+  static final String OVERRIDE = "/jindouyun/overrides/stream-gateway";
+  private static final Pattern NODE = Pattern.compile("\"node\":\"([^\"]+)\"");
+  private static final Pattern STREAM_ID = Pattern.compile("\"streamId\":\"([^\"]+)\"");
   static final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -151,5 +170,128 @@ final class RealSuite {
 
   static String streamId(HttpResponse<String> response) {
     return EdgeClient.JSON.readTree(response.body()).path("streamId").asString();
+  }
+
+  /** Puts the operator override of the stream-gateways into etcd. */
+  static void override(EtcdExtension etcd, String json) throws Exception {
+    etcd.client()
+        .getKVClient()
+        .put(
+            ByteSequence.from(OVERRIDE, StandardCharsets.UTF_8),
+            ByteSequence.from(json, StandardCharsets.UTF_8))
+        .get(5, TimeUnit.SECONDS);
+  }
+
+  /**
+   * {@code total} signed handshakes through {@code port} from {@code threads} threads, each on its
+   * own keep-alive connection, every one from another user ({@code prefix} + n) so that no per-user
+   * limit of the real gateways is reached; all outcomes (transport error: status -1).
+   */
+  static List<EdgeClient.Handshake> handshakes(int port, int total, int threads, String prefix)
+      throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    AtomicInteger left = new AtomicInteger(total);
+    List<EdgeClient.Handshake> out = Collections.synchronizedList(new ArrayList<>(total));
+    try {
+      List<Future<?>> futures = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        futures.add(
+            pool.submit(
+                () -> {
+                  try (KeepAliveClient client = new KeepAliveClient(port)) {
+                    int n;
+                    while ((n = left.getAndDecrement()) > 0) {
+                      out.add(signedHandshake(client, prefix + n));
+                    }
+                  }
+                  return null;
+                }));
+      }
+      for (Future<?> future : futures) {
+        future.get(120, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    return new ArrayList<>(out);
+  }
+
+  private static EdgeClient.Handshake signedHandshake(KeepAliveClient client, String user)
+      throws Exception {
+    try {
+      KeepAliveClient.Response response =
+          client.post(
+              "/v1/chat/handshake",
+              "Bearer " + jwt(user),
+              "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+      Matcher node = NODE.matcher(response.body());
+      Matcher id = STREAM_ID.matcher(response.body());
+      return new EdgeClient.Handshake(
+          response.status(),
+          node.find() ? node.group(1) : null,
+          id.find() ? id.group(1) : null,
+          System.currentTimeMillis());
+    } catch (IOException e) {
+      return new EdgeClient.Handshake(-1, null, null, System.currentTimeMillis());
+    }
+  }
+
+  /** A handshake whose user message is {@code content} (e.g. with dev-llm directives). */
+  static HttpResponse<String> handshake(int port, String user, String content) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/handshake"))
+            .timeout(Duration.ofSeconds(10))
+            .header("Authorization", "Bearer " + jwt(user))
+            .header("Content-Type", "application/json")
+            .POST(
+                HttpRequest.BodyPublishers.ofString(
+                    "{\"messages\":[{\"role\":\"user\",\"content\":\"" + content + "\"}]}"))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /**
+   * Reads the SSE stream {@code streamId} as {@code user} through {@code port} over a plain socket
+   * until {@code event: done}; each chunk's arrival is in nanoseconds after {@code startNanos} (a
+   * {@link System#nanoTime()} taken by the caller, e.g. before the handshake).
+   */
+  static SseProbe.Result stream(int port, String user, String streamId, long startNanos)
+      throws Exception {
+    try (Socket socket = new Socket()) {
+      socket.setTcpNoDelay(true);
+      socket.setSoTimeout(10_000);
+      socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+      OutputStream out = socket.getOutputStream();
+      BufferedReader in =
+          new BufferedReader(
+              new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8), 256);
+      out.write(
+          ("GET /v1/chat/stream/"
+                  + streamId
+                  + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+                  + "Accept-Encoding: gzip\r\nAuthorization: Bearer "
+                  + jwt(user)
+                  + "\r\nConnection: close\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      List<String> headers = new ArrayList<>();
+      String line;
+      while ((line = in.readLine()) != null && !line.isEmpty()) {
+        headers.add(line.toLowerCase(Locale.ROOT));
+      }
+      List<Long> chunks = new ArrayList<>();
+      boolean done = false;
+      while ((line = in.readLine()) != null) {
+        // Spring writes "event:chunk", the stand-ins "event: chunk"
+        String event = line.startsWith("event:") ? line.substring(6).trim() : "";
+        if (event.equals("chunk")) {
+          chunks.add(System.nanoTime() - startNanos);
+        } else if (event.equals("done") || event.equals("error")) {
+          done = event.equals("done");
+          break;
+        }
+      }
+      return new SseProbe.Result(headers, chunks, done);
+    }
   }
 }
