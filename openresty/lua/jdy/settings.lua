@@ -45,7 +45,9 @@ local DEFAULTS = {
     -- in-flight imbalance (in standard deviations of chance) before p2c's second choice wins
     p2c_z = 2,
     -- virtual nodes on the hash ring for the instance with the largest weight
-    vnodes = 160,
+    vnodes = 1000,
+    -- most points on a worker's hash ring: with many instances each gets fewer than vnodes
+    max_ring_points = 65536,
     -- how long the address of a gateway that left the list is kept for its streams, seconds
     address_ttl = 3600,
     -- largest best-list body accepted, bytes
@@ -86,7 +88,8 @@ function _M.init(opts)
     for _, name in pairs({"poll_wait", "stale_age", "down_time", "probe_interval",
                           "probe_timeout", "max_instances", "p2c_z", "max_tries", "vnodes",
                           "retry_delay", "max_retry_delay", "connect_timeout",
-                          "min_poll_interval", "max_tracked_requests", "epoch_interval"}) do
+                          "min_poll_interval", "max_tracked_requests", "epoch_interval",
+                          "max_ring_points"}) do
         if current[name] <= 0 then
             return nil, "edge setting " .. name .. " must be > 0"
         end

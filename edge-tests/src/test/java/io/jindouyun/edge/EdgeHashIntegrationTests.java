@@ -82,7 +82,7 @@ class EdgeHashIntegrationTests {
     for (String node : List.of("gw-a", "gw-b", "gw-c")) {
       assertThat(first.values().stream().filter(node::equals).count())
           .as("users on %s", node)
-          .isBetween((long) (USERS / 3 * 0.6), (long) (USERS / 3 * 1.4));
+          .isBetween((long) (USERS / 3 * 0.75), (long) (USERS / 3 * 1.25));
     }
 
     publishAndAwait(List.of(Instance.of(a, 1), Instance.of(b, 1)));
