@@ -55,7 +55,7 @@ public final class GatewayMetrics implements StreamMapListener {
     this.slotReuses = Counter.builder("jdy.gateway.slot.reuses").register(registry);
   }
 
-  /** Registers the gauges that read the stream map and the timer. */
+  /** Registers the gauges that read the stream map and the timer (the latter held strongly). */
   public void bind(StreamMap streams, LongSupplier pendingTimers) {
     Gauge.builder("jdy.streams.active", streams, StreamMap::activeStreams)
         .description("live streams")
@@ -64,7 +64,10 @@ public final class GatewayMetrics implements StreamMapListener {
         .baseUnit("bytes")
         .register(registry);
     Gauge.builder("jdy.gateway.users", streams, StreamMap::users).register(registry);
+    // held strongly: the supplier is typically a method reference nothing else keeps, and a gauge
+    // holds its object weakly by default (it would read NaN after the next garbage collection)
     Gauge.builder("jdy.gateway.timers.pending", pendingTimers, LongSupplier::getAsLong)
+        .strongReference(true)
         .register(registry);
   }
 
