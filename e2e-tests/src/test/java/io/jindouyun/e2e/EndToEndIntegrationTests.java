@@ -144,7 +144,8 @@ class EndToEndIntegrationTests {
   }
 
   @Test
-  void aConsumerKilledMidStreamIsReplacedAndTheReaderGetsResetThenTheFullAnswer() throws Exception {
+  void aConsumerStoppedMidStreamWithoutDrainingIsReplacedAndTheReaderGetsResetThenTheFullAnswer()
+      throws Exception {
     String user = "kim";
     String prompt = "A long story [dev:tokens=200] [dev:delay=10]";
     Handshake hs = handshake(user, prompt);
