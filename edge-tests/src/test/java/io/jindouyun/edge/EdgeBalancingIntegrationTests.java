@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.jindouyun.edge.EdgeClient.Handshake;
-import io.jindouyun.edge.StandInIpconfig.Instance;
 import io.jindouyun.testkit.NginxExtension;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -14,8 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -28,46 +25,7 @@ class EdgeBalancingIntegrationTests {
       org.slf4j.LoggerFactory.getLogger(EdgeBalancingIntegrationTests.class);
 
   @RegisterExtension static final NginxExtension nginx = new NginxExtension();
-
-  static StandInIpconfig ipconfig;
-  static StandInGateway a;
-  static StandInGateway b;
-  static StandInGateway c;
-  static EdgeClient edge;
-
-  @BeforeAll
-  static void start() {
-    ipconfig = new StandInIpconfig();
-    a = new StandInGateway("gw-a");
-    b = new StandInGateway("gw-b");
-    c = new StandInGateway("gw-c");
-    EdgeConf conf =
-        new EdgeConf()
-            .ipconfig(ipconfig.url())
-            .staticGateways(List.of(a, b, c))
-            .set("poll_wait", "5");
-    nginx.start(conf.text(), conf.values());
-    edge = new EdgeClient(nginx.port());
-  }
-
-  @AfterAll
-  static void stop() {
-    nginx.stop();
-    for (AutoCloseable closeable : new AutoCloseable[] {ipconfig, a, b, c}) {
-      try {
-        closeable.close();
-      } catch (Exception ignored) {
-        // best effort
-      }
-    }
-  }
-
-  private static void publishAndAwait(String strategy, List<Instance> instances) {
-    long version = ipconfig.publish(strategy, instances);
-    await()
-        .atMost(Duration.ofSeconds(5))
-        .until(() -> edge.status().path("version").asString().equals(Long.toString(version)));
-  }
+  @RegisterExtension static final StandIns standIns = new StandIns(nginx);
 
   private static int handshakesOf(StandInGateway gateway) {
     return gateway.count("handshake");
@@ -75,16 +33,21 @@ class EdgeBalancingIntegrationTests {
 
   @Test
   void trafficFollowsTheWeightsWithinFivePercentOverTenThousandHandshakes() throws Exception {
-    publishAndAwait(
-        "score", List.of(Instance.of(a, 0.5), Instance.of(b, 0.3), Instance.of(c, 0.2)));
-    int before = handshakesOf(a) + handshakesOf(b) + handshakesOf(c);
+    standIns.publishAndAwait("score", standIns.weighted(0.5, 0.3, 0.2));
+    int before =
+        handshakesOf(standIns.a()) + handshakesOf(standIns.b()) + handshakesOf(standIns.c());
 
-    List<Handshake> results = edge.handshakes(10_000, 8);
+    List<Handshake> results = standIns.edge().handshakes(10_000, 8);
 
     assertThat(results).allMatch(h -> h.status() == 202, "every handshake answered 202");
     Map<String, Integer> split = EdgeClient.byNode(results);
     LOG.info("split of 10,000 handshakes for weights 0.5/0.3/0.2: {}", split);
-    assertThat(handshakesOf(a) + handshakesOf(b) + handshakesOf(c) - before).isEqualTo(10_000);
+    assertThat(
+            handshakesOf(standIns.a())
+                + handshakesOf(standIns.b())
+                + handshakesOf(standIns.c())
+                - before)
+        .isEqualTo(10_000);
     assertThat(split.get("gw-a") / 10_000.0).isBetween(0.5 * 0.95, 0.5 * 1.05);
     assertThat(split.get("gw-b") / 10_000.0).isBetween(0.3 * 0.95, 0.3 * 1.05);
     assertThat(split.get("gw-c") / 10_000.0).isBetween(0.2 * 0.95, 0.2 * 1.05);
@@ -92,29 +55,34 @@ class EdgeBalancingIntegrationTests {
 
   @Test
   void equalWeightsUnderABurstGiveNoGatewayMoreThanOnePointTwoTimesItsShare() throws Exception {
-    publishAndAwait("score", List.of(Instance.of(a, 1), Instance.of(b, 1), Instance.of(c, 1)));
-    for (StandInGateway g : List.of(a, b, c)) {
+    standIns.publishAndAwait("score", standIns.weighted(1, 1, 1));
+    for (StandInGateway g : List.of(standIns.a(), standIns.b(), standIns.c())) {
       g.handshakeDelay(Duration.ofMillis(200));
     }
     try {
       int burst = 600;
-      int[] before = {handshakesOf(a), handshakesOf(b), handshakesOf(c)};
+      int[] before = {
+        handshakesOf(standIns.a()), handshakesOf(standIns.b()), handshakesOf(standIns.c())
+      };
       List<CompletableFuture<HttpResponse<String>>> futures = new ArrayList<>();
       for (int i = 0; i < burst; i++) {
         HttpRequest request =
-            HttpRequest.newBuilder(URI.create(edge.base() + "/v1/chat/handshake"))
+            HttpRequest.newBuilder(URI.create(standIns.edge().base() + "/v1/chat/handshake"))
                 .timeout(Duration.ofSeconds(20))
                 .header("Authorization", "Bearer " + EdgeClient.token("burst-" + i))
                 .POST(HttpRequest.BodyPublishers.ofString("{}"))
                 .build();
-        futures.add(edge.http().sendAsync(request, HttpResponse.BodyHandlers.ofString()));
+        futures.add(
+            standIns.edge().http().sendAsync(request, HttpResponse.BodyHandlers.ofString()));
       }
       CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
           .get(60, java.util.concurrent.TimeUnit.SECONDS);
 
       assertThat(futures).allMatch(f -> f.join().statusCode() == 202);
       int[] got = {
-        handshakesOf(a) - before[0], handshakesOf(b) - before[1], handshakesOf(c) - before[2]
+        handshakesOf(standIns.a()) - before[0],
+        handshakesOf(standIns.b()) - before[1],
+        handshakesOf(standIns.c()) - before[2]
       };
       double share = burst / 3.0;
       LOG.info("burst of {} with equal weights: {}", burst, java.util.Arrays.toString(got));
@@ -124,7 +92,7 @@ class EdgeBalancingIntegrationTests {
             .isLessThanOrEqualTo((int) (share * 1.2));
       }
     } finally {
-      for (StandInGateway g : List.of(a, b, c)) {
+      for (StandInGateway g : List.of(standIns.a(), standIns.b(), standIns.c())) {
         g.handshakeDelay(Duration.ZERO);
       }
     }
@@ -132,47 +100,49 @@ class EdgeBalancingIntegrationTests {
 
   @Test
   void invalidListIsRejectedAndTheLastGoodListStays() throws Exception {
-    publishAndAwait("score", List.of(Instance.of(a, 1), Instance.of(b, 1), Instance.of(c, 1)));
-    String good = edge.status().path("version").asString();
+    standIns.publishAndAwait("score", standIns.weighted(1, 1, 1));
+    String good = standIns.edge().status().path("version").asString();
 
-    ipconfig.publishRaw(
-        "{\"version\":999,\"strategy\":\"score\",\"instances\":"
-            + "[{\"id\":\"gw-x\",\"host\":\"127.0.0.1\",\"port\":70000,\"weight\":1}]}");
+    standIns
+        .ipconfig()
+        .publishRaw(
+            "{\"version\":999,\"strategy\":\"score\",\"instances\":"
+                + "[{\"id\":\"gw-x\",\"host\":\"127.0.0.1\",\"port\":70000,\"weight\":1}]}");
     await()
         .atMost(Duration.ofSeconds(5))
         .until(() -> nginx.errorLog().contains("rejected best list: instance gw-x has a bad port"));
 
-    assertThat(edge.status().path("version").asString()).isEqualTo(good);
-    assertThat(edge.handshakes(300, 2)).allMatch(h -> h.status() == 202);
+    assertThat(standIns.edge().status().path("version").asString()).isEqualTo(good);
+    assertThat(standIns.edge().handshakes(300, 2)).allMatch(h -> h.status() == 202);
   }
 
   @Test
   void idleEdgeLongPollsWithTheEtagInsteadOfPolling() throws Exception {
-    publishAndAwait("score", List.of(Instance.of(a, 1), Instance.of(b, 1), Instance.of(c, 1)));
-    int before = ipconfig.requests();
+    standIns.publishAndAwait("score", standIns.weighted(1, 1, 1));
+    int before = standIns.ipconfig().requests();
 
     await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() -> true);
 
     // poll_wait is 5 s here: an idle edge holds one request open, it does not poll
-    assertThat(ipconfig.requests() - before).isLessThanOrEqualTo(1);
+    assertThat(standIns.ipconfig().requests() - before).isLessThanOrEqualTo(1);
   }
 
   @Test
   void aChangedListChangesTheSplitWithinTwoSeconds() throws Exception {
-    publishAndAwait("score", List.of(Instance.of(a, 1), Instance.of(b, 0), Instance.of(c, 0)));
-    assertThat(edge.handshakes(50, 2)).allMatch(h -> "gw-a".equals(h.node()));
+    standIns.publishAndAwait("score", standIns.weighted(1, 0, 0));
+    assertThat(standIns.edge().handshakes(50, 2)).allMatch(h -> "gw-a".equals(h.node()));
 
     long published = System.currentTimeMillis();
-    ipconfig.publish("score", List.of(Instance.of(a, 0), Instance.of(b, 1), Instance.of(c, 0)));
+    standIns.ipconfig().publish("score", standIns.weighted(0, 1, 0));
     Handshake first =
         await()
             .atMost(Duration.ofSeconds(2))
             .pollInterval(Duration.ofMillis(5))
-            .until(() -> edge.handshake("switch"), h -> "gw-b".equals(h.node()));
+            .until(() -> standIns.edge().handshake("switch"), h -> "gw-b".equals(h.node()));
 
     LOG.info(
         "list change to first request on the new gateway: {} ms", first.atMillis() - published);
     assertThat(first.atMillis() - published).isLessThan(2000);
-    assertThat(edge.handshakes(200, 4)).allMatch(h -> "gw-b".equals(h.node()));
+    assertThat(standIns.edge().handshakes(200, 4)).allMatch(h -> "gw-b".equals(h.node()));
   }
 }

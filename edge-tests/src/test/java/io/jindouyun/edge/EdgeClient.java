@@ -27,8 +27,10 @@ final class EdgeClient {
 
   private static final Pattern NODE = Pattern.compile("\"node\":\"([^\"]+)\"");
   private static final Pattern STREAM_ID = Pattern.compile("\"streamId\":\"([^\"]+)\"");
-  private static final String HANDSHAKE_BODY =
-      "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
+  /** The body of the tests' handshakes: one user message "hi". */
+  static final String HANDSHAKE_BODY = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
   static final JsonMapper JSON = JsonMapper.builder().build();
 
   /** One handshake's outcome: HTTP status and the node that answered (null when none). */
@@ -94,6 +96,23 @@ final class EdgeClient {
    * all outcomes (a transport error counts as status -1).
    */
   List<Handshake> handshakes(int total, int threads) throws Exception {
+    return concurrentHandshakes(
+        port, total, threads, (client, n) -> rawHandshake(client, "user-" + n));
+  }
+
+  /** Makes handshake number {@code n} on {@code client}. */
+  @FunctionalInterface
+  interface HandshakeCall {
+    Handshake send(KeepAliveClient client, int n) throws Exception;
+  }
+
+  /**
+   * {@code total} handshakes through {@code port} from {@code threads} threads, each thread on its
+   * own keep-alive connection; {@code call} makes each one, numbered {@code total} down to 1 (each
+   * number once). All outcomes, in the order they completed.
+   */
+  static List<Handshake> concurrentHandshakes(int port, int total, int threads, HandshakeCall call)
+      throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     AtomicInteger left = new AtomicInteger(total);
     List<Handshake> out = java.util.Collections.synchronizedList(new ArrayList<>(total));
@@ -106,9 +125,10 @@ final class EdgeClient {
                   try (KeepAliveClient client = new KeepAliveClient(port)) {
                     int n;
                     while ((n = left.getAndDecrement()) > 0) {
-                      out.add(rawHandshake(client, "user-" + n));
+                      out.add(call.send(client, n));
                     }
                   }
+                  return null;
                 }));
       }
       for (Future<?> future : futures) {
@@ -149,9 +169,16 @@ final class EdgeClient {
   }
 
   private static Handshake rawHandshake(KeepAliveClient client, String user) {
+    return handshake(client, "Bearer " + token(user), HANDSHAKE_BODY);
+  }
+
+  /**
+   * {@code POST /v1/chat/handshake} with {@code body} on the keep-alive {@code client}, with the
+   * {@code Authorization} header {@code authorization}; a transport error gives status -1.
+   */
+  static Handshake handshake(KeepAliveClient client, String authorization, String body) {
     try {
-      KeepAliveClient.Response response =
-          client.post("/v1/chat/handshake", "Bearer " + token(user), HANDSHAKE_BODY);
+      KeepAliveClient.Response response = client.post("/v1/chat/handshake", authorization, body);
       Matcher node = NODE.matcher(response.body());
       Matcher id = STREAM_ID.matcher(response.body());
       return new Handshake(

@@ -1,16 +1,12 @@
 package io.jindouyun.edge;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.jindouyun.edge.StandInIpconfig.Instance;
 import io.jindouyun.testkit.NginxExtension;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -22,48 +18,12 @@ class EdgeHashIntegrationTests {
   private static final int USERS = 300;
 
   @RegisterExtension static final NginxExtension nginx = new NginxExtension();
-
-  static StandInIpconfig ipconfig;
-  static StandInGateway a;
-  static StandInGateway b;
-  static StandInGateway c;
-  static EdgeClient edge;
-
-  @BeforeAll
-  static void start() {
-    ipconfig = new StandInIpconfig();
-    a = new StandInGateway("gw-a");
-    b = new StandInGateway("gw-b");
-    c = new StandInGateway("gw-c");
-    EdgeConf conf =
-        new EdgeConf()
-            .ipconfig(ipconfig.url())
-            .staticGateways(List.of(a, b, c))
-            .set("poll_wait", "5");
-    nginx.start(conf.text(), conf.values());
-    edge = new EdgeClient(nginx.port());
-  }
-
-  @AfterAll
-  static void stop() {
-    nginx.stop();
-    ipconfig.close();
-    a.close();
-    b.close();
-    c.close();
-  }
-
-  private static void publishAndAwait(List<Instance> instances) {
-    long version = ipconfig.publish("hash", instances);
-    await()
-        .atMost(Duration.ofSeconds(5))
-        .until(() -> edge.status().path("version").asString().equals(Long.toString(version)));
-  }
+  @RegisterExtension static final StandIns standIns = new StandIns(nginx);
 
   private static Map<String, String> nodeByUser() {
     Map<String, String> nodes = new HashMap<>();
     for (int u = 0; u < USERS; u++) {
-      EdgeClient.Handshake h = edge.handshake("user-" + u);
+      EdgeClient.Handshake h = standIns.edge().handshake("user-" + u);
       assertThat(h.status()).isEqualTo(202);
       nodes.put("user-" + u, h.node());
     }
@@ -72,8 +32,8 @@ class EdgeHashIntegrationTests {
 
   @Test
   void sameUserAlwaysLandsOnTheSameGatewayAndRemovingOneMovesOnlyItsUsers() {
-    publishAndAwait(List.of(Instance.of(a, 1), Instance.of(b, 1), Instance.of(c, 1)));
-    assertThat(edge.handshake("x").status()).isEqualTo(202);
+    standIns.publishAndAwait("hash", standIns.weighted(1, 1, 1));
+    assertThat(standIns.edge().handshake("x").status()).isEqualTo(202);
     assertThat(nginx.errorLog()).doesNotContain("[error]");
 
     Map<String, String> first = nodeByUser();
@@ -85,7 +45,8 @@ class EdgeHashIntegrationTests {
           .isBetween((long) (USERS / 3 * 0.75), (long) (USERS / 3 * 1.25));
     }
 
-    publishAndAwait(List.of(Instance.of(a, 1), Instance.of(b, 1)));
+    standIns.publishAndAwait(
+        "hash", List.of(Instance.of(standIns.a(), 1), Instance.of(standIns.b(), 1)));
     Map<String, String> after = nodeByUser();
 
     first.forEach(

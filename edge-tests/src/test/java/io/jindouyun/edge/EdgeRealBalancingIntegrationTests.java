@@ -5,8 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.jindouyun.edge.EdgeClient.Handshake;
 import io.jindouyun.testkit.EtcdExtension;
-import io.jindouyun.testkit.FreePorts;
-import io.jindouyun.testkit.JavaService;
 import io.jindouyun.testkit.KafkaExtension;
 import io.jindouyun.testkit.NginxExtension;
 import java.net.URI;
@@ -64,36 +62,15 @@ class EdgeRealBalancingIntegrationTests {
   @RegisterExtension static final KafkaExtension kafka = new KafkaExtension();
   @RegisterExtension static final NginxExtension nginx = new NginxExtension();
 
-  static final List<JavaService> services = new ArrayList<>();
-  static JavaService ipconfig;
-  static final JavaService[] gateways = new JavaService[3];
-  static int ipconfigPort;
+  static final RealBackend backend = new RealBackend();
   static EdgeConf conf;
   static EdgeClient edge;
 
   @BeforeAll
   static void start() {
-    RealSuite.createTopics(kafka);
-    ipconfigPort = FreePorts.next();
-    ipconfig = RealSuite.startIpconfig(ipconfigPort, etcd);
-    services.add(ipconfig);
-    String statics = "";
-    for (int i = 0; i < 3; i++) {
-      int port = FreePorts.next();
-      String id = "gw-" + (i + 1);
-      gateways[i] =
-          RealSuite.startGateway(id, port, etcd, kafka, "--jindouyun.registration.ttl=2s");
-      services.add(gateways[i]);
-      if (i == 0) {
-        statics = id + "=127.0.0.1:" + port; // only gw-1: traffic on gw-2 after test 5 is the file
-      }
-    }
-    RealSuite.awaitRegistered(services, ipconfigPort, "gw-1", "gw-2", "gw-3");
-    conf =
-        new EdgeConf()
-            .ipconfig("http://127.0.0.1:" + ipconfigPort)
-            .staticGateways(statics)
-            .set("poll_wait", "5");
+    backend.start(etcd, kafka);
+    // only gw-1: traffic on gw-2 after test 5 is the file
+    conf = backend.edgeConf(backend.staticGateway(0));
     RealSuite.startEdge(nginx, conf);
     edge = new EdgeClient(nginx.port());
   }
@@ -101,7 +78,7 @@ class EdgeRealBalancingIntegrationTests {
   @AfterAll
   static void stop() {
     nginx.stop();
-    services.forEach(JavaService::close);
+    backend.close();
   }
 
   /** Instance id to weight as the edge routes by right now. */
@@ -299,7 +276,7 @@ class EdgeRealBalancingIntegrationTests {
     perNode.values().forEach(n -> assertThat(n).isBetween(USERS / 3 * 3 / 4L, USERS / 3 * 5 / 4L));
 
     long killed = System.currentTimeMillis();
-    gateways[2].kill();
+    backend.gateway(2).kill();
     await()
         .atMost(Duration.ofSeconds(20))
         .pollInterval(Duration.ofMillis(100))
@@ -307,7 +284,8 @@ class EdgeRealBalancingIntegrationTests {
     LOG.info(
         "gw-3 SIGKILLed: dropped from the edge's list after {} ms",
         System.currentTimeMillis() - killed);
-    assertThat(RealSuite.bestListIds(ipconfigPort)).containsExactlyInAnyOrder("gw-1", "gw-2");
+    assertThat(RealSuite.bestListIds(backend.ipconfigPort()))
+        .containsExactlyInAnyOrder("gw-1", "gw-2");
 
     Map<String, String> after = nodeByUser();
     long moved = first.keySet().stream().filter(u -> !first.get(u).equals(after.get(u))).count();
@@ -341,7 +319,7 @@ class EdgeRealBalancingIntegrationTests {
                                 : ""))
                     .contains("\"version\":\"" + version + "\""));
 
-    ipconfig.kill();
+    backend.ipconfig().kill();
     nginx.stop();
     nginx.start(conf.text(), conf.values());
     await()

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.jindouyun.testkit.EtcdExtension;
-import io.jindouyun.testkit.FreePorts;
-import io.jindouyun.testkit.JavaService;
 import io.jindouyun.testkit.KafkaExtension;
 import io.jindouyun.testkit.NginxExtension;
 import java.io.BufferedReader;
@@ -45,45 +43,21 @@ class EdgeRealFailoverIntegrationTests {
   @RegisterExtension static final KafkaExtension kafka = new KafkaExtension();
   @RegisterExtension static final NginxExtension nginx = new NginxExtension();
 
-  static final List<JavaService> services = new ArrayList<>();
-  static JavaService ipconfig;
-  static final JavaService[] gateways = new JavaService[3];
-  static int ipconfigPort;
-  static final int[] gatewayPorts = new int[3];
+  static final RealBackend backend = new RealBackend();
 
   /** One handshake's outcome: status, answering node and when it was sent (ms after the kill). */
   record Shot(int status, String node, long sentMillis) {}
 
   @BeforeAll
   static void start() {
-    RealSuite.createTopics(kafka);
-    ipconfigPort = FreePorts.next();
-    ipconfig = RealSuite.startIpconfig(ipconfigPort, etcd);
-    services.add(ipconfig);
-    StringBuilder statics = new StringBuilder();
-    for (int i = 0; i < 3; i++) {
-      int port = FreePorts.next();
-      gatewayPorts[i] = port;
-      String id = "gw-" + (i + 1);
-      gateways[i] =
-          RealSuite.startGateway(id, port, etcd, kafka, "--jindouyun.registration.ttl=2s");
-      services.add(gateways[i]);
-      statics.append(i == 0 ? "" : " ").append(id).append("=127.0.0.1:").append(port);
-    }
-    RealSuite.awaitRegistered(services, ipconfigPort, "gw-1", "gw-2", "gw-3");
-    EdgeConf conf =
-        new EdgeConf()
-            .ipconfig("http://127.0.0.1:" + ipconfigPort)
-            .staticGateways(statics.toString())
-            .set("poll_wait", "5")
-            .set("stale_age", "2");
-    RealSuite.startEdge(nginx, conf);
+    backend.start(etcd, kafka);
+    RealSuite.startEdge(nginx, backend.edgeConf(backend.staticGateways()).set("stale_age", "2"));
   }
 
   @AfterAll
   static void stop() {
     nginx.stop();
-    services.forEach(JavaService::close);
+    backend.close();
   }
 
   /** Opens the SSE stream through the edge, reads until the first {@code : ping}, closes. */
@@ -180,7 +154,7 @@ class EdgeRealFailoverIntegrationTests {
   @Order(2)
   void killedGatewayFailsNoHandshakeAndGetsNoneAfterOneSecond() throws Exception {
     long killed = System.currentTimeMillis();
-    gateways[2].kill();
+    backend.gateway(2).kill();
     List<Shot> shots = handshakesFor(Duration.ofSeconds(3), killed, "after-kill-");
 
     long lastOnKilled =
@@ -192,7 +166,7 @@ class EdgeRealFailoverIntegrationTests {
     long failedConnects =
         java.nio.file.Files.readAllLines(nginx.prefix().resolve("logs/error.log")).stream()
             .filter(l -> l.contains("connect() failed"))
-            .filter(l -> l.contains("upstream: \"http://127.0.0.1:" + gatewayPorts[2] + "/"))
+            .filter(l -> l.contains("upstream: \"http://127.0.0.1:" + backend.gatewayPort(2) + "/"))
             .count();
     System.out.printf(
         "gateway killed: %d handshakes, %d failed, last on gw-3 sent at %d ms after the kill,"
@@ -215,7 +189,7 @@ class EdgeRealFailoverIntegrationTests {
     EdgeClient edge = new EdgeClient(nginx.port());
     assertThat(edge.status().path("mode").asString()).isEqualTo("p2c");
     long killed = System.currentTimeMillis();
-    ipconfig.kill();
+    backend.ipconfig().kill();
     List<Shot> during = handshakesFor(Duration.ofSeconds(2), killed, "no-ipconfig-");
     await()
         .atMost(Duration.ofSeconds(15))

@@ -31,7 +31,6 @@ class EdgeRealIpconfigIntegrationTests {
 
   private static final org.slf4j.Logger LOG =
       org.slf4j.LoggerFactory.getLogger(EdgeRealIpconfigIntegrationTests.class);
-  private static final String OVERRIDE = "/jindouyun/overrides/stream-gateway";
 
   @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
   @RegisterExtension static final NginxExtension nginx = new NginxExtension();
@@ -49,15 +48,7 @@ class EdgeRealIpconfigIntegrationTests {
       register(g);
     }
     ipconfigPort = FreePorts.next();
-    ipconfig =
-        JavaService.start(
-            "ipconfig",
-            "ipconfig-service",
-            Map.of(),
-            List.of(
-                "--server.port=" + ipconfigPort,
-                "--jindouyun.etcd.endpoints=" + etcd.endpoint(),
-                "--jindouyun.ipconfig.etcd.endpoints=" + etcd.endpoint()));
+    ipconfig = RealSuite.startIpconfig(ipconfigPort, etcd);
     EdgeConf conf =
         new EdgeConf()
             .ipconfig("http://127.0.0.1:" + ipconfigPort)
@@ -89,7 +80,7 @@ class EdgeRealIpconfigIntegrationTests {
   void clearOverride() throws Exception {
     etcd.client()
         .getKVClient()
-        .delete(ByteSequence.from(OVERRIDE, StandardCharsets.UTF_8))
+        .delete(ByteSequence.from(RealSuite.OVERRIDE, StandardCharsets.UTF_8))
         .get(5, TimeUnit.SECONDS);
     await()
         .atMost(Duration.ofSeconds(5))
@@ -115,15 +106,6 @@ class EdgeRealIpconfigIntegrationTests {
         .get(5, TimeUnit.SECONDS);
   }
 
-  private static void override(String json) throws Exception {
-    etcd.client()
-        .getKVClient()
-        .put(
-            ByteSequence.from(OVERRIDE, StandardCharsets.UTF_8),
-            ByteSequence.from(json, StandardCharsets.UTF_8))
-        .get(5, TimeUnit.SECONDS);
-  }
-
   @Test
   void handshakesFollowTheRealBestListAcrossThreeGateways() throws Exception {
     List<Handshake> results = edge.handshakes(3_000, 4);
@@ -146,7 +128,7 @@ class EdgeRealIpconfigIntegrationTests {
   @Test
   void drainOverridePutWithEtcdStopsNewTrafficToTheGatewayWithinTwoSeconds() throws Exception {
     long put = System.currentTimeMillis();
-    override("{\"strategy\":\"drain\",\"drain\":[\"gw-c\"]}");
+    RealSuite.override(etcd, "{\"strategy\":\"drain\",\"drain\":[\"gw-c\"]}");
     await()
         .atMost(Duration.ofSeconds(2))
         .pollInterval(Duration.ofMillis(10))
@@ -162,7 +144,7 @@ class EdgeRealIpconfigIntegrationTests {
 
   @Test
   void hashOverrideKeepsEachUserOnOneGateway() throws Exception {
-    override("{\"strategy\":\"hash\"}");
+    RealSuite.override(etcd, "{\"strategy\":\"hash\"}");
     await()
         .atMost(Duration.ofSeconds(2))
         .until(() -> edge.status().path("strategy").asString().equals("hash"));

@@ -1,16 +1,13 @@
 package io.jindouyun.edge;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.jindouyun.edge.EdgeClient.Handshake;
-import io.jindouyun.edge.StandInIpconfig.Instance;
 import io.jindouyun.testkit.NginxExtension;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -26,32 +23,11 @@ class EdgeStreamIntegrationTests {
       org.slf4j.LoggerFactory.getLogger(EdgeStreamIntegrationTests.class);
 
   @RegisterExtension static final NginxExtension nginx = new NginxExtension();
-
-  static StandInIpconfig ipconfig;
-  static List<StandInGateway> gateways;
-  static EdgeClient edge;
+  @RegisterExtension static final StandIns standIns = new StandIns(nginx);
 
   @BeforeAll
-  static void start() {
-    ipconfig = new StandInIpconfig();
-    gateways =
-        List.of(new StandInGateway("gw-a"), new StandInGateway("gw-b"), new StandInGateway("gw-c"));
-    EdgeConf conf =
-        new EdgeConf().ipconfig(ipconfig.url()).staticGateways(gateways).set("poll_wait", "5");
-    nginx.start(conf.text(), conf.values());
-    edge = new EdgeClient(nginx.port());
-    long version =
-        ipconfig.publish("score", gateways.stream().map(g -> Instance.of(g, 1)).toList());
-    await()
-        .atMost(Duration.ofSeconds(5))
-        .until(() -> edge.status().path("version").asString().equals(Long.toString(version)));
-  }
-
-  @AfterAll
-  static void stop() {
-    nginx.stop();
-    ipconfig.close();
-    gateways.forEach(StandInGateway::close);
+  static void publish() {
+    standIns.publishAndAwait("score", standIns.weighted(1, 1, 1));
   }
 
   private static long median(List<Long> values) {
@@ -63,7 +39,7 @@ class EdgeStreamIntegrationTests {
   @Test
   void sseThroughTheEdgeArrivesAsSentWithTimeToFirstTokenWithinFiveMillisecondsOfDirect()
       throws Exception {
-    StandInGateway a = gateways.get(0);
+    StandInGateway a = standIns.a();
     a.stream(Duration.ofMillis(50), Duration.ofMillis(80), 4);
     String path = "/v1/chat/stream/gw-a~c3RyZWFtLWlkLWZvci10ZXN0";
     List<Long> direct = new ArrayList<>();
@@ -99,31 +75,35 @@ class EdgeStreamIntegrationTests {
 
   @Test
   void streamAckAndCancelLandOnTheGatewayThatOwnsTheStreamAcrossThree() throws Exception {
-    gateways.forEach(g -> g.stream(Duration.ZERO, Duration.ofMillis(1), 2));
+    standIns.gateways().forEach(g -> g.stream(Duration.ZERO, Duration.ofMillis(1), 2));
     int[] before = new int[3];
     int[] foreignBefore = new int[3];
     for (int i = 0; i < 3; i++) {
-      before[i] = gateways.get(i).count("handshake");
-      foreignBefore[i] = gateways.get(i).count("foreign");
+      before[i] = standIns.gateways().get(i).count("handshake");
+      foreignBefore[i] = standIns.gateways().get(i).count("foreign");
     }
-    List<Handshake> handshakes = edge.handshakes(60, 3);
+    List<Handshake> handshakes = standIns.edge().handshakes(60, 3);
     assertThat(handshakes).allSatisfy(h -> assertThat(h.status()).isEqualTo(202));
 
     for (Handshake h : handshakes) {
       assertThat(h.streamId()).startsWith(h.node() + "~");
-      HttpResponse<String> stream = edge.send("GET", "/v1/chat/stream/" + h.streamId(), null);
+      HttpResponse<String> stream =
+          standIns.edge().send("GET", "/v1/chat/stream/" + h.streamId(), null);
       assertThat(stream.statusCode()).isEqualTo(200);
       assertThat(stream.body()).contains("event: done");
       assertThat(
-              edge.send("POST", "/v1/chat/ack/" + h.streamId(), "{\"lastEventId\":\"1.1\"}")
+              standIns
+                  .edge()
+                  .send("POST", "/v1/chat/ack/" + h.streamId(), "{\"lastEventId\":\"1.1\"}")
                   .statusCode())
           .isEqualTo(204);
-      assertThat(edge.send("DELETE", "/v1/chat/stream/" + h.streamId(), null).statusCode())
+      assertThat(
+              standIns.edge().send("DELETE", "/v1/chat/stream/" + h.streamId(), null).statusCode())
           .isEqualTo(202);
     }
 
     for (int i = 0; i < 3; i++) {
-      StandInGateway g = gateways.get(i);
+      StandInGateway g = standIns.gateways().get(i);
       long owned = handshakes.stream().filter(h -> g.id().equals(h.node())).count();
       assertThat(g.count("handshake") - before[i]).isEqualTo((int) owned);
       assertThat(owned).as("handshakes on %s", g.id()).isPositive();
@@ -131,24 +111,25 @@ class EdgeStreamIntegrationTests {
           .as("requests for streams %s does not own", g.id())
           .isZero();
     }
-    assertThat(gateways.stream().mapToInt(g -> g.count("ack")).sum()).isEqualTo(60);
-    assertThat(gateways.stream().mapToInt(g -> g.count("cancel")).sum()).isEqualTo(60);
+    assertThat(standIns.gateways().stream().mapToInt(g -> g.count("ack")).sum()).isEqualTo(60);
+    assertThat(standIns.gateways().stream().mapToInt(g -> g.count("cancel")).sum()).isEqualTo(60);
   }
 
   @Test
   void streamOfAnUnknownGatewayGoesToSomeGatewayWhichAnswersNotFound() throws Exception {
-    int foreign = gateways.stream().mapToInt(g -> g.count("foreign")).sum();
+    int foreign = standIns.gateways().stream().mapToInt(g -> g.count("foreign")).sum();
 
-    HttpResponse<String> response = edge.send("GET", "/v1/chat/stream/gw-zz~abc", null);
+    HttpResponse<String> response = standIns.edge().send("GET", "/v1/chat/stream/gw-zz~abc", null);
 
     assertThat(response.statusCode()).isEqualTo(404);
     assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
-    assertThat(gateways.stream().mapToInt(g -> g.count("foreign")).sum()).isEqualTo(foreign + 1);
+    assertThat(standIns.gateways().stream().mapToInt(g -> g.count("foreign")).sum())
+        .isEqualTo(foreign + 1);
   }
 
   @Test
   void staticFolderIsServedAtTheRoot() throws Exception {
-    HttpResponse<String> response = edge.send("GET", "/", null);
+    HttpResponse<String> response = standIns.edge().send("GET", "/", null);
 
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.headers().firstValue("Content-Type")).hasValue("text/html");

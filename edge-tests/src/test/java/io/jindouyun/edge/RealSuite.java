@@ -9,12 +9,6 @@ import io.jindouyun.testkit.FreePorts;
 import io.jindouyun.testkit.JavaService;
 import io.jindouyun.testkit.KafkaExtension;
 import io.jindouyun.testkit.NginxExtension;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,17 +17,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -42,8 +28,6 @@ final class RealSuite {
 
   static final String SECRET = "edge-tests-secret-0123456789abcdef-0123456789";
   static final String OVERRIDE = "/jindouyun/overrides/stream-gateway";
-  private static final Pattern NODE = Pattern.compile("\"node\":\"([^\"]+)\"");
-  private static final Pattern STREAM_ID = Pattern.compile("\"streamId\":\"([^\"]+)\"");
   static final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -139,17 +123,9 @@ final class RealSuite {
     return header + "." + payload + "." + signature;
   }
 
+  /** A signed handshake through {@code edgePort} whose user message is "hello". */
   static HttpResponse<String> handshake(int edgePort, String user) throws Exception {
-    return http.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edgePort + "/v1/chat/handshake"))
-            .timeout(Duration.ofSeconds(10))
-            .header("Authorization", "Bearer " + jwt(user))
-            .header("Content-Type", "application/json")
-            .POST(
-                HttpRequest.BodyPublishers.ofString(
-                    "{\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}"))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    return handshake(edgePort, user, "hello");
   }
 
   /** DELETE {@code /v1/chat/stream/{id}} through the edge. */
@@ -189,51 +165,12 @@ final class RealSuite {
    */
   static List<EdgeClient.Handshake> handshakes(int port, int total, int threads, String prefix)
       throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    AtomicInteger left = new AtomicInteger(total);
-    List<EdgeClient.Handshake> out = Collections.synchronizedList(new ArrayList<>(total));
-    try {
-      List<Future<?>> futures = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        futures.add(
-            pool.submit(
-                () -> {
-                  try (KeepAliveClient client = new KeepAliveClient(port)) {
-                    int n;
-                    while ((n = left.getAndDecrement()) > 0) {
-                      out.add(signedHandshake(client, prefix + n));
-                    }
-                  }
-                  return null;
-                }));
-      }
-      for (Future<?> future : futures) {
-        future.get(120, TimeUnit.SECONDS);
-      }
-    } finally {
-      pool.shutdownNow();
-    }
-    return new ArrayList<>(out);
-  }
-
-  private static EdgeClient.Handshake signedHandshake(KeepAliveClient client, String user)
-      throws Exception {
-    try {
-      KeepAliveClient.Response response =
-          client.post(
-              "/v1/chat/handshake",
-              "Bearer " + jwt(user),
-              "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
-      Matcher node = NODE.matcher(response.body());
-      Matcher id = STREAM_ID.matcher(response.body());
-      return new EdgeClient.Handshake(
-          response.status(),
-          node.find() ? node.group(1) : null,
-          id.find() ? id.group(1) : null,
-          System.currentTimeMillis());
-    } catch (IOException e) {
-      return new EdgeClient.Handshake(-1, null, null, System.currentTimeMillis());
-    }
+    return EdgeClient.concurrentHandshakes(
+        port,
+        total,
+        threads,
+        (client, n) ->
+            EdgeClient.handshake(client, "Bearer " + jwt(prefix + n), EdgeClient.HANDSHAKE_BODY));
   }
 
   /** A handshake whose user message is {@code content} (e.g. with dev-llm directives). */
@@ -257,41 +194,6 @@ final class RealSuite {
    */
   static SseProbe.Result stream(int port, String user, String streamId, long startNanos)
       throws Exception {
-    try (Socket socket = new Socket()) {
-      socket.setTcpNoDelay(true);
-      socket.setSoTimeout(10_000);
-      socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
-      OutputStream out = socket.getOutputStream();
-      BufferedReader in =
-          new BufferedReader(
-              new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8), 256);
-      out.write(
-          ("GET /v1/chat/stream/"
-                  + streamId
-                  + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
-                  + "Accept-Encoding: gzip\r\nAuthorization: Bearer "
-                  + jwt(user)
-                  + "\r\nConnection: close\r\n\r\n")
-              .getBytes(StandardCharsets.US_ASCII));
-      out.flush();
-      List<String> headers = new ArrayList<>();
-      String line;
-      while ((line = in.readLine()) != null && !line.isEmpty()) {
-        headers.add(line.toLowerCase(Locale.ROOT));
-      }
-      List<Long> chunks = new ArrayList<>();
-      boolean done = false;
-      while ((line = in.readLine()) != null) {
-        // Spring writes "event:chunk", the stand-ins "event: chunk"
-        String event = line.startsWith("event:") ? line.substring(6).trim() : "";
-        if (event.equals("chunk")) {
-          chunks.add(System.nanoTime() - startNanos);
-        } else if (event.equals("done") || event.equals("error")) {
-          done = event.equals("done");
-          break;
-        }
-      }
-      return new SseProbe.Result(headers, chunks, done);
-    }
+    return SseProbe.get(port, "/v1/chat/stream/" + streamId, "Bearer " + jwt(user), startNanos);
   }
 }

@@ -26,7 +26,28 @@ final class SseProbe {
 
   private SseProbe() {}
 
+  /** Reads {@code path} unauthenticated; chunk arrivals are relative to sending the request. */
   static Result get(int port, String path) throws IOException {
+    return read(port, path, null, null);
+  }
+
+  /**
+   * Reads {@code path} with the {@code Authorization} header {@code authorization}; chunk arrivals
+   * are relative to {@code startNanos}, a {@link System#nanoTime()} taken by the caller (e.g.
+   * before the handshake).
+   */
+  static Result get(int port, String path, String authorization, long startNanos)
+      throws IOException {
+    return read(port, path, authorization, startNanos);
+  }
+
+  /**
+   * Sends {@code GET path} (with {@code authorization} unless null) and reads the headers, then the
+   * events until {@code event: done} (done) or {@code event: error} or the end of the stream (not
+   * done). Chunk arrivals are relative to {@code startNanos}, or to sending the request when null.
+   */
+  private static Result read(int port, String path, String authorization, Long startNanos)
+      throws IOException {
     try (Socket socket = new Socket()) {
       socket.setTcpNoDelay(true);
       socket.setSoTimeout(10_000);
@@ -35,12 +56,14 @@ final class SseProbe {
       BufferedReader in =
           new BufferedReader(
               new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8), 256);
-      long start = System.nanoTime();
+      long start = startNanos != null ? startNanos : System.nanoTime();
       out.write(
           ("GET "
                   + path
                   + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
-                  + "Accept-Encoding: gzip\r\nConnection: close\r\n\r\n")
+                  + "Accept-Encoding: gzip\r\n"
+                  + (authorization == null ? "" : "Authorization: " + authorization + "\r\n")
+                  + "Connection: close\r\n\r\n")
               .getBytes(StandardCharsets.US_ASCII));
       out.flush();
       List<String> headers = new ArrayList<>();
@@ -51,10 +74,12 @@ final class SseProbe {
       List<Long> chunks = new ArrayList<>();
       boolean done = false;
       while ((line = in.readLine()) != null) {
-        if (line.equals("event: chunk")) {
+        // Spring writes "event:chunk", the stand-ins "event: chunk"
+        String event = line.startsWith("event:") ? line.substring(6).trim() : "";
+        if (event.equals("chunk")) {
           chunks.add(System.nanoTime() - start);
-        } else if (line.equals("event: done")) {
-          done = true;
+        } else if (event.equals("done") || event.equals("error")) {
+          done = event.equals("done");
           break;
         }
       }
