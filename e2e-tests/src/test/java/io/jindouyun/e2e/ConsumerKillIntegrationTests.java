@@ -1,9 +1,10 @@
 package io.jindouyun.e2e;
 
 import static io.jindouyun.e2e.EndToEndIntegrationTests.MODEL;
-import static io.jindouyun.e2e.EndToEndIntegrationTests.SSE;
+import static io.jindouyun.e2e.EndToEndIntegrationTests.answer;
 import static io.jindouyun.e2e.EndToEndIntegrationTests.bearer;
 import static io.jindouyun.e2e.EndToEndIntegrationTests.chunks;
+import static io.jindouyun.e2e.EndToEndIntegrationTests.read;
 import static io.jindouyun.e2e.EndToEndIntegrationTests.terminal;
 import static io.jindouyun.e2e.EndToEndIntegrationTests.text;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -163,13 +164,13 @@ class ConsumerKillIntegrationTests {
       throws Exception {
     awaitReady();
     String user = "kai";
-    String expected = answer(PROMPT);
+    String expected = answer(llm.baseUrl(), PROMPT);
 
     JsonNode hs = handshake(user, PROMPT);
     String streamId = hs.path("streamId").asString();
     long generation = hs.path("generation").asLong();
     List<ServerSentEvent<String>> events = new CopyOnWriteArrayList<>();
-    Disposable reading = read(user, streamId, events);
+    Disposable reading = read(client, user, streamId, events);
     try {
       await()
           .atMost(WAIT)
@@ -297,21 +298,6 @@ class ConsumerKillIntegrationTests {
     }
   }
 
-  static String answer(String prompt) {
-    JsonNode completion =
-        WebClient.create(llm.baseUrl())
-            .post()
-            .uri("/v1/chat/completions")
-            .contentType(MediaType.APPLICATION_JSON)
-            .bodyValue(
-                Map.of(
-                    "model", MODEL, "messages", List.of(Map.of("role", "user", "content", prompt))))
-            .retrieve()
-            .bodyToMono(JsonNode.class)
-            .block(WAIT);
-    return completion.path("choices").path(0).path("message").path("content").asString();
-  }
-
   static JsonNode handshake(String user, String prompt) {
     return client
         .post()
@@ -323,18 +309,6 @@ class ConsumerKillIntegrationTests {
         .retrieve()
         .bodyToMono(JsonNode.class)
         .block(WAIT);
-  }
-
-  static Disposable read(String user, String streamId, List<ServerSentEvent<String>> into) {
-    return client
-        .get()
-        .uri("/v1/chat/stream/{id}", streamId)
-        .header(HttpHeaders.AUTHORIZATION, bearer(user))
-        .accept(MediaType.TEXT_EVENT_STREAM)
-        .retrieve()
-        .bodyToFlux(SSE)
-        .filter(e -> e.event() != null)
-        .subscribe(into::add);
   }
 
   static void ack(String user, String streamId, String lastEventId) {

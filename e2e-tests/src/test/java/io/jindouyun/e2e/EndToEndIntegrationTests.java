@@ -118,7 +118,7 @@ class EndToEndIntegrationTests {
     assertThat(hs.streamId()).startsWith("gw-e2e~");
 
     List<ServerSentEvent<String>> events = new CopyOnWriteArrayList<>();
-    Disposable reading = read(user, hs.streamId(), events);
+    Disposable reading = read(http, user, hs.streamId(), events);
     try {
       await().atMost(WAIT).until(() -> terminal(events) != null);
     } finally {
@@ -128,7 +128,7 @@ class EndToEndIntegrationTests {
     ServerSentEvent<String> last = terminal(events);
     assertThat(last.event()).isEqualTo("done");
     assertThat(last.data()).contains("\"finishReason\":\"stop\"");
-    assertThat(text(events)).isEqualTo(answer(prompt));
+    assertThat(text(events)).isEqualTo(answer(llm.baseUrl(), prompt));
     List<String> ids = chunks(events).stream().map(ServerSentEvent::id).toList();
     assertThat(ids).first().isEqualTo(hs.generation() + ".0");
     assertThat(ids).last().isEqualTo(hs.generation() + "." + (ids.size() - 1));
@@ -150,7 +150,7 @@ class EndToEndIntegrationTests {
     String prompt = "A long story [dev:tokens=200] [dev:delay=10]";
     Handshake hs = handshake(user, prompt);
     List<ServerSentEvent<String>> events = new CopyOnWriteArrayList<>();
-    Disposable reading = read(user, hs.streamId(), events);
+    Disposable reading = read(http, user, hs.streamId(), events);
     try {
       await().atMost(WAIT).until(() -> chunks(events).size() >= 3);
 
@@ -166,7 +166,7 @@ class EndToEndIntegrationTests {
     assertThat(kinds).contains("reset");
     List<ServerSentEvent<String>> afterReset =
         events.subList(kinds.lastIndexOf("reset") + 1, events.size());
-    assertThat(text(afterReset)).isEqualTo(answer(prompt));
+    assertThat(text(afterReset)).isEqualTo(answer(llm.baseUrl(), prompt));
     assertThat(chunks(afterReset).get(0).id()).isEqualTo(hs.generation() + ".0");
   }
 
@@ -195,7 +195,7 @@ class EndToEndIntegrationTests {
     Handshake hs =
         handshake(user, "Breaks [dev:tokens=40] [dev:fail=error-mid] [dev:fail-after=8]");
     List<ServerSentEvent<String>> events = new CopyOnWriteArrayList<>();
-    Disposable reading = read(user, hs.streamId(), events);
+    Disposable reading = read(http, user, hs.streamId(), events);
     try {
       await().atMost(WAIT).until(() -> terminal(events) != null);
     } finally {
@@ -213,7 +213,7 @@ class EndToEndIntegrationTests {
     String user = "bo";
     Handshake hs = handshake(user, "Refused [dev:fail=400]");
     List<ServerSentEvent<String>> events = new CopyOnWriteArrayList<>();
-    Disposable reading = read(user, hs.streamId(), events);
+    Disposable reading = read(http, user, hs.streamId(), events);
     try {
       await().atMost(WAIT).until(() -> terminal(events) != null);
     } finally {
@@ -252,8 +252,11 @@ class EndToEndIntegrationTests {
     return new Handshake(body.path("streamId").asString(), body.path("generation").asLong());
   }
 
-  static Disposable read(String user, String streamId, List<ServerSentEvent<String>> into) {
-    return http.get()
+  /** Reads {@code streamId} as {@code user} through {@code client}, adding every named event. */
+  static Disposable read(
+      WebClient client, String user, String streamId, List<ServerSentEvent<String>> into) {
+    return client
+        .get()
         .uri("/v1/chat/stream/{id}", streamId)
         .header(HttpHeaders.AUTHORIZATION, bearer(user))
         .accept(MediaType.TEXT_EVENT_STREAM)
@@ -281,9 +284,9 @@ class EndToEndIntegrationTests {
   }
 
   /** The development LLM's non-streaming answer to the same conversation. */
-  static String answer(String prompt) {
+  static String answer(String llmBaseUrl, String prompt) {
     JsonNode completion =
-        WebClient.create(llm.baseUrl())
+        WebClient.create(llmBaseUrl)
             .post()
             .uri("/v1/chat/completions")
             .contentType(MediaType.APPLICATION_JSON)

@@ -3,12 +3,11 @@ package io.jindouyun.gateway.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jindouyun.gateway.stream.GenerationClock;
-import io.jindouyun.gateway.stream.StreamLimits;
 import io.jindouyun.gateway.stream.StreamMap;
 import io.jindouyun.gateway.stream.StreamMapListener;
+import io.jindouyun.gateway.stream.TestLimits;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.ref.WeakReference;
-import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
@@ -18,17 +17,7 @@ class GatewayMetricsTests {
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final StreamMap streams =
       new StreamMap(
-          new StreamLimits(
-              1000,
-              10_000,
-              100,
-              2,
-              4,
-              Duration.ofSeconds(2),
-              Duration.ofSeconds(10),
-              Duration.ofSeconds(20),
-              Duration.ofSeconds(30),
-              2),
+          TestLimits.small(),
           GenerationClock.system(),
           (delay, task) -> {},
           (streamId, generation, reason) -> {},

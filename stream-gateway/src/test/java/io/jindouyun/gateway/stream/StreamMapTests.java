@@ -21,18 +21,7 @@ class StreamMapTests {
   private final List<String> cancels = new CopyOnWriteArrayList<>();
   private final List<String> events = new CopyOnWriteArrayList<>();
   private final AtomicInteger micros = new AtomicInteger(1);
-  private StreamLimits limits =
-      new StreamLimits(
-          1000,
-          10_000,
-          100,
-          2,
-          4,
-          Duration.ofSeconds(2),
-          Duration.ofSeconds(10),
-          Duration.ofSeconds(20),
-          Duration.ofSeconds(30),
-          2);
+  private StreamLimits limits = TestLimits.small();
   private StreamMap map = newMap();
 
   private StreamMap newMap() {

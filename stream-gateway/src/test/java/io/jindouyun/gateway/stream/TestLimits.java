@@ -1,0 +1,24 @@
+package io.jindouyun.gateway.stream;
+
+import java.time.Duration;
+
+/** Small stream limits for tests: 1,000 users, 10,000 bytes per stream, short deadlines. */
+public final class TestLimits {
+
+  private TestLimits() {}
+
+  /** The limits the stream-map tests are written against. */
+  public static StreamLimits small() {
+    return new StreamLimits(
+        1000,
+        10_000,
+        100,
+        2,
+        4,
+        Duration.ofSeconds(2),
+        Duration.ofSeconds(10),
+        Duration.ofSeconds(20),
+        Duration.ofSeconds(30),
+        2);
+  }
+}
