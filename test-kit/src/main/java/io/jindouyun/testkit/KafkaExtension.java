@@ -4,6 +4,10 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -111,6 +115,21 @@ public final class KafkaExtension
     if (broker != null && fresh.length > 0) {
       broker.addTopics(fresh);
     }
+  }
+
+  /**
+   * A new consumer of raw records (string keys, byte values) outside any group and without commits,
+   * for a test to {@code assign} and read topics; the caller closes it.
+   */
+  public KafkaConsumer<String, byte[]> reader() {
+    return new KafkaConsumer<>(
+        Map.of(
+            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            bootstrapServers(),
+            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+            false),
+        new StringDeserializer(),
+        new ByteArrayDeserializer());
   }
 
   /** The embedded broker, for admin work the helpers here do not cover. */
