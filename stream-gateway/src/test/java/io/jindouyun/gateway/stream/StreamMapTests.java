@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jindouyun.gateway.problem.ProblemException;
 import io.jindouyun.gateway.problem.ProblemKind;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -353,18 +352,7 @@ class StreamMapTests {
 
   @Test
   void overTheGlobalByteBudgetNewStreamsAreRefused() {
-    limits =
-        new StreamLimits(
-            1000,
-            10,
-            100,
-            2,
-            4,
-            Duration.ofSeconds(2),
-            Duration.ofSeconds(10),
-            Duration.ofSeconds(20),
-            Duration.ofSeconds(30),
-            2);
+    limits = TestLimits.withGlobalByteBudget(10);
     map = newMap();
     Generation g = map.open("u1", "s1").generation();
     map.onChunk(chunk(g, 1, 0, "0123456789"));
