@@ -2,7 +2,9 @@
 -- when a request is sent to a gateway and down in the log phase) and "down" marks (shared dict
 -- `jdy_down`, set after a failed connect for down_time seconds).
 --
--- Concurrency: every worker updates the counters (atomic incr). One worker's prober timer
+-- Concurrency: every worker updates the counters (atomic incr), and remembers the count each
+-- increment returned, so that the picker's second read of a count is usually no shared-dict
+-- operation at all (recent_in_flight; at most count_max_age old). One worker's prober timer
 -- re-checks each marked gateway with a TCP connect every probe_interval: a gateway that accepts
 -- again is unmarked at once, one that still refuses keeps its mark. So after the first failed
 -- connect no request goes to a dead gateway for as long as it stays dead. Every change of a mark
@@ -36,6 +38,21 @@ local down = ngx_shared.jdy_down
 -- the most marks the prober checks per round (the dict holds at most a few hundred gateways)
 local MAX_PROBES = 256
 
+-- per worker: the last in-flight count this worker saw per gateway (from its own increments,
+-- decrements and reads), when it saw it, and how many gateways the tables hold
+local seen_n, seen_at, seen_size = {}, {}, 0
+
+local function saw(id, n)
+    if not seen_at[id] then
+        if seen_size >= settings.current.max_instances then
+            seen_n, seen_at, seen_size = {}, {}, 0
+        end
+        seen_size = seen_size + 1
+    end
+    seen_n[id] = n
+    seen_at[id] = ngx_now()
+end
+
 -- acquire(id) -> in-flight count of id, this request included
 function _M.acquire(id)
     local n, err = peers:incr(id, 1, 0)
@@ -43,19 +60,38 @@ function _M.acquire(id)
         ngx_log(ngx_ERR, "failed to count in-flight for ", id, ": ", err)
         return 1
     end
+    saw(id, n)
     return n
 end
 
 -- release(id): a request that acquire() counted has ended
 function _M.release(id)
     local n = peers:incr(id, -1, 0)
-    if n and n < 0 then
-        peers:set(id, 0)
+    if n then
+        if n < 0 then
+            peers:set(id, 0)
+            n = 0
+        end
+        saw(id, n)
     end
 end
 
+-- in_flight(id) -> in-flight count of id, read from the shared dict
 function _M.in_flight(id)
     return peers:get(id) or 0
+end
+
+-- recent_in_flight(id) -> in-flight count of id for the picker: the one this worker saw within
+-- count_max_age (its own acquire and release of id return the shared count, so with a few
+-- gateways the count is seldom older than a few requests), else read from the shared dict
+function _M.recent_in_flight(id)
+    local at = seen_at[id]
+    if at and ngx_now() - at <= settings.current.count_max_age then
+        return seen_n[id]
+    end
+    local n = peers:get(id) or 0
+    saw(id, n)
+    return n
 end
 
 function _M.is_down(id)

@@ -3,7 +3,7 @@
 --   "p2c":    two choices by weight, compared by the edge's own in-flight count per gateway.
 --             The first choice comes from this worker's smooth weighted round robin (nginx's
 --             algorithm, started at a random phase so workers and edges do not move in step);
---             the second is a weighted random draw among the others. The second wins only when
+--             the second is drawn by weight among the others. The second wins only when
 --             the first holds more in-flight requests than its weighted share of the pair's, by
 --             more than p2c_z standard deviations of what chance alone would give:
 --             2 * (n_a * w_b - n_b * w_a) / (w_a + w_b) > max(1, z * sqrt(n_a + n_b)).
@@ -12,7 +12,11 @@
 --             follows the weights, a burst interleaves instead of herding, and a gateway that
 --             holds on to requests (slow, stuck) loses traffic. Only the two candidates' counts
 --             are read: the first by the increment that counts it (undone if the second wins),
---             the second by one get.
+--             the second from the count this worker last saw (health.recent_in_flight).
+--             With nothing excluded or marked down (the usual case) both choices come from a
+--             precomputed schedule (one round-robin period; the second choice is a random
+--             position of it), so a pick runs no loop and LuaJIT compiles the balancer as one
+--             trace; otherwise the same rule runs over the instances that are not blocked.
 --   "random": weighted random (the list is stale: its in-flight picture no longer matters).
 --   "hash":   a consistent-hash ring over the instances with weight > 0, virtual nodes in
 --             proportion to weight, keyed by user id: removing one gateway moves only its users.
@@ -113,16 +117,71 @@ local function next_round_robin(view, exclude, marks, now)
     return best
 end
 
-local function pick_p2c(view, exclude, marks, now)
-    local a = next_round_robin(view, exclude, marks, now)
-    if not a then
-        return nil
+-- gcd(a, b) of two positive integers
+local function gcd(a, b)
+    while b > 0 do
+        a, b = b, a % b
     end
-    local n_a = health.acquire(a.id)
-    local b = draw(view, exclude, marks, now, a)
-    if not b then
-        return a
+    return a
+end
+
+-- The round-robin schedule of a view: the first L picks of smooth weighted round robin over the
+-- usable instances, where L is one whole period (total weight / gcd of the weights) up to
+-- max_schedule; and for each position the next instance after it that differs (the second
+-- choice's fallback). Built once per list version and worker, so that a pick has no loop:
+-- LuaJIT then compiles the whole balancer path as one trace.
+local function build_schedule(view)
+    local usable = view.usable
+    local n = #usable
+    local g = 0
+    for i = 1, n do
+        local w = usable[i].weight
+        if w ~= math_floor(w) then
+            g = nil
+            break
+        end
+        g = gcd(w, g)
     end
+    local len = settings.current.max_schedule
+    if g and g > 0 and view.total_weight / g < len then
+        len = view.total_weight / g
+    end
+    local current, sched = {}, {}
+    for i = 1, n do
+        current[i] = 0
+    end
+    for k = 1, len do
+        local best_i, best_current = 1, nil
+        for i = 1, n do
+            local c = current[i] + usable[i].weight
+            current[i] = c
+            if not best_current or c > best_current then
+                best_i, best_current = i, c
+            end
+        end
+        current[best_i] = best_current - view.total_weight
+        sched[k] = usable[best_i]
+    end
+    -- other[k]: the first instance after position k (cyclically) that is not sched[k]
+    local other = {}
+    for pass = 1, 2 do
+        for k = len, 1, -1 do
+            local after = k < len and k + 1 or 1
+            if sched[after] ~= sched[k] then
+                other[k] = sched[after]
+            elseif pass == 2 or k < len then
+                other[k] = other[after]
+            end
+        end
+    end
+    view.schedule, view.schedule_other, view.schedule_len = sched, other, len
+    view.cursor = math_random(len)
+    return sched
+end
+
+-- p2c's decision: a (first choice, already counted in flight: n_a includes this request)
+-- or b, by the rule in the header; returns the one chosen, counted in flight
+local function settle(a, n_a, b)
     n_a = n_a - 1 -- before this request
     local w_a, w_b = a.weight, b.weight
     local z = settings.current.p2c_z
@@ -132,7 +191,7 @@ local function pick_p2c(view, exclude, marks, now)
     if bound <= 1 or bound <= z * math_sqrt(n_a) then
         return a
     end
-    local n_b = health.in_flight(b.id)
+    local n_b = health.recent_in_flight(b.id)
     local excess = 2 * (n_a * w_b - n_b * w_a) / (w_a + w_b)
     if excess > 1 and excess > z * math_sqrt(n_a + n_b) then
         health.release(a.id)
@@ -140,6 +199,48 @@ local function pick_p2c(view, exclude, marks, now)
         return b
     end
     return a
+end
+
+-- p2c when nothing is excluded or marked down: the first choice is the next in this worker's
+-- schedule, the second the instance at a random position of it (or, when that is the first
+-- choice, the next other one after that position)
+local function pick_p2c_scheduled(view)
+    local sched = view.schedule or build_schedule(view)
+    local len = view.schedule_len
+    if len == 0 then
+        return nil
+    end
+    local pos = view.cursor
+    local a = sched[pos]
+    view.cursor = pos < len and pos + 1 or 1
+    local n_a = health.acquire(a.id)
+    local r = math_random(len)
+    local b = sched[r]
+    if b == a then
+        b = view.schedule_other[r]
+        if not b then
+            return a
+        end
+    end
+    return settle(a, n_a, b)
+end
+
+-- p2c when some instance is excluded or marked down: the same rule over round robin and a
+-- weighted draw among the instances that are not
+local function pick_p2c(view, exclude, marks, now)
+    if not exclude and not marks then
+        return pick_p2c_scheduled(view)
+    end
+    local a = next_round_robin(view, exclude, marks, now)
+    if not a then
+        return nil
+    end
+    local n_a = health.acquire(a.id)
+    local b = draw(view, exclude, marks, now, a)
+    if not b then
+        return a
+    end
+    return settle(a, n_a, b)
 end
 
 -- A point on the ring: the first four bytes of the key's MD5 as an unsigned 32-bit number. CRC32

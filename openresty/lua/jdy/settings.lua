@@ -57,6 +57,11 @@ local DEFAULTS = {
     -- how often a worker reads the shared routing epoch: list and down-mark changes made
     -- elsewhere reach its requests at most this late (its own down marks at once), seconds
     epoch_interval = 0.01,
+    -- how old an in-flight count this worker saw may be for p2c's second choice, seconds
+    count_max_age = 0.01,
+    -- most positions in a worker's round-robin schedule (one period of smooth weighted round
+    -- robin; longer periods are cut here, which moves each share by under 1/max_schedule)
+    max_schedule = 4096,
 }
 
 local current = {}
@@ -89,10 +94,13 @@ function _M.init(opts)
                           "probe_timeout", "max_instances", "p2c_z", "max_tries", "vnodes",
                           "retry_delay", "max_retry_delay", "connect_timeout",
                           "min_poll_interval", "max_tracked_requests", "epoch_interval",
-                          "max_ring_points"}) do
+                          "max_ring_points", "count_max_age", "max_schedule"}) do
         if current[name] <= 0 then
             return nil, "edge setting " .. name .. " must be > 0"
         end
+    end
+    if current.max_schedule % 1 ~= 0 then
+        return nil, "edge setting max_schedule must be a whole number"
     end
     return true
 end
