@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Edge benchmark, load-independent part: user-space instructions per handshake of one nginx
-# process (valgrind callgrind, master_process off, one worker) for the edge (openresty/nginx.conf)
+# process (valgrind callgrind, master_process off, one worker) for the edge (openresty/nginx.conf),
+# its floor (the same conf with bench/floor.lua: the two Lua entries and nothing else, see run.sh)
 # and the plain proxy_pass baseline, behind the same stand-in gateways as run.sh. The machine's
-# load does not change these counts, so small changes to the Lua path can be compared.
+# load does not change these counts much (timer work spread over a run's requests moves them by
+# a few hundred), so changes to the Lua path can be compared.
 # Usage: openresty/bench/instructions.sh [seconds]     Needs valgrind besides run.sh's packages.
 set -euo pipefail
 secs=${1:-10}
@@ -59,7 +61,11 @@ measure() {
   kill "$vg"; wait "$vg" 2>/dev/null || true; vg=""
   echo "$n $((ir / n))"
 }
+sed -e 's#lua_package_path "\${OPENRESTY}/lua/?.lua;;";#lua_package_path "${OPENRESTY}/lua/?.lua;'"$here"'/?.lua;;";#' \
+    -e 's#jdy = require("jdy.edge")#jdy = require("floor")#' "$openresty/nginx.conf" > "$work/floor.conf"
+grep -q 'require("floor")' "$work/floor.conf"
 read -r e_n e_ir < <(measure edge "$openresty/nginx.conf")
+read -r f_n f_ir < <(measure floor "$work/floor.conf")
 read -r p_n p_ir < <(measure plain "$here/plain.conf")
-echo "edge: $e_ir instructions/request ($e_n requests); plain: $p_ir instructions/request" \
-  "($p_n requests); edge adds $((e_ir - p_ir))"
+echo "edge: $e_ir instructions/request ($e_n requests); floor: $f_ir ($f_n requests);" \
+  "plain: $p_ir ($p_n requests); edge adds $((e_ir - p_ir)) to plain, $((e_ir - f_ir)) to floor"
