@@ -128,8 +128,10 @@ end
 -- The round-robin schedule of a view: the first L picks of smooth weighted round robin over the
 -- usable instances, where L is one whole period (total weight / gcd of the weights) up to
 -- max_schedule; and for each position the next instance after it that differs (the second
--- choice's fallback). Built once per list version and worker, so that a pick has no loop:
--- LuaJIT then compiles the whole balancer path as one trace.
+-- choice's fallback). Built once per list version and worker, on the first pick after the
+-- list changed, so that a pick has no loop: LuaJIT then compiles the whole balancer path as one
+-- trace. The build takes L x instances steps: 3-4 ms for 256 instances at L = 4,096, ~1 ms for
+-- 32, nothing to speak of for a handful (measured in a worker).
 local function build_schedule(view)
     local usable = view.usable
     local n = #usable
