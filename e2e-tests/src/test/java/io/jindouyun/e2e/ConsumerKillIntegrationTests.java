@@ -103,23 +103,19 @@ class ConsumerKillIntegrationTests {
     llm = DevLlmServer.start(DevLlmSettings.DEFAULTS);
 
     gatewayPort = FreePorts.next();
+    // deadlines are never cancelled, only checked when they fire (StreamMap): pending timers
+    // reach zero once the claim, ack and warm deadlines have passed, so they are short here (the
+    // reader claims at once, the ack follows the end within a second)
     gateway =
-        JavaService.start(
+        JavaService.startGateway(
             "gw-kill",
-            "stream-gateway",
+            gatewayPort,
+            etcd,
+            kafka,
             Map.of(),
-            List.of(
-                "--server.port=" + gatewayPort,
-                "--jindouyun.instance.id=gw-kill",
-                "--jindouyun.metrics.grpc-port=" + FreePorts.next(),
-                "--jindouyun.etcd.endpoints=" + etcd.endpoint(),
-                "--spring.kafka.bootstrap-servers=" + kafka.bootstrapServers(),
-                // deadlines are never cancelled, only checked when they fire (StreamMap): pending
-                // timers reach zero once the claim, ack and warm deadlines have passed, so they are
-                // short here (the reader claims at once, the ack follows the end within a second)
-                "--jindouyun.gateway.stream.claim-timeout=" + CLAIM_ACK_TIMEOUT.toSeconds() + "s",
-                "--jindouyun.gateway.stream.ack-timeout=" + CLAIM_ACK_TIMEOUT.toSeconds() + "s",
-                "--jindouyun.gateway.stream.warm-timeout=2s"));
+            "--jindouyun.gateway.stream.claim-timeout=" + CLAIM_ACK_TIMEOUT.toSeconds() + "s",
+            "--jindouyun.gateway.stream.ack-timeout=" + CLAIM_ACK_TIMEOUT.toSeconds() + "s",
+            "--jindouyun.gateway.stream.warm-timeout=2s");
     client = WebClient.create("http://127.0.0.1:" + gatewayPort);
 
     for (String id : List.of("consumer-a", "consumer-b")) {

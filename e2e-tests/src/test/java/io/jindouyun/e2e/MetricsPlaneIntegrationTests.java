@@ -126,17 +126,13 @@ class MetricsPlaneIntegrationTests {
       int port = FreePorts.next();
       gateways.put(
           id,
-          JavaService.start(
+          JavaService.startGateway(
               id,
-              "stream-gateway",
+              port,
+              etcd,
+              kafka,
               Map.of(),
-              List.of(
-                  "--server.port=" + port,
-                  "--jindouyun.instance.id=" + id,
-                  "--jindouyun.metrics.grpc-port=" + FreePorts.next(),
-                  "--jindouyun.etcd.endpoints=" + etcd.endpoint(),
-                  "--jindouyun.registration.ttl=" + TTL.toSeconds() + "s",
-                  "--spring.kafka.bootstrap-servers=" + kafka.bootstrapServers())));
+              "--jindouyun.registration.ttl=" + TTL.toSeconds() + "s"));
       clients.put(id, WebClient.create("http://127.0.0.1:" + port));
     }
   }

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.etcd.jetcd.ByteSequence;
 import io.jindouyun.testkit.EtcdExtension;
-import io.jindouyun.testkit.FreePorts;
 import io.jindouyun.testkit.JavaService;
 import io.jindouyun.testkit.KafkaExtension;
 import io.jindouyun.testkit.NginxExtension;
@@ -51,17 +50,8 @@ final class RealSuite {
 
   static JavaService startGateway(
       String id, int port, EtcdExtension etcd, KafkaExtension kafka, String... extraArgs) {
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "--server.port=" + port,
-                "--jindouyun.instance.id=" + id,
-                "--jindouyun.metrics.grpc-port=" + FreePorts.next(),
-                "--jindouyun.etcd.endpoints=" + etcd.endpoint(),
-                "--spring.kafka.bootstrap-servers=" + kafka.bootstrapServers()));
-    args.addAll(List.of(extraArgs));
-    return JavaService.start(
-        id, "stream-gateway", Map.of("JINDOUYUN_SECURITY_JWTSECRET", SECRET), args);
+    return JavaService.startGateway(
+        id, port, etcd, kafka, Map.of("JINDOUYUN_SECURITY_JWTSECRET", SECRET), extraArgs);
   }
 
   /** Waits (bounded) until every service is alive and ipconfig's best list holds exactly ids. */

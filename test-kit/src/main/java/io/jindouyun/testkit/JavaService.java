@@ -77,6 +77,32 @@ public final class JavaService implements AutoCloseable {
     }
   }
 
+  /**
+   * Starts a stream-gateway JVM as instance {@code id} on {@code port}, registered in {@code etcd}
+   * and reading and writing {@code kafka}, with its gRPC metrics on a free port.
+   *
+   * @param env environment variables added to this JVM's (e.g. the JWT secret)
+   * @param extraArgs further program arguments (timeouts, TTLs)
+   */
+  public static JavaService startGateway(
+      String id,
+      int port,
+      EtcdExtension etcd,
+      KafkaExtension kafka,
+      Map<String, String> env,
+      String... extraArgs) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--server.port=" + port,
+                "--jindouyun.instance.id=" + id,
+                "--jindouyun.metrics.grpc-port=" + FreePorts.next(),
+                "--jindouyun.etcd.endpoints=" + etcd.endpoint(),
+                "--spring.kafka.bootstrap-servers=" + kafka.bootstrapServers()));
+    args.addAll(List.of(extraArgs));
+    return start(id, "stream-gateway", env, args);
+  }
+
   /** The name given at start. */
   public String name() {
     return name;
