@@ -61,10 +61,12 @@ class KeptAliveLeaseIntegrationTests {
   void leaseIsKeptAlivePastItsTtl() throws Exception {
     KeptAliveLease lease = grant();
 
+    // etcd answers the time left in whole seconds, cut down: 0 is a live lease with under a
+    // second left (a keep-alive late on a loaded machine), -1 one that is gone
     await()
         .during(TTL.multipliedBy(2))
         .atMost(TTL.multipliedBy(3))
-        .until(() -> ttlLeft(lease.id()) > 0);
+        .until(() -> ttlLeft(lease.id()) >= 0);
     assertThat(losses).isEmpty();
     assertThat(lease.ended()).isFalse();
     lease.close().get(5, TimeUnit.SECONDS);
