@@ -233,7 +233,7 @@ class ConsumerKillIntegrationTests {
       assertThat(attempts).as("attempt of each chunk in Kafka order").isSorted();
       assertThat(attempts.stream().distinct().count()).isEqualTo(2);
 
-      ack(user, streamId, ids.get(ids.size() - 1));
+      EndToEndIntegrationTests.ack(client, user, streamId, ids.get(ids.size() - 1));
     } finally {
       reading.dispose();
     }
@@ -302,22 +302,6 @@ class ConsumerKillIntegrationTests {
         .retrieve()
         .bodyToMono(JsonNode.class)
         .block(WAIT);
-  }
-
-  static void ack(String user, String streamId, String lastEventId) {
-    int status =
-        client
-            .post()
-            .uri("/v1/chat/ack/{id}", streamId)
-            .header(HttpHeaders.AUTHORIZATION, bearer(user))
-            .contentType(MediaType.APPLICATION_JSON)
-            .bodyValue(Map.of("lastEventId", lastEventId))
-            .retrieve()
-            .toBodilessEntity()
-            .block(WAIT)
-            .getStatusCode()
-            .value();
-    assertThat(status).isEqualTo(204);
   }
 
   /** The attempt stamp of every chunk of {@code streamId} on the replies topic, in Kafka order. */

@@ -129,15 +129,7 @@ class EndToEndIntegrationTests {
     List<String> ids = chunks(events).stream().map(ServerSentEvent::id).toList();
     assertThat(ids).first().isEqualTo(hs.generation() + ".0");
     assertThat(ids).last().isEqualTo(hs.generation() + "." + (ids.size() - 1));
-    http.post()
-        .uri("/v1/chat/ack/{id}", hs.streamId())
-        .header(HttpHeaders.AUTHORIZATION, bearer(user))
-        .contentType(MediaType.APPLICATION_JSON)
-        .bodyValue(Map.of("lastEventId", ids.get(ids.size() - 1)))
-        .retrieve()
-        .toBodilessEntity()
-        .doOnNext(r -> assertThat(r.getStatusCode().value()).isEqualTo(204))
-        .block(WAIT);
+    ack(http, user, hs.streamId(), ids.get(ids.size() - 1));
   }
 
   @Test
@@ -247,6 +239,23 @@ class EndToEndIntegrationTests {
             .bodyToMono(JsonNode.class)
             .block(WAIT);
     return new Handshake(body.path("streamId").asString(), body.path("generation").asLong());
+  }
+
+  /** Acks {@code streamId} as {@code user} through {@code client} and asserts 204. */
+  static void ack(WebClient client, String user, String streamId, String lastEventId) {
+    int status =
+        client
+            .post()
+            .uri("/v1/chat/ack/{id}", streamId)
+            .header(HttpHeaders.AUTHORIZATION, bearer(user))
+            .contentType(MediaType.APPLICATION_JSON)
+            .bodyValue(Map.of("lastEventId", lastEventId))
+            .retrieve()
+            .toBodilessEntity()
+            .block(WAIT)
+            .getStatusCode()
+            .value();
+    assertThat(status).isEqualTo(204);
   }
 
   /** Reads {@code streamId} as {@code user} through {@code client}, adding every named event. */

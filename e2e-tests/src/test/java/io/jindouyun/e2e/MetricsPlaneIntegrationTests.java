@@ -338,18 +338,7 @@ class MetricsPlaneIntegrationTests {
 
     void ack() {
       List<ServerSentEvent<String>> chunks = EndToEndIntegrationTests.chunks(events);
-      int status =
-          http.post()
-              .uri("/v1/chat/ack/{id}", streamId)
-              .header(HttpHeaders.AUTHORIZATION, EndToEndIntegrationTests.bearer(user))
-              .contentType(MediaType.APPLICATION_JSON)
-              .bodyValue(Map.of("lastEventId", chunks.get(chunks.size() - 1).id()))
-              .retrieve()
-              .toBodilessEntity()
-              .block(WAIT)
-              .getStatusCode()
-              .value();
-      assertThat(status).isEqualTo(204);
+      EndToEndIntegrationTests.ack(http, user, streamId, chunks.get(chunks.size() - 1).id());
     }
   }
 
