@@ -7,32 +7,34 @@
 # ratios are per round (edge or floor req/s over plain req/s of the same round), summarised as
 # median and quartiles at the end, because single rounds on a shared 2-core machine spread widely.
 # Usage: openresty/bench/run.sh [seconds per run] [connections] [rounds]
-# OPENRESTY_DIR=<a copy of openresty/> runs that copy's nginx.conf and Lua as "edge" instead (an
-# A/B of a change to the Lua path against the same baseline and floor).
+# CANDIDATE=<a changed copy of openresty/> adds a fourth configuration, "candidate": that copy's
+# nginx.conf and Lua (an A/B of a change to the edge against the edge, floor and plain of the same
+# rounds).
 # Needs nginx-light, libnginx-mod-http-lua, lua-resty-core, lua-cjson, wrk.
 set -euo pipefail
 secs=${1:-5}
 conns=${2:-64}
 rounds=${3:-12}
 here=$(cd "$(dirname "$0")" && pwd)
-openresty=${OPENRESTY_DIR:-$(dirname "$here")}
+openresty=$(dirname "$here")
+candidate=${CANDIDATE:-}
 work=$(mktemp -d /tmp/jdy-edge-bench-XXXXXX)
 GW1_PORT=18281 GW2_PORT=18282 IPCONFIG_PORT=18290
-declare -A port=([backend]=0 [edge]=18280 [floor]=18284 [plain]=18288)
+declare -A port=([backend]=0 [edge]=18280 [floor]=18284 [plain]=18288 [candidate]=18286)
 modules="load_module /usr/lib/nginx/modules/ndk_http_module.so; load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;"
 
-template() { # template SRC DEST PREFIX PORT
+template() { # template SRC DEST PREFIX PORT [OPENRESTY]
   sed -e "s#\${LUA_MODULES}#$modules#" -e "s#\${PREFIX}#$3#g" -e "s#\${PORT}#$4#g" \
-      -e "s#\${OPENRESTY}#$openresty#g" -e "s#\${IPCONFIG_URL}#http://127.0.0.1:$IPCONFIG_PORT#g" \
+      -e "s#\${OPENRESTY}#${5:-$openresty}#g" -e "s#\${IPCONFIG_URL}#http://127.0.0.1:$IPCONFIG_PORT#g" \
       -e "s#\${GATEWAYS}#gw-1=127.0.0.1:$GW1_PORT gw-2=127.0.0.1:$GW2_PORT#g" \
       -e "s#\${GW1_PORT}#$GW1_PORT#g" -e "s#\${GW2_PORT}#$GW2_PORT#g" \
       -e "s#\${IPCONFIG_PORT}#$IPCONFIG_PORT#g" \
       -e "s#access_log [^;]*;#access_log off;#" "$1" > "$2"
 }
-start() { # start NAME SRC
+start() { # start NAME SRC [OPENRESTY]
   local prefix="$work/$1"
   mkdir -p "$prefix/conf" "$prefix/logs" "$prefix/temp"
-  template "$2" "$prefix/conf/nginx.conf" "$prefix" "${port[$1]}"
+  template "$2" "$prefix/conf/nginx.conf" "$prefix" "${port[$1]}" "${3:-}"
   nginx -p "$prefix" -c conf/nginx.conf -e "$prefix/logs/error.log" -g "pid $prefix/logs/nginx.pid;"
 }
 stop_all() {
@@ -50,6 +52,11 @@ start backend "$here/backend.conf"
 start edge "$openresty/nginx.conf"
 start floor "$work/floor.conf"
 start plain "$here/plain.conf"
+names=(edge floor plain)
+if [[ -n $candidate ]]; then
+  start candidate "$candidate/nginx.conf" "$(cd "$candidate" && pwd)"
+  names+=(candidate)
+fi
 sleep 2
 curl -fsS -XPOST "http://127.0.0.1:${port[edge]}/v1/chat/handshake" >/dev/null
 curl -fsS "http://127.0.0.1:${port[edge]}/_edge/status" | grep -q '"source":"ipconfig"'
@@ -76,20 +83,23 @@ run() {
     /Requests\/sec/ {rps = $2}
     END {printf "%.0f %.1f\n", rps, ticks / hz * 1e6 / n}' <<<"$out"
 }
-names=(edge floor plain)
 for name in "${names[@]}"; do run "$name" 2 >/dev/null; done   # warm-up: JIT traces, keep-alive
 declare -A rps cpu
 summary=$(mktemp)
+others=("${names[@]:0:1}" "${names[@]:1:1}" "${names[@]:3}")   # every configuration but plain
+count=${#names[@]}
 for round in $(seq "$rounds"); do
-  for k in 0 1 2; do
-    name=${names[$(((round + k) % 3))]}
+  for k in $(seq 0 $((count - 1))); do
+    name=${names[$(((round + k) % count))]}
     read -r "rps[$name]" "cpu[$name]" < <(run "$name" "$secs")
   done
-  e=$(awk -v a="${rps[edge]}" -v b="${rps[plain]}" 'BEGIN {printf "%.3f", a / b}')
-  f=$(awk -v a="${rps[floor]}" -v b="${rps[plain]}" 'BEGIN {printf "%.3f", a / b}')
-  echo "round $round: req/s edge ${rps[edge]}, floor ${rps[floor]}, plain ${rps[plain]};" \
-    "us CPU/req ${cpu[edge]} / ${cpu[floor]} / ${cpu[plain]}; ratio edge $e, floor $f"
-  echo "$e $f" >> "$summary"
+  line="round $round:" ratios=""
+  for name in "${names[@]}"; do line+=" $name ${rps[$name]} req/s ${cpu[$name]} us CPU/req;"; done
+  for name in "${others[@]}"; do
+    ratios+=" $(awk -v a="${rps[$name]}" -v b="${rps[plain]}" 'BEGIN {printf "%.3f", a / b}')"
+  done
+  echo "$line ratios to plain (${others[*]}):$ratios"
+  echo "$ratios" >> "$summary"
 done
 # quartiles COLUMN -> "median (q1-q3, min-max)"
 quartiles() {
@@ -98,6 +108,7 @@ quartiles() {
     function q(p,  i) {i = 1 + p * (NR - 1); return v[int(i)] + (i - int(i)) * (v[int(i) + 1] - v[int(i)])}
     END {printf "median %.3f (quartiles %.3f-%.3f, range %.3f-%.3f, %d rounds)", q(0.5), q(0.25), q(0.75), v[1], v[NR], NR}'
 }
-echo "edge/plain req/s: $(quartiles 1)"
-echo "floor/plain req/s: $(quartiles 2)"
+for i in "${!others[@]}"; do
+  echo "${others[$i]}/plain req/s: $(quartiles $((i + 1)))"
+done
 rm -f "$summary"
