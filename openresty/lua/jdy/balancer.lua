@@ -8,19 +8,22 @@
 --                    ("<node>~<random>"), with no retry (only the owner has the stream); a stream
 --                    id that names no known gateway goes to the picker's choice (that gateway
 --                    answers 404).
--- After a failed connect it marks that gateway down and tries the next choice (at most
--- max_tries gateways per request). No gateway -> 502, which nginx.conf's error_page turns into
--- a problem. log() releases the in-flight count of the gateway that served the request.
+-- After a failed connect it marks that gateway down and tries the next choice: nginx grants a
+-- request as many tries as its upstream has servers, and upstream jdy_gateways lists three
+-- placeholders, so a new request tries at most three gateways with no per-request
+-- set_more_tries (measured: ~300 of the ~1,000 instructions its Lua adds). No gateway -> 502,
+-- which nginx.conf's error_page turns into a problem. log() releases the in-flight count of the
+-- gateway that served the request.
 --
--- Per new request, the shared dicts see one get (the routing epoch: list and down marks are
--- this worker's copies while it does not move), the in-flight increment of the first choice,
--- one get of the second choice's count, and the decrement in the log phase. The gateway that
--- serves a request is remembered in a per-worker table keyed by the request's address (from
--- resty.core's get_request(); balancer and log phase of a request run in the same worker), not
--- in ngx.var or ngx.ctx: resty.core's ngx.var read cannot be JIT-compiled
--- (ffi.string in a tail call) and costs ~1 us per request interpreted; ngx.ctx creates a table
--- and a cleanup per request. An entry for the request means a retry: ngx.balancer's
--- get_last_failure() is called only then.
+-- A new request usually reads and writes no shared dict: the routing epoch (list and down marks
+-- are this worker's copies while it does not move) is read at most every epoch_interval, and a
+-- timer writes the worker's in-flight changes at most every count_max_age (jdy.health). The
+-- balancer reads ngx.now() once per call, the log phase not at all. The gateway that serves a
+-- request is remembered in a per-worker table keyed by the request's address (from resty.core's
+-- get_request(); balancer and log phase of a request run in the same worker), not in ngx.var or
+-- ngx.ctx: resty.core's ngx.var read cannot be JIT-compiled (ffi.string in a tail call) and
+-- costs ~1 us per request interpreted; ngx.ctx creates a table and a cleanup per request. An
+-- entry for the request means a retry: ngx.balancer's get_last_failure() is called only then.
 --
 -- Concurrency: `serving` is this worker's own (one request runs Lua at a time per worker). An
 -- entry lives from the balancer to the log phase of its request, so the table holds at most
@@ -37,7 +40,6 @@ local ffi = require("ffi")
 local get_request = require("resty.core.base").get_request
 local ngx_balancer = require("ngx.balancer")
 local set_current_peer = ngx_balancer.set_current_peer
-local set_more_tries = ngx_balancer.set_more_tries
 local get_last_failure = ngx_balancer.get_last_failure
 local ngx_var = ngx.var
 local ngx_log = ngx.log
@@ -101,46 +103,35 @@ local function set_peer(id, host, port)
     end
 end
 
--- pick(exclude, owner_route) -> peer (counted in flight), view | nil, err
-local function pick(exclude, owner_route)
-    local epoch = list_store.epoch()
+-- pick(exclude, owner_route, now) -> peer (counted in flight), view | nil, err
+local function pick(exclude, owner_route, now)
+    local epoch = list_store.epoch(now)
     local view, fetched_at = list_store.view(epoch)
     if not view then
         return nil, "the edge has no gateway list yet"
     end
-    local mode = fallback.mode(view.strategy, fetched_at, ngx_now())
+    local mode = fallback.mode(view.strategy, fetched_at, now)
     local uid = mode == "hash" and not owner_route and user.current() or nil
-    local peer = picker.pick(view, mode, uid, exclude, health.marks(view, epoch))
+    local peer = picker.pick(view, mode, uid, exclude, health.marks(view, epoch, now), now)
     if not peer then
         return nil, "every gateway in the list is drained"
     end
     return peer, view
 end
 
-local function first(key, owner_route)
-    local peer, view = pick(nil, owner_route)
+local function first(key, owner_route, now)
+    local peer, view = pick(nil, owner_route, now)
     if not peer then
         ngx_log(ngx_ERR, "balancer: no gateway: ", view)
         return ngx_exit(502)
     end
     serve(key, peer.id)
-    local tries = settings.current.max_tries
-    local usable = #view.usable
-    if tries > usable then
-        tries = usable
-    end
-    if tries > 1 then
-        local ok, err = set_more_tries(tries - 1)
-        if not ok then
-            ngx_log(ngx_ERR, "failed to set more tries: ", err)
-        end
-    end
     return set_peer(peer.id, peer.host, peer.port)
 end
 
 -- the last try of the request `key` failed: mark its gateway down (connect or read failure)
 -- and, unless `owner`, try a gateway this request has not tried yet
-local function retry(key, state, code, owner)
+local function retry(key, state, code, owner, now)
     local id = serving[key]
     local host, port = list_store.address(id)
     ngx_log(ngx_WARN, "gateway ", id, " (", host, ":", port, ") failed: ", state, " ",
@@ -158,7 +149,7 @@ local function retry(key, state, code, owner)
         ctx.jdy_tried = tried
     end
     tried[id] = true
-    local next_peer = pick(tried, false)
+    local next_peer = pick(tried, false, now)
     if not next_peer then
         ngx_log(ngx_ERR, "balancer: no other gateway to try after ", id)
         return ngx_exit(502)
@@ -182,18 +173,20 @@ end
 -- balancer_by_lua of upstream jdy_gateways
 function _M.balance()
     local key = request_key()
+    local now = ngx_now()
     if serving[key] then
         local state, code = last_failure(key)
         if state then
-            return retry(key, state, code, false)
+            return retry(key, state, code, false, now)
         end
     end
-    return first(key, false)
+    return first(key, false, now)
 end
 
 -- balancer_by_lua of upstream jdy_owners
 function _M.balance_owner()
     local key = request_key()
+    local now = ngx_now()
     local node, owner_route = _M.owner_of(ngx_var.uri)
     local host, port
     if node then
@@ -202,12 +195,12 @@ function _M.balance_owner()
     if serving[key] then
         local state, code = last_failure(key)
         if state then
-            return retry(key, state, code, host ~= nil)
+            return retry(key, state, code, host ~= nil, now)
         end
     end
     if not host then
         -- a stream id that names no gateway the edge knows: any gateway answers its own 404
-        return first(key, owner_route)
+        return first(key, owner_route, now)
     end
     health.acquire(node)
     serve(key, node)

@@ -17,7 +17,6 @@ local cjson = require("cjson.safe")
 local fallback = require("jdy.fallback")
 local settings = require("jdy.settings")
 local ngx_shared = ngx.shared
-local ngx_now = ngx.now
 local ngx_log = ngx.log
 local ngx_ERR = ngx.ERR
 local str_match = string.match
@@ -65,10 +64,9 @@ function _M.bump()
     epoch_read_at = -1
 end
 
--- epoch() -> the epoch (nil before the first change), read from the dict at most every
+-- epoch(now) -> the epoch (nil before the first change), read from the dict at most every
 -- epoch_interval seconds per worker.
-function _M.epoch()
-    local now = ngx_now()
+function _M.epoch(now)
     if now - epoch_read_at >= settings.current.epoch_interval then
         epoch_read_at = now
         epoch_read = dict:get("epoch")

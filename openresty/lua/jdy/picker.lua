@@ -11,8 +11,9 @@
 --             counts and misses the weights by 5-10% at small concurrency; this way the split
 --             follows the weights, a burst interleaves instead of herding, and a gateway that
 --             holds on to requests (slow, stuck) loses traffic. Only the two candidates' counts
---             are read: the first by the increment that counts it (undone if the second wins),
---             the second from the count this worker last saw (health.recent_in_flight).
+--             are read (health.acquire and health.recent_in_flight: exact for this worker's own
+--             requests, up to ~2 count_max_age behind the other workers'); the first choice is
+--             counted before the rule runs and released again if the second wins.
 --             With nothing excluded or marked down (the usual case) both choices come from a
 --             precomputed schedule (one round-robin period; the second choice is a random
 --             position of it), so a pick runs no loop and LuaJIT compiles the balancer as one
@@ -29,7 +30,6 @@ local health = require("jdy.health")
 local settings = require("jdy.settings")
 local ngx_md5_bin = ngx.md5_bin
 local str_byte = string.byte
-local ngx_now = ngx.now
 local math_random = math.random
 local math_floor = math.floor
 local math_max = math.max
@@ -320,11 +320,10 @@ local function pick_with(view, mode, user, exclude, marks, now)
     return inst
 end
 
--- pick(view, mode, user, exclude, marks) -> instance | nil. `marks`: health.marks() (nil when
--- no gateway is marked down); `exclude`: id -> true for the gateways this request tried.
--- The returned instance is already counted in flight.
-function _M.pick(view, mode, user, exclude, marks)
-    local now = marks and ngx_now() or 0
+-- pick(view, mode, user, exclude, marks, now) -> instance | nil. `marks`: health.marks() (nil
+-- when no gateway is marked down); `exclude`: id -> true for the gateways this request tried;
+-- `now`: ngx.now() of this request. The returned instance is already counted in flight.
+function _M.pick(view, mode, user, exclude, marks, now)
     local inst = pick_with(view, mode, user, exclude, marks, now)
     if not inst and marks then
         inst = pick_with(view, mode, user, exclude, nil, now)

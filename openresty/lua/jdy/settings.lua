@@ -40,8 +40,6 @@ local DEFAULTS = {
     probe_timeout = 0.5,
     -- most instances accepted in one list
     max_instances = 256,
-    -- most gateways tried for one new request (first choice + retries)
-    max_tries = 3,
     -- in-flight imbalance (in standard deviations of chance) before p2c's second choice wins
     p2c_z = 2,
     -- virtual nodes on the hash ring for the instance with the largest weight
@@ -57,7 +55,8 @@ local DEFAULTS = {
     -- how often a worker reads the shared routing epoch: list and down-mark changes made
     -- elsewhere reach its requests at most this late (its own down marks at once), seconds
     epoch_interval = 0.01,
-    -- how old an in-flight count this worker saw may be for p2c's second choice, seconds
+    -- how often a worker writes its in-flight changes to the shared dict, which is how far
+    -- behind the other workers' requests the counts it routes by may be, seconds
     count_max_age = 0.01,
     -- most positions in a worker's round-robin schedule (one period of smooth weighted round
     -- robin; longer periods are cut here, which moves each share by under 1/max_schedule)
@@ -91,7 +90,7 @@ function _M.init(opts)
     end
     current.ipconfig = url
     for _, name in pairs({"poll_wait", "stale_age", "down_time", "probe_interval",
-                          "probe_timeout", "max_instances", "p2c_z", "max_tries", "vnodes",
+                          "probe_timeout", "max_instances", "p2c_z", "vnodes",
                           "retry_delay", "max_retry_delay", "connect_timeout",
                           "min_poll_interval", "max_tracked_requests", "epoch_interval",
                           "max_ring_points", "count_max_age", "max_schedule"}) do

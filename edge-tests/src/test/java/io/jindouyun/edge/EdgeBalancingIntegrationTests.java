@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import tools.jackson.databind.JsonNode;
 
 /**
  * Issue 6, done-when 1 and 2: the split follows the weights, bursts do not herd, a gateway that
@@ -122,6 +123,54 @@ class EdgeBalancingIntegrationTests {
       assertThat(slow).isLessThanOrEqualTo(total / 6);
     } finally {
       standIns.a().handshakeDelay(Duration.ZERO);
+    }
+  }
+
+  /** The summed in-flight count that GET /_edge/status reports, over every gateway. */
+  private static int inFlight() throws Exception {
+    int sum = 0;
+    for (JsonNode i : standIns.edge().status().path("instances")) {
+      sum += i.path("inFlight").asInt();
+    }
+    return sum;
+  }
+
+  @Test
+  void inFlightCountsRiseDuringABurstAndReturnToZeroWhenItEnds() throws Exception {
+    standIns.publishAndAwait("score", standIns.weighted(1, 1, 1));
+    for (StandInGateway g : List.of(standIns.a(), standIns.b(), standIns.c())) {
+      g.handshakeDelay(Duration.ofMillis(300));
+    }
+    try {
+      List<CompletableFuture<HttpResponse<String>>> futures = new ArrayList<>();
+      for (int i = 0; i < 120; i++) {
+        HttpRequest request =
+            HttpRequest.newBuilder(URI.create(standIns.edge().base() + "/v1/chat/handshake"))
+                .timeout(Duration.ofSeconds(20))
+                .header("Authorization", "Bearer " + EdgeClient.token("count-" + i))
+                .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                .build();
+        futures.add(
+            standIns.edge().http().sendAsync(request, HttpResponse.BodyHandlers.ofString()));
+      }
+      // every worker writes its counts to the shared dict within count_max_age (10 ms), so the
+      // status (served by any worker) sees the burst while the gateways hold it
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .pollInterval(Duration.ofMillis(20))
+          .until(EdgeBalancingIntegrationTests::inFlight, n -> n >= 60);
+      CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
+          .get(30, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(futures).allMatch(f -> f.join().statusCode() == 202);
+      // and a worker that has gone quiet has written its last releases too
+      await()
+          .atMost(Duration.ofSeconds(1))
+          .pollInterval(Duration.ofMillis(20))
+          .until(EdgeBalancingIntegrationTests::inFlight, n -> n == 0);
+    } finally {
+      for (StandInGateway g : List.of(standIns.a(), standIns.b(), standIns.c())) {
+        g.handshakeDelay(Duration.ZERO);
+      }
     }
   }
 
