@@ -35,6 +35,28 @@ class EdgeBalancingIntegrationTests {
     return gateway.count("handshake");
   }
 
+  /** Makes every stand-in gateway answer handshakes after `delay`. */
+  private static void delayAll(Duration delay) {
+    for (StandInGateway g : List.of(standIns.a(), standIns.b(), standIns.c())) {
+      g.handshakeDelay(delay);
+    }
+  }
+
+  /** Sends n handshakes at once, for the users prefix0 .. prefix(n-1); answers as they come. */
+  private static List<CompletableFuture<HttpResponse<String>>> burst(int n, String prefix) {
+    List<CompletableFuture<HttpResponse<String>>> futures = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      HttpRequest request =
+          HttpRequest.newBuilder(URI.create(standIns.edge().base() + "/v1/chat/handshake"))
+              .timeout(Duration.ofSeconds(20))
+              .header("Authorization", "Bearer " + EdgeClient.token(prefix + i))
+              .POST(HttpRequest.BodyPublishers.ofString("{}"))
+              .build();
+      futures.add(standIns.edge().http().sendAsync(request, HttpResponse.BodyHandlers.ofString()));
+    }
+    return futures;
+  }
+
   @Test
   void trafficFollowsTheWeightsWithinFivePercentOverTenThousandHandshakes() throws Exception {
     standIns.publishAndAwait("score", standIns.weighted(0.5, 0.3, 0.2));
@@ -60,25 +82,13 @@ class EdgeBalancingIntegrationTests {
   @Test
   void equalWeightsUnderABurstGiveNoGatewayMoreThanOnePointTwoTimesItsShare() throws Exception {
     standIns.publishAndAwait("score", standIns.weighted(1, 1, 1));
-    for (StandInGateway g : List.of(standIns.a(), standIns.b(), standIns.c())) {
-      g.handshakeDelay(Duration.ofMillis(200));
-    }
+    delayAll(Duration.ofMillis(200));
     try {
       int burst = 600;
       int[] before = {
         handshakesOf(standIns.a()), handshakesOf(standIns.b()), handshakesOf(standIns.c())
       };
-      List<CompletableFuture<HttpResponse<String>>> futures = new ArrayList<>();
-      for (int i = 0; i < burst; i++) {
-        HttpRequest request =
-            HttpRequest.newBuilder(URI.create(standIns.edge().base() + "/v1/chat/handshake"))
-                .timeout(Duration.ofSeconds(20))
-                .header("Authorization", "Bearer " + EdgeClient.token("burst-" + i))
-                .POST(HttpRequest.BodyPublishers.ofString("{}"))
-                .build();
-        futures.add(
-            standIns.edge().http().sendAsync(request, HttpResponse.BodyHandlers.ofString()));
-      }
+      List<CompletableFuture<HttpResponse<String>>> futures = burst(burst, "burst-");
       CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
           .get(60, java.util.concurrent.TimeUnit.SECONDS);
 
@@ -96,9 +106,7 @@ class EdgeBalancingIntegrationTests {
             .isLessThanOrEqualTo((int) (share * 1.2));
       }
     } finally {
-      for (StandInGateway g : List.of(standIns.a(), standIns.b(), standIns.c())) {
-        g.handshakeDelay(Duration.ZERO);
-      }
+      delayAll(Duration.ZERO);
     }
   }
 
@@ -138,21 +146,9 @@ class EdgeBalancingIntegrationTests {
   @Test
   void inFlightCountsRiseDuringABurstAndReturnToZeroWhenItEnds() throws Exception {
     standIns.publishAndAwait("score", standIns.weighted(1, 1, 1));
-    for (StandInGateway g : List.of(standIns.a(), standIns.b(), standIns.c())) {
-      g.handshakeDelay(Duration.ofMillis(300));
-    }
+    delayAll(Duration.ofMillis(300));
     try {
-      List<CompletableFuture<HttpResponse<String>>> futures = new ArrayList<>();
-      for (int i = 0; i < 120; i++) {
-        HttpRequest request =
-            HttpRequest.newBuilder(URI.create(standIns.edge().base() + "/v1/chat/handshake"))
-                .timeout(Duration.ofSeconds(20))
-                .header("Authorization", "Bearer " + EdgeClient.token("count-" + i))
-                .POST(HttpRequest.BodyPublishers.ofString("{}"))
-                .build();
-        futures.add(
-            standIns.edge().http().sendAsync(request, HttpResponse.BodyHandlers.ofString()));
-      }
+      List<CompletableFuture<HttpResponse<String>>> futures = burst(120, "count-");
       // every worker writes its counts to the shared dict within count_max_age (10 ms), so the
       // status (served by any worker) sees the burst while the gateways hold it
       await()
@@ -168,9 +164,7 @@ class EdgeBalancingIntegrationTests {
           .pollInterval(Duration.ofMillis(20))
           .until(EdgeBalancingIntegrationTests::inFlight, n -> n == 0);
     } finally {
-      for (StandInGateway g : List.of(standIns.a(), standIns.b(), standIns.c())) {
-        g.handshakeDelay(Duration.ZERO);
-      }
+      delayAll(Duration.ZERO);
     }
   }
 
