@@ -144,7 +144,7 @@ end
 -- the view they were read for
 local marks_epoch, marks_view, cached_marks, marks_until = false, nil, nil, 0
 
--- marks(view, epoch) -> id -> expiry (ngx.now() seconds) for the usable instances of view that
+-- marks(view, epoch, now) -> id -> expiry (ngx.now() seconds) for the usable instances of view that
 -- are marked down, or nil when none is (or every mark has expired). Reads the dict only when
 -- the epoch moved since the last call in this worker.
 function _M.marks(view, epoch, now)
