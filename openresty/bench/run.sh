@@ -86,7 +86,8 @@ run() {
 for name in "${names[@]}"; do run "$name" 2 >/dev/null; done   # warm-up: JIT traces, keep-alive
 declare -A rps cpu
 summary=$(mktemp)
-others=("${names[@]:0:1}" "${names[@]:1:1}" "${names[@]:3}")   # every configuration but plain
+others=()   # every configuration but plain, each compared with plain
+for name in "${names[@]}"; do [[ $name == plain ]] || others+=("$name"); done
 count=${#names[@]}
 for round in $(seq "$rounds"); do
   for k in $(seq 0 $((count - 1))); do
