@@ -65,18 +65,6 @@ class ExporterConfiguration {
             properties.maxMessageBytes(),
             registry);
     BackendGauges gauges = new BackendGauges(registry, store);
-    TargetDiscovery discovery =
-        new TargetDiscovery(
-            client,
-            statics,
-            targets -> {
-              streams.update(targets);
-              gauges.update(targets);
-            },
-            executor,
-            backoff,
-            properties.operationTimeout(),
-            properties.maxTargets());
     LeaderElection election =
         new LeaderElection(
             client,
@@ -96,6 +84,21 @@ class ExporterConfiguration {
             properties.batchWrites(),
             properties.operationTimeout(),
             registry);
+    TargetDiscovery discovery =
+        new TargetDiscovery(
+            client,
+            statics,
+            targets -> {
+              boolean removed = streams.update(targets);
+              gauges.update(targets);
+              if (removed) {
+                writer.flush(); // a gone target's metrics key goes now, not at the next tick
+              }
+            },
+            executor,
+            backoff,
+            properties.operationTimeout(),
+            properties.maxTargets());
     return new Exporter(
         executor,
         discovery,

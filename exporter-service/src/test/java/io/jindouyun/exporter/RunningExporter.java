@@ -11,9 +11,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import tools.jackson.databind.JsonNode;
@@ -31,10 +33,13 @@ final class RunningExporter implements AutoCloseable {
 
   final ConfigurableApplicationContext context;
 
+  /**
+   * @param extra more {@code name=value} settings; one that names a default above replaces it
+   */
   RunningExporter(String etcdEndpoint, String id, String... extra) {
-    List<String> properties =
-        new ArrayList<>(
-            List.of(
+    Map<String, String> properties = new LinkedHashMap<>();
+    Stream.concat(
+            Stream.of(
                 "server.port=0",
                 "jindouyun.etcd.endpoints=" + etcdEndpoint,
                 "jindouyun.instance.id=" + id,
@@ -42,11 +47,12 @@ final class RunningExporter implements AutoCloseable {
                 "jindouyun.exporter.lease-ttl=" + LEASE_TTL.toSeconds() + "s",
                 "jindouyun.exporter.retry-initial=100ms",
                 "jindouyun.exporter.retry-max=1s",
-                "jindouyun.exporter.connect-timeout=1500ms"));
-    properties.addAll(List.of(extra));
+                "jindouyun.exporter.connect-timeout=1500ms"),
+            Stream.of(extra))
+        .forEach(p -> properties.put(p.substring(0, p.indexOf('=')), p));
     context =
         new SpringApplicationBuilder(ExporterApplication.class)
-            .run(properties.stream().map(p -> "--" + p).toArray(String[]::new));
+            .run(properties.values().stream().map(p -> "--" + p).toArray(String[]::new));
   }
 
   int port() {

@@ -31,7 +31,9 @@ import org.slf4j.LoggerFactory;
  * are gone. A tick's writes go into etcd transactions of at most {@code maxOpsPerTxn} operations
  * (or, with batching off, one request per key). A snapshot already written is not written again. A
  * failed transaction is retried by the next tick; a tick is skipped while the previous one's writes
- * are still in flight, so at most one tick's requests are outstanding.
+ * are still in flight, so at most one tick's requests are outstanding. {@link #flush()} writes
+ * without waiting for the next tick (the keys of removed targets go at once, not up to an interval
+ * later); a flush asked for while writes are in flight runs when they complete.
  *
  * <p>Concurrency: {@link #tick()} runs on the shared single-threaded executor; completions hop back
  * onto it.
@@ -58,6 +60,7 @@ public final class MetricsWriter {
   private final Map<String, MetricsSnapshot> written = new HashMap<>();
   private long writtenLease;
   private boolean inFlight;
+  private boolean flushWhenDone;
 
   public MetricsWriter(
       Client client,
@@ -83,6 +86,22 @@ public final class MetricsWriter {
 
   /** One write: a put of {@code snapshot}, or a delete when it is null. */
   private record Write(String key, MetricsSnapshot snapshot) {}
+
+  /**
+   * Writes now what changed since the last write, or as soon as the writes in flight complete
+   * (executor thread).
+   */
+  public void flush() {
+    if (inFlight) {
+      flushWhenDone = true;
+      return;
+    }
+    try {
+      tick();
+    } catch (RuntimeException e) {
+      log.error("metrics write failed", e);
+    }
+  }
 
   /** Writes what changed since the last tick (executor thread). */
   public void tick() {
@@ -122,7 +141,15 @@ public final class MetricsWriter {
       sent.add(send(slice, lease));
     }
     CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new))
-        .whenCompleteAsync((r, e) -> inFlight = false, executor);
+        .whenCompleteAsync(
+            (r, e) -> {
+              inFlight = false;
+              if (flushWhenDone) {
+                flushWhenDone = false;
+                flush();
+              }
+            },
+            executor);
   }
 
   private CompletableFuture<Void> send(List<Write> slice, long lease) {

@@ -68,20 +68,25 @@ public final class TargetStreams {
             TimeUnit.MILLISECONDS);
   }
 
-  /** Makes the streams match {@code targets}. */
-  public void update(Map<String, Target> targets) {
-    streams
-        .entrySet()
-        .removeIf(
-            e -> {
-              Target wanted = targets.get(e.getKey());
-              if (wanted != null && wanted.equals(e.getValue().target())) {
-                return false;
-              }
-              e.getValue().close();
-              store.remove(e.getKey());
-              return true;
-            });
+  /**
+   * Makes the streams match {@code targets}.
+   *
+   * @return whether a stream was closed (a target removed or its address changed)
+   */
+  public boolean update(Map<String, Target> targets) {
+    boolean closed =
+        streams
+            .entrySet()
+            .removeIf(
+                e -> {
+                  Target wanted = targets.get(e.getKey());
+                  if (wanted != null && wanted.equals(e.getValue().target())) {
+                    return false;
+                  }
+                  e.getValue().close();
+                  store.remove(e.getKey());
+                  return true;
+                });
     targets.forEach(
         (key, target) -> {
           if (!streams.containsKey(key)) {
@@ -102,6 +107,7 @@ public final class TargetStreams {
           }
         });
     count.set(streams.size());
+    return closed;
   }
 
   /** Closes every stream. */
