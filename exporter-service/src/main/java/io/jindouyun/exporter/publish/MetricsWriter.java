@@ -30,10 +30,10 @@ import org.slf4j.LoggerFactory;
  * /jindouyun/metrics/<service>/<id>} under the leader's lease and deletes the keys of targets that
  * are gone. A tick's writes go into etcd transactions of at most {@code maxOpsPerTxn} operations
  * (or, with batching off, one request per key). A snapshot already written is not written again. A
- * failed transaction is retried by the next tick; a tick is skipped while the previous one's writes
- * are still in flight, so at most one tick's requests are outstanding. {@link #flush()} writes
- * without waiting for the next tick (the keys of removed targets go at once, not up to an interval
- * later); a flush asked for while writes are in flight runs when they complete.
+ * failed transaction is retried by the next tick. At most one tick's requests are outstanding: a
+ * tick that comes while they are in flight runs when they complete. {@link #flush()} writes without
+ * waiting for the next tick, so the keys of removed targets go at once, not up to an interval
+ * later.
  *
  * <p>Concurrency: {@link #tick()} runs on the shared single-threaded executor; completions hop back
  * onto it.
@@ -60,7 +60,7 @@ public final class MetricsWriter {
   private final Map<String, MetricsSnapshot> written = new HashMap<>();
   private long writtenLease;
   private boolean inFlight;
-  private boolean flushWhenDone;
+  private boolean tickWhenDone;
 
   public MetricsWriter(
       Client client,
@@ -89,13 +89,9 @@ public final class MetricsWriter {
 
   /**
    * Writes now what changed since the last write, or as soon as the writes in flight complete
-   * (executor thread).
+   * (executor thread). Errors are logged, not thrown.
    */
   public void flush() {
-    if (inFlight) {
-      flushWhenDone = true;
-      return;
-    }
     try {
       tick();
     } catch (RuntimeException e) {
@@ -112,6 +108,7 @@ public final class MetricsWriter {
       return;
     }
     if (inFlight) {
+      tickWhenDone = true;
       return;
     }
     if (lease != writtenLease) {
@@ -144,8 +141,8 @@ public final class MetricsWriter {
         .whenCompleteAsync(
             (r, e) -> {
               inFlight = false;
-              if (flushWhenDone) {
-                flushWhenDone = false;
+              if (tickWhenDone) {
+                tickWhenDone = false;
                 flush();
               }
             },
