@@ -1,6 +1,7 @@
--- The edge's own view of each gateway: in-flight requests (shared dict `jdy_peers`, counted up
--- when a request is sent to a gateway and down in the log phase) and "down" marks (shared dict
--- `jdy_down`, set after a failed connect for down_time seconds).
+-- The edge's own view of each gateway: in-flight requests (counted up when a request is sent to
+-- a gateway and down in the log phase, per worker, and added to shared dict `jdy_peers` by a
+-- timer: see "In-flight counting" below) and "down" marks (shared dict `jdy_down`, set after a
+-- failed connect for down_time seconds).
 --
 -- Concurrency: every worker adds its own changes to the counters (atomic incr) at most every
 -- count_max_age per gateway (see "In-flight counting" below). One worker's prober timer
