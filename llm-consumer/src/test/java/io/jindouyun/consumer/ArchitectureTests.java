@@ -48,7 +48,7 @@ class ArchitectureTests {
   /** Where blocking is fine: shutdown (not an event loop) and the control reader's own thread. */
   private static final Set<String> MAY_BLOCK =
       Set.of(
-          "llm/OpenAiStreamingClient.java", "job/JobConsumers.java", "control/ControlReader.java");
+          "llm/OpenAiStreamingClient.java", "kafka/JobConsumers.java", "kafka/ControlReader.java");
 
   private static final Map<String, Set<String>> uses = new TreeMap<>();
   private static final Map<String, String> texts = new TreeMap<>();
