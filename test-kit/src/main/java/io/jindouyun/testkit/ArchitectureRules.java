@@ -101,7 +101,7 @@ public final class ArchitectureRules {
   public static DescribedPredicate<JavaClass> named(String... names) {
     List<String> all = List.of(names);
     return DescribedPredicate.describe(
-        "named " + all,
+        "are named " + all,
         c -> all.stream().anyMatch(n -> c.getName().equals(n) || c.getName().startsWith(n + "$")));
   }
 
