@@ -25,14 +25,14 @@ public final class ArchitectureRules {
    * Framework and transport packages that pure logic keeps away from: Spring, Kafka, jetcd, Netty,
    * Reactor and gRPC.
    */
-  public static final String[] FRAMEWORKS = {
-    "org.springframework..",
-    "org.apache.kafka..",
-    "io.etcd..",
-    "io.netty..",
-    "reactor..",
-    "io.grpc.."
-  };
+  public static final List<String> FRAMEWORKS =
+      List.of(
+          "org.springframework..",
+          "org.apache.kafka..",
+          "io.etcd..",
+          "io.netty..",
+          "reactor..",
+          "io.grpc..");
 
   private ArchitectureRules() {}
 
@@ -74,7 +74,7 @@ public final class ArchitectureRules {
         .resideInAnyPackage(packages)
         .should()
         .dependOnClassesThat()
-        .resideInAnyPackage(FRAMEWORKS);
+        .resideInAnyPackage(FRAMEWORKS.toArray(String[]::new));
   }
 
   /**
@@ -93,7 +93,7 @@ public final class ArchitectureRules {
         .that(named(names))
         .should()
         .dependOnClassesThat()
-        .resideInAnyPackage(FRAMEWORKS)
+        .resideInAnyPackage(FRAMEWORKS.toArray(String[]::new))
         .check(classes);
   }
 
