@@ -72,7 +72,7 @@ public final class StreamMapFootprint {
     Generation g = one.open("u", "gw-1~big").generation();
     long b0 = usedHeap();
     for (int seq = 0; seq < CHUNKS; seq++) {
-      one.onChunk(new IncomingChunk("gw-1~big", g.number, 1, seq, DELTA, "", null, null, 0));
+      one.onChunk(new IncomingChunk("gw-1~big", g.number(), 1, seq, DELTA, "", null, null, 0));
     }
     long buffered = usedHeap() - b0;
     long l0 = usedHeap();
@@ -97,7 +97,7 @@ public final class StreamMapFootprint {
       long t0 = System.nanoTime();
       long seen = 0;
       for (int seq = 0; seq < CHUNKS; seq++) {
-        m.onChunk(new IncomingChunk("gw-1~cpu", gen.number, 1, seq, DELTA, "", null, null, 0));
+        m.onChunk(new IncomingChunk("gw-1~cpu", gen.number(), 1, seq, DELTA, "", null, null, 0));
         seen += c.poll().size();
       }
       long mapNs = System.nanoTime() - t0;
