@@ -10,8 +10,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
- * One generation of one user's stream: the answer as one growing text plus a {@code seq -> end
- * offset} index (no object per token), its lifecycle state and its readers.
+ * One generation of one user's stream: the answer as an {@link AnswerText} (no object per token),
+ * its lifecycle state and its readers.
  *
  * <p>Chunks are applied in seq order: a duplicate seq is dropped, a seq ahead of the next one is
  * held (bounded) until the gap fills, a higher attempt stamp resets the buffer (readers get {@code
@@ -68,14 +68,10 @@ public final class Generation {
   private final StreamDeadlines.Armed armed = new StreamDeadlines.Armed();
 
   // all below guarded by this
-  private StringBuilder text;
-  private int[] ends;
-  private int[] lags;
-  private int count;
+  private AnswerText text; // null until the first chunk of an attempt
   private boolean attemptKnown;
   private int attempt;
   private int epoch;
-  private long bytes;
   private TreeMap<Long, IncomingChunk> pending;
   private long gapSinceNanos;
   private State state = State.OPEN;
@@ -133,7 +129,7 @@ public final class Generation {
 
   /** Bytes buffered now. */
   public synchronized long bytes() {
-    return bytes;
+    return bytesLocked();
   }
 
   /** Whether the generation is still receiving chunks. */
@@ -182,16 +178,16 @@ public final class Generation {
       attempt = c.attempt();
       reset = true;
     }
-    if (c.seq() < count) {
+    if (c.seq() < countLocked()) {
       return ApplyResult.dropped(ApplyResult.Drop.DUPLICATE, reset);
     }
-    if (c.seq() > count) {
+    if (c.seq() > countLocked()) {
       return holdLocked(c, reset, nowNanos);
     }
     Appended last = appendLocked(c, nowNanos);
     boolean applied = last.applied;
     while (state == State.OPEN && pending != null && !pending.isEmpty()) {
-      IncomingChunk next = pending.remove((long) count);
+      IncomingChunk next = pending.remove((long) countLocked());
       if (next == null) {
         break;
       }
@@ -229,30 +225,29 @@ public final class Generation {
     }
     String delta = c.delta() == null ? "" : c.delta();
     long size = Utf8.length(delta);
-    if (bytes + size > limits.maxBytesPerStream()) {
+    if (bytesLocked() + size > limits.maxBytesPerStream()) {
       failLocked(
           ProblemKind.STREAM_TOO_LARGE, "the answer exceeded the bytes per stream", nowNanos);
       return Appended.TOO_LARGE;
     }
     if (text == null) {
-      text = new StringBuilder(Math.max(16, delta.length()));
-      ends = new int[8];
-      lags = new int[8];
-    } else if (count == ends.length) {
-      ends = Arrays.copyOf(ends, count * 2);
-      lags = Arrays.copyOf(lags, count * 2);
+      text = new AnswerText(delta.length());
     }
-    text.append(delta);
-    ends[count] = text.length();
-    lags[count] = (int) Math.max(0, Math.min(Integer.MAX_VALUE, c.timestampMs() - createdMillis));
-    count++;
-    bytes += size;
+    text.append(delta, size, c.timestampMs() - createdMillis);
     budget.add(size);
     if (c.terminal()) {
       endLocked(State.DONE, new StreamEvent.Done(c.finish(), c.usage()), nowNanos);
       return Appended.LAST;
     }
     return Appended.TEXT;
+  }
+
+  private int countLocked() {
+    return text == null ? 0 : text.count();
+  }
+
+  private long bytesLocked() {
+    return text == null ? 0 : text.bytes();
   }
 
   private void failLocked(ProblemKind kind, String detail, long nowNanos) {
@@ -268,12 +263,10 @@ public final class Generation {
   }
 
   private void clearLocked() {
-    budget.release(bytes);
-    bytes = 0;
-    text = null;
-    ends = null;
-    lags = null;
-    count = 0;
+    if (text != null) {
+      budget.release(text.bytes());
+      text = null;
+    }
     pending = null;
     gapSinceNanos = 0;
   }
@@ -392,7 +385,7 @@ public final class Generation {
       return new Cursor(this, onChange, onClose, Cursor.Resume.NONE, 0, epoch);
     }
     long seq = EventIds.seqOf(lastEventId, number);
-    if (seq >= 0 && epoch == 0 && seq < count) {
+    if (seq >= 0 && epoch == 0 && seq < countLocked()) {
       return new Cursor(this, onChange, onClose, Cursor.Resume.EXACT, (int) seq + 1, epoch);
     }
     return new Cursor(this, onChange, onClose, Cursor.Resume.RESTART, 0, -1);
@@ -432,6 +425,7 @@ public final class Generation {
     if (cursor.finished()) {
       return List.of();
     }
+    int count = countLocked();
     List<StreamEvent> out = new ArrayList<>(Math.max(1, count - cursor.next() + 1));
     boolean live = cursor.markPolled();
     boolean immediate = state.ordinal() > State.FAILED.ordinal() || released;
@@ -442,10 +436,9 @@ public final class Generation {
       }
       int seq = cursor.next();
       for (; seq < count; seq++) {
-        int from = seq == 0 ? 0 : ends[seq - 1];
         out.add(
             new StreamEvent.Chunk(
-                number, seq, text.substring(from, ends[seq]), createdMillis + lags[seq], live));
+                number, seq, text.delta(seq), createdMillis + text.lagMillis(seq), live));
       }
       cursor.moveTo(seq);
     }
