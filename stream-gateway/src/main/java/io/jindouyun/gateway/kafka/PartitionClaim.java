@@ -1,4 +1,4 @@
-package io.jindouyun.gateway.reply;
+package io.jindouyun.gateway.kafka;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;

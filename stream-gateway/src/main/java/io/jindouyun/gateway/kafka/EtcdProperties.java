@@ -1,4 +1,4 @@
-package io.jindouyun.gateway.reply;
+package io.jindouyun.gateway.kafka;
 
 import jakarta.validation.constraints.NotNull;
 import java.time.Duration;

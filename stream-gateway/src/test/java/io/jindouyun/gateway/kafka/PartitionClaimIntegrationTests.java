@@ -1,4 +1,4 @@
-package io.jindouyun.gateway.reply;
+package io.jindouyun.gateway.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
