@@ -2,7 +2,6 @@ package io.jindouyun.gateway.config;
 
 import io.etcd.jetcd.Client;
 import io.jindouyun.gateway.handshake.NodeId;
-import io.jindouyun.gateway.kafka.EtcdProperties;
 import io.jindouyun.gateway.kafka.KafkaCanceller;
 import io.jindouyun.gateway.kafka.KafkaJobSender;
 import io.jindouyun.gateway.kafka.ReplyProperties;
@@ -30,8 +29,7 @@ import tools.jackson.databind.json.JsonMapper;
 @EnableConfigurationProperties({
   StreamProperties.class,
   TimerProperties.class,
-  ReplyProperties.class,
-  EtcdProperties.class
+  ReplyProperties.class
 })
 class GatewayConfig {
 
@@ -88,18 +86,12 @@ class GatewayConfig {
   @Bean
   ReplyReader replyReader(
       ReplyProperties props,
-      EtcdProperties etcd,
       KafkaProperties kafka,
       StreamMap streams,
       NodeId node,
       ObjectProvider<Client> etcdClient) {
     return new ReplyReader(
-        props,
-        etcd,
-        kafka.buildConsumerProperties(),
-        streams,
-        node.value(),
-        etcdClient.getIfAvailable());
+        props, kafka.buildConsumerProperties(), streams, node.value(), etcdClient.getIfAvailable());
   }
 
   @Bean
