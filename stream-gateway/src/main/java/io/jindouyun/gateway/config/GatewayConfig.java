@@ -13,10 +13,10 @@ import io.jindouyun.gateway.recycle.WheelDeadlines;
 import io.jindouyun.gateway.sse.StreamHandler;
 import io.jindouyun.gateway.stream.GenerationClock;
 import io.jindouyun.gateway.stream.StreamMap;
+import io.jindouyun.support.instance.InstanceIdentity;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
@@ -33,9 +33,14 @@ import tools.jackson.databind.json.JsonMapper;
 })
 class GatewayConfig {
 
+  /**
+   * The instance id, needed before the web server listens (the reply partition claim, stream ids):
+   * {@code jindouyun.instance.id}, else {@code <service>-<host>-<server.port>}; start-up fails when
+   * neither an id nor a fixed port is configured.
+   */
   @Bean
-  NodeId nodeId(@Value("${jindouyun.instance.id:gw-1}") String id) {
-    return new NodeId(id);
+  NodeId nodeId(InstanceIdentity identity) {
+    return new NodeId(identity.idBeforeWebServerStarts());
   }
 
   @Bean(destroyMethod = "close")
