@@ -18,13 +18,8 @@ class ArchitectureTests {
 
   private static final String ROOT = "io.jindouyun.gateway";
 
-  /**
-   * The Kafka and etcd adapters: {@code kafka}, formerly {@code reply} (either name passes), and
-   * the wiring in {@code config}.
-   */
-  private static final String[] ADAPTERS = {
-    ROOT + ".kafka..", ROOT + ".reply..", ROOT + ".config.."
-  };
+  /** The Kafka and etcd adapters ({@code kafka}) and the wiring ({@code config}). */
+  private static final String[] ADAPTERS = {ROOT + ".kafka..", ROOT + ".config.."};
 
   private static final JavaClasses MAIN = ArchitectureRules.mainClasses(ROOT);
 

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
  * Package rules on the shared code's compiled main classes: no cycles between the feature packages;
  * {@code backoff} plain Java; the metrics calculators free of framework and transport types; etcd
  * only in {@code etcd} and {@code registration}; gRPC only in {@code metrics} and {@code etcd}; no
- * blocking call but the registration's drain on the shutdown thread.
+ * blocking call outside {@code registration} (which waits, bounded, for the first registration at
+ * start-up and for its drain delay at shutdown).
  */
 class ArchitectureTests {
 
@@ -68,7 +69,10 @@ class ArchitectureTests {
         .check(MAIN);
   }
 
-  /** Self-registration waits out its drain delay on the shutdown thread; nothing else blocks. */
+  /**
+   * Self-registration waits, bounded, for its first registration on the start-up thread and for its
+   * drain delay on the shutdown thread; nothing else blocks.
+   */
   @Test
   void onlyTheRegistrationsDrainBlocks() {
     noClasses()
