@@ -27,13 +27,14 @@ import org.slf4j.LoggerFactory;
  * previous sample, so its averages and rates cover exactly its own last interval.
  *
  * <p>Concurrency: every watcher's ticks run on the shared {@code scheduler}; one watcher's ticks
- * never overlap (fixed-rate scheduling), so its stream observer is only touched by one thread at a
- * time. When the client is not ready (flow control), the tick is skipped and the next snapshot
- * covers the longer interval: nothing queues. At most {@code maxWatchers} streams are open; more
- * are refused with {@code RESOURCE_EXHAUSTED}. A cancelled call (client gone, deadline, server
- * shutdown) cancels its scheduled task at once, so the scheduler holds no task of a dead stream
- * (use a {@link java.util.concurrent.ScheduledThreadPoolExecutor} with {@code
- * setRemoveOnCancelPolicy(true)}).
+ * never overlap (fixed-delay scheduling), so its stream observer is only touched by one thread at a
+ * time. A scheduler that falls behind (a starved CPU) does not catch up with a burst of
+ * back-to-back snapshots: the next one comes an interval after the last and covers the longer time.
+ * When the client is not ready (flow control), the tick is skipped and the next snapshot covers the
+ * longer interval: nothing queues. At most {@code maxWatchers} streams are open; more are refused
+ * with {@code RESOURCE_EXHAUSTED}. A cancelled call (client gone, deadline, server shutdown)
+ * cancels its scheduled task at once, so the scheduler holds no task of a dead stream (use a {@link
+ * java.util.concurrent.ScheduledThreadPoolExecutor} with {@code setRemoveOnCancelPolicy(true)}).
  */
 public final class MetricsGrpcService extends MetricsServiceGrpc.MetricsServiceImplBase {
 
@@ -135,7 +136,7 @@ public final class MetricsGrpcService extends MetricsServiceGrpc.MetricsServiceI
 
     synchronized void schedule(long intervalMs) {
       if (!stopped) {
-        task = scheduler.scheduleAtFixedRate(this::tick, 0, intervalMs, TimeUnit.MILLISECONDS);
+        task = scheduler.scheduleWithFixedDelay(this::tick, 0, intervalMs, TimeUnit.MILLISECONDS);
       }
     }
 
@@ -154,8 +155,8 @@ public final class MetricsGrpcService extends MetricsServiceGrpc.MetricsServiceI
         previous = now;
         call.onNext(snapshot);
       } catch (RuntimeException e) {
-        // a failing tick must not silently end the fixed-rate task while counted as open
-        log.debug("metrics watch ended: {}", e.toString());
+        // a failing tick must not silently end the scheduled task while counted as open
+        log.warn("metrics watch ended by a failing tick: {}", e.toString());
         stop();
       }
     }
