@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
+import io.jindouyun.contract.EtcdKeys;
 import io.jindouyun.support.backoff.Backoff;
 import io.jindouyun.testkit.EtcdExtension;
 import java.time.Duration;
@@ -59,7 +60,7 @@ class RegistrarIntegrationTests {
 
   @Test
   void keyAppearsUnderTheRegistrarsOwnLeaseAndOutlivesTheTtl() throws Exception {
-    String key = "/jindouyun/instances/svc/a";
+    String key = EtcdKeys.DEFAULT.instanceKey("svc", "a");
     register(key);
 
     assertThat(read(key))
@@ -79,7 +80,7 @@ class RegistrarIntegrationTests {
 
   @Test
   void aProcessThatDiesWithoutDeregisteringLosesItsKeyWithinTtlPlusOneSecond() throws Exception {
-    String key = "/jindouyun/instances/svc/b";
+    String key = EtcdKeys.DEFAULT.instanceKey("svc", "b");
     register(key);
 
     ownClient.close(); // like a kill: no delete, no revoke, keep-alives stop
@@ -93,7 +94,7 @@ class RegistrarIntegrationTests {
 
   @Test
   void aRevokedLeaseIsReplacedAndTheKeyPutAgain() throws Exception {
-    String key = "/jindouyun/instances/svc/c";
+    String key = EtcdKeys.DEFAULT.instanceKey("svc", "c");
     register(key);
     long first = registrar.leaseId();
 
@@ -111,7 +112,7 @@ class RegistrarIntegrationTests {
 
   @Test
   void afterEtcdWasDownLongerThanTheTtlTheKeyIsBack() throws Exception {
-    String key = "/jindouyun/instances/svc/d";
+    String key = EtcdKeys.DEFAULT.instanceKey("svc", "d");
     register(key);
 
     etcd.kill();
@@ -133,7 +134,7 @@ class RegistrarIntegrationTests {
 
   @Test
   void deregisterDeletesTheKeyAndRevokesTheLease() throws Exception {
-    String key = "/jindouyun/instances/svc/e";
+    String key = EtcdKeys.DEFAULT.instanceKey("svc", "e");
     register(key);
     long lease = registrar.leaseId();
 
