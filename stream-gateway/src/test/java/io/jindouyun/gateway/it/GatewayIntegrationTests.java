@@ -3,6 +3,7 @@ package io.jindouyun.gateway.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.jindouyun.contract.EtcdKeys;
 import io.jindouyun.gateway.recycle.WheelDeadlines;
 import io.jindouyun.gateway.stream.StreamMap;
 import io.jindouyun.proto.chat.v1.ChatControl;
@@ -579,7 +580,7 @@ class GatewayIntegrationTests {
             .getKVClient()
             .get(
                 io.etcd.jetcd.ByteSequence.from(
-                    "/jindouyun/replies/" + job.getReplyPartition(), StandardCharsets.UTF_8))
+                    EtcdKeys.DEFAULT.replyKey(job.getReplyPartition()), StandardCharsets.UTF_8))
             .get(5, java.util.concurrent.TimeUnit.SECONDS)
             .getKvs();
     assertThat(kvs).hasSize(1);
