@@ -118,7 +118,7 @@ class MetricsPlaneIntegrationTests {
         .untilAsserted(
             () -> {
               assertThat(exporter.isAlive()).withFailMessage(exporter::tail).isTrue();
-              assertThat(keys("/jindouyun/exporter/leader")).isNotEmpty();
+              assertThat(keys(EtcdKeys.DEFAULT.root() + "exporter/leader")).isNotEmpty();
             });
     prometheus = PrometheusServer.start(dir, exporterPort);
     closeLast.add(prometheus);
