@@ -15,7 +15,7 @@ set -euo pipefail
 secs=${1:-10}
 here=$(cd "$(dirname "$0")" && pwd)
 openresty=$(dirname "$here")
-work=$(mktemp -d /tmp/jdy-edge-instr-XXXXXX)
+work=$(mktemp -d -t jdy-edge-instr-XXXXXX)
 GW1_PORT=18281 GW2_PORT=18282 IPCONFIG_PORT=18290 PORT=18280
 modules="load_module /usr/lib/nginx/modules/ndk_http_module.so; load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;"
 

@@ -18,7 +18,7 @@ rounds=${3:-12}
 here=$(cd "$(dirname "$0")" && pwd)
 openresty=$(dirname "$here")
 candidate=${CANDIDATE:-}
-work=$(mktemp -d /tmp/jdy-edge-bench-XXXXXX)
+work=$(mktemp -d -t jdy-edge-bench-XXXXXX)
 GW1_PORT=18281 GW2_PORT=18282 IPCONFIG_PORT=18290
 declare -A port=([backend]=0 [edge]=18280 [floor]=18284 [plain]=18288 [candidate]=18286)
 modules="load_module /usr/lib/nginx/modules/ndk_http_module.so; load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;"

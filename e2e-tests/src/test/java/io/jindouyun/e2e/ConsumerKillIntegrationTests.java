@@ -1,12 +1,9 @@
 package io.jindouyun.e2e;
 
-import static io.jindouyun.e2e.EndToEndIntegrationTests.MODEL;
-import static io.jindouyun.e2e.EndToEndIntegrationTests.answer;
-import static io.jindouyun.e2e.EndToEndIntegrationTests.bearer;
-import static io.jindouyun.e2e.EndToEndIntegrationTests.chunks;
-import static io.jindouyun.e2e.EndToEndIntegrationTests.read;
-import static io.jindouyun.e2e.EndToEndIntegrationTests.terminal;
-import static io.jindouyun.e2e.EndToEndIntegrationTests.text;
+import static io.jindouyun.e2e.Chats.answer;
+import static io.jindouyun.e2e.Chats.chunks;
+import static io.jindouyun.e2e.Chats.terminal;
+import static io.jindouyun.e2e.Chats.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -41,12 +38,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.springframework.http.HttpHeaders;
-import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.Disposable;
-import tools.jackson.databind.JsonNode;
 
 /**
  * Issue 3, Done-when "llm-consumer killed mid-stream → redelivery → {@code reset} → the full
@@ -91,7 +85,7 @@ class ConsumerKillIntegrationTests {
   static DevLlmServer llm;
   static JavaService gateway;
   static int gatewayPort;
-  static WebClient client;
+  static Chats chats;
   static final Map<String, JavaService> consumers = new LinkedHashMap<>();
   static final Map<String, Integer> consumerPorts = new LinkedHashMap<>();
 
@@ -116,7 +110,7 @@ class ConsumerKillIntegrationTests {
             "--jindouyun.gateway.stream.claim-timeout=" + CLAIM_ACK_TIMEOUT.toSeconds() + "s",
             "--jindouyun.gateway.stream.ack-timeout=" + CLAIM_ACK_TIMEOUT.toSeconds() + "s",
             "--jindouyun.gateway.stream.warm-timeout=2s");
-    client = WebClient.create("http://127.0.0.1:" + gatewayPort);
+    chats = new Chats(WebClient.create("http://127.0.0.1:" + gatewayPort));
 
     for (String id : List.of("consumer-a", "consumer-b")) {
       int port = FreePorts.next();
@@ -159,11 +153,11 @@ class ConsumerKillIntegrationTests {
     String user = "kai";
     String expected = answer(llm.baseUrl(), PROMPT);
 
-    JsonNode hs = handshake(user, PROMPT);
-    String streamId = hs.path("streamId").asString();
-    long generation = hs.path("generation").asLong();
+    Chats.Handshake hs = chats.handshake(user, PROMPT);
+    String streamId = hs.streamId();
+    long generation = hs.generation();
     List<ServerSentEvent<String>> events = new CopyOnWriteArrayList<>();
-    Disposable reading = read(client, user, streamId, events);
+    Disposable reading = chats.read(user, streamId, events);
     try {
       await()
           .atMost(WAIT)
@@ -233,7 +227,7 @@ class ConsumerKillIntegrationTests {
       assertThat(attempts).as("attempt of each chunk in Kafka order").isSorted();
       assertThat(attempts.stream().distinct().count()).isEqualTo(2);
 
-      EndToEndIntegrationTests.ack(client, user, streamId, ids.get(ids.size() - 1));
+      chats.ack(user, streamId, ids.get(ids.size() - 1));
     } finally {
       reading.dispose();
     }
@@ -289,19 +283,6 @@ class ConsumerKillIntegrationTests {
                 }
               });
     }
-  }
-
-  static JsonNode handshake(String user, String prompt) {
-    return client
-        .post()
-        .uri("/v1/chat/handshake")
-        .header(HttpHeaders.AUTHORIZATION, bearer(user))
-        .contentType(MediaType.APPLICATION_JSON)
-        .bodyValue(
-            Map.of("model", MODEL, "messages", List.of(Map.of("role", "user", "content", prompt))))
-        .retrieve()
-        .bodyToMono(JsonNode.class)
-        .block(WAIT);
   }
 
   /** The attempt stamp of every chunk of {@code streamId} on the replies topic, in Kafka order. */

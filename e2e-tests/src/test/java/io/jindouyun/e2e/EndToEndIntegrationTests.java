@@ -1,28 +1,26 @@
 package io.jindouyun.e2e;
 
+import static io.jindouyun.e2e.Chats.JSON;
+import static io.jindouyun.e2e.Chats.answer;
+import static io.jindouyun.e2e.Chats.bearer;
+import static io.jindouyun.e2e.Chats.chunks;
+import static io.jindouyun.e2e.Chats.terminal;
+import static io.jindouyun.e2e.Chats.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.MACSigner;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import io.jindouyun.consumer.LlmConsumerApplication;
 import io.jindouyun.devllm.DevLlmServer;
 import io.jindouyun.devllm.DevLlmSettings;
+import io.jindouyun.e2e.Chats.Handshake;
 import io.jindouyun.gateway.StreamGatewayApplication;
 import io.jindouyun.testkit.EtcdExtension;
 import io.jindouyun.testkit.KafkaExtension;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -33,15 +31,11 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.kafka.support.KafkaHeaders;
 import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.Disposable;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The whole stream pipeline in one JVM: stream-gateway and llm-consumer (each its own Spring
@@ -54,17 +48,13 @@ class EndToEndIntegrationTests {
   @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
   @RegisterExtension static final KafkaExtension kafka = new KafkaExtension();
 
-  static final String SECRET = "jindouyun-dev-secret-change-me-0123456789abcdef";
-  static final String MODEL = "jdy-dev-1";
-  static final Duration WAIT = Duration.ofSeconds(30);
-  static final ParameterizedTypeReference<ServerSentEvent<String>> SSE =
-      new ParameterizedTypeReference<>() {};
-  static final JsonMapper JSON = JsonMapper.builder().build();
+  static final Duration WAIT = Chats.WAIT;
 
   static DevLlmServer llm;
   static ConfigurableApplicationContext gateway;
   static ConfigurableApplicationContext consumer;
   static WebClient http;
+  static Chats chats;
 
   @BeforeAll
   static void start() {
@@ -83,6 +73,7 @@ class EndToEndIntegrationTests {
             .baseUrl(
                 "http://127.0.0.1:" + gateway.getEnvironment().getProperty("local.server.port"))
             .build();
+    chats = new Chats(http);
   }
 
   static ConfigurableApplicationContext startConsumer() {
@@ -111,16 +102,10 @@ class EndToEndIntegrationTests {
   void theExactAnswerArrivesThroughHandshakeStreamAndAck() throws Exception {
     String user = "ada";
     String prompt = "Tell me about the somersault cloud [dev:tokens=80] [dev:delay=2]";
-    Handshake hs = handshake(user, prompt);
+    Handshake hs = chats.handshake(user, prompt);
     assertThat(hs.streamId()).startsWith("gw-e2e~");
 
-    List<ServerSentEvent<String>> events = new CopyOnWriteArrayList<>();
-    Disposable reading = read(http, user, hs.streamId(), events);
-    try {
-      await().atMost(WAIT).until(() -> terminal(events) != null);
-    } finally {
-      reading.dispose();
-    }
+    List<ServerSentEvent<String>> events = chats.readUntilTerminal(user, hs.streamId());
 
     ServerSentEvent<String> last = terminal(events);
     assertThat(last.event()).isEqualTo("done");
@@ -129,7 +114,7 @@ class EndToEndIntegrationTests {
     List<String> ids = chunks(events).stream().map(ServerSentEvent::id).toList();
     assertThat(ids).first().isEqualTo(hs.generation() + ".0");
     assertThat(ids).last().isEqualTo(hs.generation() + "." + (ids.size() - 1));
-    ack(http, user, hs.streamId(), ids.get(ids.size() - 1));
+    chats.ack(user, hs.streamId(), ids.get(ids.size() - 1));
   }
 
   @Test
@@ -137,9 +122,9 @@ class EndToEndIntegrationTests {
       throws Exception {
     String user = "kim";
     String prompt = "A long story [dev:tokens=200] [dev:delay=10]";
-    Handshake hs = handshake(user, prompt);
+    Handshake hs = chats.handshake(user, prompt);
     List<ServerSentEvent<String>> events = new CopyOnWriteArrayList<>();
-    Disposable reading = read(http, user, hs.streamId(), events);
+    Disposable reading = chats.read(user, hs.streamId(), events);
     try {
       await().atMost(WAIT).until(() -> chunks(events).size() >= 3);
 
@@ -164,7 +149,7 @@ class EndToEndIntegrationTests {
     String user = "cy";
     long closed = llm.closedEarly();
     long requests = llm.requests();
-    Handshake hs = handshake(user, "Take your time [dev:ttft=20000]");
+    Handshake hs = chats.handshake(user, "Take your time [dev:ttft=20000]");
     await().atMost(WAIT).until(() -> llm.requests() > requests);
 
     http.delete()
@@ -182,14 +167,8 @@ class EndToEndIntegrationTests {
   void anLlmErrorMidStreamReachesTheReaderAsAnErrorEvent() {
     String user = "eve";
     Handshake hs =
-        handshake(user, "Breaks [dev:tokens=40] [dev:fail=error-mid] [dev:fail-after=8]");
-    List<ServerSentEvent<String>> events = new CopyOnWriteArrayList<>();
-    Disposable reading = read(http, user, hs.streamId(), events);
-    try {
-      await().atMost(WAIT).until(() -> terminal(events) != null);
-    } finally {
-      reading.dispose();
-    }
+        chats.handshake(user, "Breaks [dev:tokens=40] [dev:fail=error-mid] [dev:fail-after=8]");
+    List<ServerSentEvent<String>> events = chats.readUntilTerminal(user, hs.streamId());
     ServerSentEvent<String> last = terminal(events);
     assertThat(last.event()).isEqualTo("error");
     assertThat(JSON.readTree(last.data()).path("type").asString())
@@ -200,14 +179,8 @@ class EndToEndIntegrationTests {
   @Test
   void anLlm400ReachesTheReaderAsAnErrorEventAndTheJobIsDeadLettered() {
     String user = "bo";
-    Handshake hs = handshake(user, "Refused [dev:fail=400]");
-    List<ServerSentEvent<String>> events = new CopyOnWriteArrayList<>();
-    Disposable reading = read(http, user, hs.streamId(), events);
-    try {
-      await().atMost(WAIT).until(() -> terminal(events) != null);
-    } finally {
-      reading.dispose();
-    }
+    Handshake hs = chats.handshake(user, "Refused [dev:fail=400]");
+    List<ServerSentEvent<String>> events = chats.readUntilTerminal(user, hs.streamId());
     ServerSentEvent<String> last = terminal(events);
     assertThat(last.event()).isEqualTo("error");
     assertThat(JSON.readTree(last.data()).path("type").asString())
@@ -223,87 +196,6 @@ class EndToEndIntegrationTests {
   }
 
   // ---- helpers
-
-  record Handshake(String streamId, long generation) {}
-
-  static Handshake handshake(String user, String prompt) {
-    JsonNode body =
-        http.post()
-            .uri("/v1/chat/handshake")
-            .header(HttpHeaders.AUTHORIZATION, bearer(user))
-            .contentType(MediaType.APPLICATION_JSON)
-            .bodyValue(
-                Map.of(
-                    "model", MODEL, "messages", List.of(Map.of("role", "user", "content", prompt))))
-            .retrieve()
-            .bodyToMono(JsonNode.class)
-            .block(WAIT);
-    return new Handshake(body.path("streamId").asString(), body.path("generation").asLong());
-  }
-
-  /** Acks {@code streamId} as {@code user} through {@code client} and asserts 204. */
-  static void ack(WebClient client, String user, String streamId, String lastEventId) {
-    int status =
-        client
-            .post()
-            .uri("/v1/chat/ack/{id}", streamId)
-            .header(HttpHeaders.AUTHORIZATION, bearer(user))
-            .contentType(MediaType.APPLICATION_JSON)
-            .bodyValue(Map.of("lastEventId", lastEventId))
-            .retrieve()
-            .toBodilessEntity()
-            .block(WAIT)
-            .getStatusCode()
-            .value();
-    assertThat(status).isEqualTo(204);
-  }
-
-  /** Reads {@code streamId} as {@code user} through {@code client}, adding every named event. */
-  static Disposable read(
-      WebClient client, String user, String streamId, List<ServerSentEvent<String>> into) {
-    return client
-        .get()
-        .uri("/v1/chat/stream/{id}", streamId)
-        .header(HttpHeaders.AUTHORIZATION, bearer(user))
-        .accept(MediaType.TEXT_EVENT_STREAM)
-        .retrieve()
-        .bodyToFlux(SSE)
-        .filter(e -> e.event() != null)
-        .subscribe(into::add);
-  }
-
-  static ServerSentEvent<String> terminal(List<ServerSentEvent<String>> events) {
-    return events.stream()
-        .filter(e -> List.of("done", "error", "superseded").contains(e.event()))
-        .findFirst()
-        .orElse(null);
-  }
-
-  static List<ServerSentEvent<String>> chunks(List<ServerSentEvent<String>> events) {
-    return events.stream().filter(e -> "chunk".equals(e.event())).toList();
-  }
-
-  static String text(List<ServerSentEvent<String>> events) {
-    return chunks(events).stream()
-        .map(e -> JSON.readTree(e.data()).path("delta").asString())
-        .collect(Collectors.joining());
-  }
-
-  /** The development LLM's non-streaming answer to the same conversation. */
-  static String answer(String llmBaseUrl, String prompt) {
-    JsonNode completion =
-        WebClient.create(llmBaseUrl)
-            .post()
-            .uri("/v1/chat/completions")
-            .contentType(MediaType.APPLICATION_JSON)
-            .bodyValue(
-                Map.of(
-                    "model", MODEL, "messages", List.of(Map.of("role", "user", "content", prompt))))
-            .retrieve()
-            .bodyToMono(JsonNode.class)
-            .block(WAIT);
-    return completion.path("choices").path(0).path("message").path("content").asString();
-  }
 
   static ConsumerRecord<String, byte[]> deadLetterFor(String streamId) {
     try (KafkaConsumer<String, byte[]> reader = kafka.reader()) {
@@ -323,22 +215,6 @@ class EndToEndIntegrationTests {
                     .orElse(null);
               },
               r -> r != null);
-    }
-  }
-
-  static String bearer(String user) {
-    try {
-      SignedJWT jwt =
-          new SignedJWT(
-              new JWSHeader(JWSAlgorithm.HS256),
-              new JWTClaimsSet.Builder()
-                  .subject(user)
-                  .expirationTime(Date.from(Instant.now().plusSeconds(600)))
-                  .build());
-      jwt.sign(new MACSigner(SECRET.getBytes(StandardCharsets.UTF_8)));
-      return "Bearer " + jwt.serialize();
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
     }
   }
 }

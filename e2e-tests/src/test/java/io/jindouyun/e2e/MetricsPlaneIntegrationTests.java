@@ -39,8 +39,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.http.HttpHeaders;
-import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.Disposable;
@@ -218,15 +216,12 @@ class MetricsPlaneIntegrationTests {
               });
       await()
           .atMost(WAIT)
-          .until(
-              () ->
-                  chats.stream()
-                      .allMatch(c -> EndToEndIntegrationTests.terminal(c.events) != null));
+          .until(() -> chats.stream().allMatch(c -> Chats.terminal(c.events) != null));
       assertThat(chats)
           .allSatisfy(
               c -> {
-                assertThat(EndToEndIntegrationTests.terminal(c.events).event()).isEqualTo("done");
-                assertThat(EndToEndIntegrationTests.chunks(c.events)).isNotEmpty();
+                assertThat(Chats.terminal(c.events).event()).isEqualTo("done");
+                assertThat(Chats.chunks(c.events)).isNotEmpty();
               });
       chats.forEach(Chat::ack);
     } finally {
@@ -304,42 +299,23 @@ class MetricsPlaneIntegrationTests {
   // ---- helpers
 
   /** A chat on one gateway: handshake, an SSE reader, an acknowledgement of its last event. */
-  record Chat(WebClient http, String user, String streamId, List<ServerSentEvent<String>> events) {
+  record Chat(Chats chats, String user, String streamId, List<ServerSentEvent<String>> events) {
 
     static final String PROMPT = "Count the clouds [dev:tokens=30] [dev:delay=50]";
 
     static Chat open(WebClient http, String user) {
-      JsonNode body =
-          http.post()
-              .uri("/v1/chat/handshake")
-              .header(HttpHeaders.AUTHORIZATION, EndToEndIntegrationTests.bearer(user))
-              .contentType(MediaType.APPLICATION_JSON)
-              .bodyValue(
-                  Map.of(
-                      "model",
-                      EndToEndIntegrationTests.MODEL,
-                      "messages",
-                      List.of(Map.of("role", "user", "content", PROMPT))))
-              .retrieve()
-              .bodyToMono(JsonNode.class)
-              .block(WAIT);
-      return new Chat(http, user, body.path("streamId").asString(), new CopyOnWriteArrayList<>());
+      Chats chats = new Chats(http);
+      return new Chat(
+          chats, user, chats.handshake(user, PROMPT).streamId(), new CopyOnWriteArrayList<>());
     }
 
     Disposable read() {
-      return http.get()
-          .uri("/v1/chat/stream/{id}", streamId)
-          .header(HttpHeaders.AUTHORIZATION, EndToEndIntegrationTests.bearer(user))
-          .accept(MediaType.TEXT_EVENT_STREAM)
-          .retrieve()
-          .bodyToFlux(EndToEndIntegrationTests.SSE)
-          .filter(e -> e.event() != null)
-          .subscribe(events::add);
+      return chats.read(user, streamId, events);
     }
 
     void ack() {
-      List<ServerSentEvent<String>> chunks = EndToEndIntegrationTests.chunks(events);
-      EndToEndIntegrationTests.ack(http, user, streamId, chunks.get(chunks.size() - 1).id());
+      List<ServerSentEvent<String>> chunks = Chats.chunks(events);
+      chats.ack(user, streamId, chunks.get(chunks.size() - 1).id());
     }
   }
 
@@ -375,7 +351,7 @@ class MetricsPlaneIntegrationTests {
   static JsonNode metrics(String id) throws Exception {
     List<KeyValue> kvs = keys(METRICS + id);
     assertThat(kvs).as("metrics key of " + id).hasSize(1);
-    return EndToEndIntegrationTests.JSON.readTree(kvs.get(0).getValue().toString(UTF_8));
+    return Chats.JSON.readTree(kvs.get(0).getValue().toString(UTF_8));
   }
 
   /** The active-streams figure of gateway {@code id} as the exporter wrote it into etcd. */
@@ -394,10 +370,6 @@ class MetricsPlaneIntegrationTests {
   }
 
   static int promResults(String promql) throws Exception {
-    return EndToEndIntegrationTests.JSON
-        .readTree(prometheus.query(promql))
-        .path("data")
-        .path("result")
-        .size();
+    return Chats.JSON.readTree(prometheus.query(promql)).path("data").path("result").size();
   }
 }

@@ -15,9 +15,30 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * them, for the stand-in tests that start one edge per test class. Registered as an extension in a
  * static field: before all tests of the class it starts the stand-ins, then nginx with the real
  * edge configuration (its list from the stand-in ipconfig with a 5 s long-poll wait, all three
- * gateways as the static list); after all tests it stops nginx and closes the stand-ins.
+ * gateways as the static list, {@link #EPOCH_INTERVAL}); after all tests it stops nginx and closes
+ * the stand-ins.
  */
 final class StandIns implements BeforeAllCallback, AfterAllCallback {
+
+  /**
+   * The edge's {@code epoch_interval}: each nginx worker reads the shared routing epoch at most
+   * this often, so a list written to the shared dict reaches every worker's requests at most this
+   * late (README, edge settings).
+   */
+  static final Duration EPOCH_INTERVAL = Duration.ofMillis(10);
+
+  /**
+   * Added to {@link #EPOCH_INTERVAL} before every worker must route by a new list. A worker
+   * compares {@code ngx.now()}, the clock cached when its event loop last woke (millisecond
+   * resolution), with the cached time of its last epoch read; both can trail the real time by the
+   * length of an event-loop iteration, which on a loaded test machine (two shared cores, nginx
+   * beside JVMs) can take tens of milliseconds. Measured from when the status shows the list, which
+   * is after the write, so this margin only has to cover the workers' clocks.
+   */
+  static final Duration CLOCK_MARGIN = Duration.ofMillis(50);
+
+  /** From the list in the shared dict to every worker routing by it. */
+  static final Duration ROUTING_DELAY = EPOCH_INTERVAL.plus(CLOCK_MARGIN);
 
   private final NginxExtension nginx;
   private StandInIpconfig ipconfig;
@@ -38,7 +59,11 @@ final class StandIns implements BeforeAllCallback, AfterAllCallback {
     b = new StandInGateway("gw-b");
     c = new StandInGateway("gw-c");
     EdgeConf conf =
-        new EdgeConf().ipconfig(ipconfig.url()).staticGateways(gateways()).set("poll_wait", "5");
+        new EdgeConf()
+            .ipconfig(ipconfig.url())
+            .staticGateways(gateways())
+            .set("poll_wait", "5")
+            .set("epoch_interval", Double.toString(EPOCH_INTERVAL.toMillis() / 1000.0));
     nginx.start(conf.text(), conf.values());
     edge = new EdgeClient(nginx.port());
   }
@@ -89,11 +114,34 @@ final class StandIns implements BeforeAllCallback, AfterAllCallback {
     return List.of(Instance.of(a, weightA), Instance.of(b, weightB), Instance.of(c, weightC));
   }
 
-  /** Publishes a best list and waits (bounded, 5 s) until the edge routes by its version. */
+  /**
+   * Publishes a best list and waits until every nginx worker routes by its version: until the
+   * edge's shared dict holds it (bounded, 5 s), then {@link #ROUTING_DELAY}.
+   */
   void publishAndAwait(String strategy, List<Instance> instances) {
     long version = ipconfig.publish(strategy, instances);
+    awaitSharedList(version, Duration.ofSeconds(5));
+    awaitEveryWorker();
+  }
+
+  /**
+   * Waits (at most {@code bound}) until {@code GET /_edge/status} shows list {@code version}. The
+   * status reads the shared dict, so the list is written there; a worker's requests may still go by
+   * the list before for up to {@link #ROUTING_DELAY}.
+   */
+  void awaitSharedList(long version, Duration bound) {
     await()
-        .atMost(Duration.ofSeconds(5))
+        .atMost(bound)
+        .pollInterval(Duration.ofMillis(5))
         .until(() -> edge.status().path("version").asString().equals(Long.toString(version)));
+  }
+
+  /**
+   * Waits out {@link #ROUTING_DELAY}: a call right after {@link #awaitSharedList} returns once
+   * every worker routes by that list. There is no condition to poll: which list a worker routes by
+   * shows only in the gateway each of its requests reaches.
+   */
+  static void awaitEveryWorker() {
+    await().pollDelay(ROUTING_DELAY).atMost(ROUTING_DELAY.plusSeconds(1)).until(() -> true);
   }
 }

@@ -1,127 +1,110 @@
 package io.jindouyun.consumer;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
-import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeAll;
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import io.jindouyun.testkit.ArchitectureRules;
 import org.junit.jupiter.api.Test;
 
 /**
- * Package rules read from the main sources: no cycles between the consumer's feature packages
- * ({@code config} wires them and nothing depends on it); the pure classes free of Spring, Kafka,
- * jetcd, Netty and Reactor types; no {@code block()} and no {@code Thread.sleep} outside the few
- * places that run on their own or the shutdown thread.
+ * Package rules on the consumer's compiled main classes: no cycles between the feature packages and
+ * nothing depends on the wiring ({@code config}); the run logic ({@code job}) and {@code reply}
+ * free of Spring, Kafka, etcd, Netty and gRPC, the plain classes free of Reactor too; Kafka only in
+ * the adapters ({@code kafka}) and the wiring; no blocking call outside the adapters' own and
+ * shutdown threads and the LLM client's {@code close}.
  */
 class ArchitectureTests {
 
   private static final String ROOT = "io.jindouyun.consumer";
-  private static final Path SOURCES = Path.of("src/main/java/io/jindouyun/consumer");
-  private static final Pattern REFERENCE =
-      Pattern.compile("\\b(io\\.jindouyun\\.consumer\\.[a-z]+)\\.[A-Z]");
-  private static final Pattern IMPORT = Pattern.compile("^import\\s+([\\w.]+);", Pattern.MULTILINE);
+  private static final String LLM_CLIENT = ROOT + ".llm.OpenAiStreamingClient";
+  private static final JavaClasses MAIN = ArchitectureRules.mainClasses(ROOT);
 
-  /** Plain logic: unit-tested in milliseconds, no framework or transport types. */
-  private static final List<String> PURE =
-      List.of(
-          "reply/ChunkCoalescer.java",
-          "job/OffsetTracker.java",
-          "job/AttemptStamps.java",
-          "job/JobParser.java",
-          "job/InFlightJobs.java",
-          "llm/OpenAiStreamParser.java");
-
-  private static final List<String> FRAMEWORKS =
-      List.of("org.springframework.", "org.apache.kafka.", "io.etcd.", "io.netty.", "reactor.");
-
-  /** Where blocking is fine: shutdown (not an event loop) and the control reader's own thread. */
-  private static final Set<String> MAY_BLOCK =
-      Set.of(
-          "llm/OpenAiStreamingClient.java", "job/JobConsumers.java", "control/ControlReader.java");
-
-  private static final Map<String, Set<String>> uses = new TreeMap<>();
-  private static final Map<String, String> texts = new TreeMap<>();
-
-  @BeforeAll
-  static void readSources() throws IOException {
-    try (Stream<Path> files = Files.walk(SOURCES)) {
-      for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
-        String relative = SOURCES.relativize(file).toString().replace('\\', '/');
-        String text = Files.readString(file);
-        texts.put(relative, text);
-        String own =
-            relative.contains("/")
-                ? ROOT + "." + relative.substring(0, relative.indexOf('/'))
-                : ROOT;
-        Matcher m = REFERENCE.matcher(text);
-        while (m.find()) {
-          if (!m.group(1).equals(own)) {
-            uses.computeIfAbsent(own, k -> new TreeSet<>()).add(m.group(1));
-          }
-        }
-      }
-    }
-    assertThat(texts).hasSizeGreaterThan(20);
-  }
+  /** Plain logic: unit-tested in milliseconds, no framework or transport type at all. */
+  private static final String[] PURE = {
+    ROOT + ".reply.ChunkCoalescer",
+    ROOT + ".job.OffsetTracker",
+    ROOT + ".job.AttemptStamps",
+    ROOT + ".job.JobParser",
+    ROOT + ".job.InFlightJobs",
+    ROOT + ".job.FailureClassifier",
+    ROOT + ".llm.OpenAiStreamParser"
+  };
 
   @Test
   void featurePackagesHaveNoCycles() {
-    List<String> cycles = new ArrayList<>();
-    for (String start : uses.keySet()) {
-      if (reaches(start, start, new HashSet<>())) {
-        cycles.add(start);
-      }
-    }
-    assertThat(cycles).as("packages on a cycle, uses = %s", uses).isEmpty();
+    ArchitectureRules.featurePackagesAreFreeOfCycles(ROOT).check(MAIN);
   }
 
   @Test
   void nothingDependsOnTheWiring() {
-    uses.forEach((from, to) -> assertThat(to).as("%s uses", from).doesNotContain(ROOT + ".config"));
+    noClasses()
+        .that()
+        .resideOutsideOfPackage(ROOT + ".config..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage(ROOT + ".config..")
+        .check(MAIN);
+  }
+
+  /** The run drives the LLM's {@code Flux} on a Reactor scheduler: Reactor itself is allowed. */
+  @Test
+  void theRunLogicUsesNoSpringKafkaEtcdNettyOrGrpc() {
+    noClasses()
+        .that()
+        .resideInAPackage(ROOT + ".job..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "org.springframework..",
+            "org.apache.kafka..",
+            "io.etcd..",
+            "io.netty..",
+            "reactor.netty..",
+            "io.grpc..")
+        .check(MAIN);
   }
 
   @Test
-  void pureClassesUseNoFrameworkOrTransportTypes() {
-    for (String file : PURE) {
-      assertThat(texts).containsKey(file);
-      Matcher m = IMPORT.matcher(texts.get(file));
-      while (m.find()) {
-        String imported = m.group(1);
-        assertThat(FRAMEWORKS).as("%s imports %s", file, imported).noneMatch(imported::startsWith);
-      }
-    }
+  void replyUsesNoFrameworkOrTransport() {
+    ArchitectureRules.noFrameworkIn(ROOT + ".reply..").check(MAIN);
   }
 
   @Test
-  void noBlockingOutsideTheAllowedPlaces() {
-    texts.forEach(
-        (file, text) -> {
-          if (!MAY_BLOCK.contains(file)) {
-            assertThat(text).as(file).doesNotContain(".block(").doesNotContain("Thread.sleep(");
-          }
-        });
+  void plainClassesUseNoFrameworkOrTransport() {
+    ArchitectureRules.checkNoFrameworkInClasses(MAIN, PURE);
   }
 
-  private static boolean reaches(String from, String target, Set<String> seen) {
-    for (String next : uses.getOrDefault(from, Set.of())) {
-      if (next.equals(target)) {
-        return true;
-      }
-      if (seen.add(next) && reaches(next, target, seen)) {
-        return true;
-      }
-    }
-    return false;
+  @Test
+  void onlyTheAdaptersAndTheWiringUseKafkaOrEtcd() {
+    noClasses()
+        .that()
+        .resideOutsideOfPackages(ROOT + ".kafka..", ROOT + ".config..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("org.apache.kafka..", "org.springframework.kafka..", "io.etcd..")
+        .check(MAIN);
+  }
+
+  /**
+   * The adapters block on their own threads (the control reader waiting for its topic) and on the
+   * shutdown thread (draining the job consumers); the LLM client's {@code close} waits for its
+   * event loops. Nothing else blocks.
+   */
+  @Test
+  void onlyTheAdaptersAndTheLlmClientsCloseBlock() {
+    noClasses()
+        .that()
+        .resideOutsideOfPackage(ROOT + ".kafka..")
+        .should()
+        .callMethodWhere(
+            ArchitectureRules.blockingCall()
+                .and(
+                    DescribedPredicate.describe(
+                        "not in OpenAiStreamingClient.close()",
+                        call ->
+                            !(call.getOriginOwner().getName().equals(LLM_CLIENT)
+                                && call.getOrigin().getName().equals("close")))))
+        .check(MAIN);
   }
 }

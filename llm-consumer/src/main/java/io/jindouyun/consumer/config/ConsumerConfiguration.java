@@ -1,18 +1,18 @@
 package io.jindouyun.consumer.config;
 
-import io.jindouyun.consumer.control.ControlReader;
 import io.jindouyun.consumer.job.AttemptStamps;
-import io.jindouyun.consumer.job.DeadLetters;
 import io.jindouyun.consumer.job.FailureClassifier;
 import io.jindouyun.consumer.job.InFlightJobs;
-import io.jindouyun.consumer.job.JobConsumers;
 import io.jindouyun.consumer.job.JobEnvironment;
 import io.jindouyun.consumer.job.JobMetrics;
 import io.jindouyun.consumer.job.JobParser;
 import io.jindouyun.consumer.job.JobRunner;
+import io.jindouyun.consumer.kafka.ControlReader;
+import io.jindouyun.consumer.kafka.DeadLetters;
+import io.jindouyun.consumer.kafka.JobConsumers;
+import io.jindouyun.consumer.kafka.KafkaReplySink;
 import io.jindouyun.consumer.llm.LlmClient;
 import io.jindouyun.consumer.llm.OpenAiStreamingClient;
-import io.jindouyun.consumer.reply.KafkaReplySink;
 import io.jindouyun.support.backoff.Backoff;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -121,7 +121,7 @@ class ConsumerConfiguration {
             client,
             new KafkaReplySink(template),
             new AttemptStamps(System::currentTimeMillis, properties.stampMemory()),
-            new FailureClassifier(),
+            new FailureClassifier(OpenAiStreamingClient.TRANSPORT_FAILURES),
             new Backoff(llm.retryInitialBackoff(), llm.retryMaxBackoff()),
             llm.maxRetries(),
             llm.retryMaxBackoff(),

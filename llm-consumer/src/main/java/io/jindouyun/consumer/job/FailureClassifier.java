@@ -4,6 +4,7 @@ import io.jindouyun.consumer.llm.LlmHttpException;
 import io.jindouyun.consumer.llm.LlmProtocolException;
 import io.jindouyun.consumer.llm.LlmStreamException;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
 
@@ -14,8 +15,10 @@ import java.util.concurrent.TimeoutException;
  * <p>Fatal: the types in {@link #FATAL_TYPES} and an {@link LlmHttpException} with a 4xx status
  * other than 408 and 429. Transient: an {@link LlmHttpException} with 408, 429 or 5xx, and the
  * types in {@link #TRANSIENT_TYPES} (connection refused or reset, timeouts, a stream that broke or
- * reported an error before its first token). Anything else is fatal: an unknown failure is more
- * likely a bug than weather. Causes are searched too. Stateless.
+ * reported an error before its first token) plus the connection failures of the LLM client's
+ * transport, which the client names (here they are only types, so this class stays free of the
+ * transport). Anything else is fatal: an unknown failure is more likely a bug than weather. Causes
+ * are searched too. Immutable.
  */
 public final class FailureClassifier {
 
@@ -30,12 +33,19 @@ public final class FailureClassifier {
 
   /** Retried before the first token. */
   public static final List<Class<? extends Throwable>> TRANSIENT_TYPES =
-      List.of(
-          LlmStreamException.class,
-          IOException.class,
-          TimeoutException.class,
-          io.netty.channel.ChannelException.class,
-          org.springframework.web.reactive.function.client.WebClientRequestException.class);
+      List.of(LlmStreamException.class, IOException.class, TimeoutException.class);
+
+  private final List<Class<? extends Throwable>> transientTypes;
+
+  /**
+   * @param transportFailures the transient failures of the LLM client's transport (connection
+   *     failures), retried like {@link #TRANSIENT_TYPES}
+   */
+  public FailureClassifier(List<Class<? extends Throwable>> transportFailures) {
+    List<Class<? extends Throwable>> types = new ArrayList<>(TRANSIENT_TYPES);
+    types.addAll(transportFailures);
+    this.transientTypes = List.copyOf(types);
+  }
 
   /** Whether retrying {@code failure} may help. */
   public boolean isTransient(Throwable failure) {
@@ -47,7 +57,7 @@ public final class FailureClassifier {
       if (matches(FATAL_TYPES, t)) {
         return false;
       }
-      if (matches(TRANSIENT_TYPES, t)) {
+      if (matches(transientTypes, t)) {
         return true;
       }
     }

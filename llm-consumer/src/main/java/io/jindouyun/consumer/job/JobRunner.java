@@ -119,7 +119,7 @@ public final class JobRunner {
   }
 
   /** A job that failed before it could start (an internal error): dead-lettered, committed. */
-  static Handle failed(Throwable failure) {
+  public static Handle failed(Throwable failure) {
     return done(
         CompletableFuture.completedFuture(new JobResult(JobOutcome.FAILED_FATAL, failure, false)));
   }

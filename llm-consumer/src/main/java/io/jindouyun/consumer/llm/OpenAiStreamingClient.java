@@ -1,9 +1,11 @@
 package io.jindouyun.consumer.llm;
 
+import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelOption;
 import java.net.URI;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.HttpHeaders;
@@ -12,6 +14,7 @@ import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.web.reactive.function.client.ClientResponse;
 import org.springframework.web.reactive.function.client.WebClient;
+import org.springframework.web.reactive.function.client.WebClientRequestException;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
@@ -28,6 +31,10 @@ import tools.jackson.databind.json.JsonMapper;
  * resources); {@link #close()} releases them and with them every open call. Thread-safe; share one.
  */
 public final class OpenAiStreamingClient implements LlmClient, AutoCloseable {
+
+  /** The transport's failures to reach the LLM (worth retrying): Netty and WebClient ones. */
+  public static final List<Class<? extends Throwable>> TRANSPORT_FAILURES =
+      List.of(ChannelException.class, WebClientRequestException.class);
 
   private static final ParameterizedTypeReference<ServerSentEvent<String>> SSE =
       new ParameterizedTypeReference<>() {};

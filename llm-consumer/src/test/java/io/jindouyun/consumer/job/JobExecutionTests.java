@@ -43,7 +43,7 @@ class JobExecutionTests {
               return CompletableFuture.completedFuture(null);
             },
             new AttemptStamps(this::now, 16),
-            new FailureClassifier(),
+            new FailureClassifier(List.of()),
             new Backoff(Duration.ofMillis(100), Duration.ofSeconds(1), 2.0, 0.0),
             2,
             Duration.ofSeconds(1),

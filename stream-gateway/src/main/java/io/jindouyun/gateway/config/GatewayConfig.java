@@ -2,22 +2,21 @@ package io.jindouyun.gateway.config;
 
 import io.etcd.jetcd.Client;
 import io.jindouyun.gateway.handshake.NodeId;
+import io.jindouyun.gateway.kafka.KafkaCanceller;
+import io.jindouyun.gateway.kafka.KafkaJobSender;
+import io.jindouyun.gateway.kafka.ReplyProperties;
+import io.jindouyun.gateway.kafka.ReplyReader;
 import io.jindouyun.gateway.metrics.GatewayMetrics;
 import io.jindouyun.gateway.recycle.StreamDrain;
 import io.jindouyun.gateway.recycle.TimerProperties;
 import io.jindouyun.gateway.recycle.WheelDeadlines;
-import io.jindouyun.gateway.reply.EtcdProperties;
-import io.jindouyun.gateway.reply.KafkaCanceller;
-import io.jindouyun.gateway.reply.KafkaJobSender;
-import io.jindouyun.gateway.reply.ReplyProperties;
-import io.jindouyun.gateway.reply.ReplyReader;
 import io.jindouyun.gateway.sse.StreamHandler;
 import io.jindouyun.gateway.stream.GenerationClock;
 import io.jindouyun.gateway.stream.StreamMap;
+import io.jindouyun.support.instance.InstanceIdentity;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
@@ -30,14 +29,18 @@ import tools.jackson.databind.json.JsonMapper;
 @EnableConfigurationProperties({
   StreamProperties.class,
   TimerProperties.class,
-  ReplyProperties.class,
-  EtcdProperties.class
+  ReplyProperties.class
 })
 class GatewayConfig {
 
+  /**
+   * The instance id, needed before the web server listens (the reply partition claim, stream ids):
+   * {@code jindouyun.instance.id}, else {@code <service>-<host>-<server.port>}; start-up fails when
+   * neither an id nor a fixed port is configured.
+   */
   @Bean
-  NodeId nodeId(@Value("${jindouyun.instance.id:gw-1}") String id) {
-    return new NodeId(id);
+  NodeId nodeId(InstanceIdentity identity) {
+    return new NodeId(identity.idBeforeWebServerStarts());
   }
 
   @Bean(destroyMethod = "close")
@@ -88,18 +91,12 @@ class GatewayConfig {
   @Bean
   ReplyReader replyReader(
       ReplyProperties props,
-      EtcdProperties etcd,
       KafkaProperties kafka,
       StreamMap streams,
       NodeId node,
       ObjectProvider<Client> etcdClient) {
     return new ReplyReader(
-        props,
-        etcd,
-        kafka.buildConsumerProperties(),
-        streams,
-        node.value(),
-        etcdClient.getIfAvailable());
+        props, kafka.buildConsumerProperties(), streams, node.value(), etcdClient.getIfAvailable());
   }
 
   @Bean

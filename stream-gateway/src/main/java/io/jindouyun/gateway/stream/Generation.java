@@ -7,19 +7,23 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
- * One generation of one user's stream: the answer as one growing text plus a {@code seq -> end
- * offset} index (no object per token), its lifecycle state and its readers.
+ * One generation of one user's stream: the answer as an {@link AnswerText} (no object per token),
+ * its lifecycle state and its readers.
  *
  * <p>Chunks are applied in seq order: a duplicate seq is dropped, a seq ahead of the next one is
  * held (bounded) until the gap fills, a higher attempt stamp resets the buffer (readers get {@code
  * reset}) and a lower one is a zombie and dropped. Once the generation has ended, chunks are
  * dropped.
  *
- * <p>Concurrency: every mutable field is guarded by this object's monitor. The reply thread applies
- * chunks, request threads attach and read cursors, the timer thread checks deadlines. Listeners
- * (reader wake-ups) are called outside the monitor, must be cheap and must not block.
+ * <p>Concurrency: every mutable field is guarded by this object's monitor, except the first-written
+ * mark (atomic) and the {@link StreamDeadlines.Armed} flags, which belong to {@link
+ * StreamDeadlines}. The reply thread applies chunks, request threads attach and read cursors, the
+ * timer thread asks how long a deadline has left. A {@link Cursor}'s position is moved only under
+ * this monitor. Listeners (reader wake-ups) are called outside the monitor, must be cheap and must
+ * not block.
  */
 public final class Generation {
 
@@ -33,35 +37,41 @@ public final class Generation {
     EXPIRED
   }
 
-  static final int APPLIED = 1;
-  static final int RESET = 2;
-  static final int FINISHED = 4;
-  static final int OVERFLOW = 8;
-  static final int ARM_GAP = 16;
-  static final int DROPPED_STALE = 32;
-  static final int DROPPED_DUPLICATE = 64;
-  static final int DROPPED_ZOMBIE = 128;
+  /** What appending one chunk to the text did. */
+  private enum Appended {
+    TEXT(true, false, false),
+    LAST(true, true, false),
+    ERROR(false, true, false),
+    TOO_LARGE(false, true, true);
+
+    final boolean applied;
+    final boolean finished;
+    final boolean overflow;
+
+    Appended(boolean applied, boolean finished, boolean overflow) {
+      this.applied = applied;
+      this.finished = finished;
+      this.overflow = overflow;
+    }
+  }
 
   private static final Runnable[] NO_LISTENERS = new Runnable[0];
 
-  final String userId;
-  final String streamId;
-  final long number;
-  final long createdNanos;
-  final long createdMillis;
+  private final String userId;
+  private final String streamId;
+  private final long number;
+  private final long createdNanos;
+  private final long createdMillis;
   private final ByteBudget budget;
   private final StreamLimits limits;
   private final AtomicBoolean firstWritten = new AtomicBoolean();
+  private final StreamDeadlines.Armed armed = new StreamDeadlines.Armed();
 
   // all below guarded by this
-  private StringBuilder text;
-  private int[] ends;
-  private int[] lags;
-  private int count;
+  private AnswerText text; // null until the first chunk of an attempt
   private boolean attemptKnown;
   private int attempt;
   private int epoch;
-  private long bytes;
   private TreeMap<Long, IncomingChunk> pending;
   private long gapSinceNanos;
   private State state = State.OPEN;
@@ -72,9 +82,6 @@ public final class Generation {
   private int readers;
   private long touchedNanos;
   private long finishedNanos;
-  boolean claimArmed;
-  boolean ackArmed;
-  boolean gapArmed;
   private volatile Runnable[] listeners = NO_LISTENERS;
 
   Generation(
@@ -122,7 +129,7 @@ public final class Generation {
 
   /** Bytes buffered now. */
   public synchronized long bytes() {
-    return bytes;
+    return bytesLocked();
   }
 
   /** Whether the generation is still receiving chunks. */
@@ -134,113 +141,113 @@ public final class Generation {
     return state;
   }
 
+  /** Its pending deadlines, for {@link StreamDeadlines} alone. */
+  StreamDeadlines.Armed armed() {
+    return armed;
+  }
+
   synchronized boolean released() {
     return released;
   }
 
-  /** Applies one chunk; returns a set of the flag constants of this class. */
-  int apply(IncomingChunk c, long nowNanos) {
-    int result;
+  /** Applies one chunk and wakes the readers if they have something new. */
+  ApplyResult apply(IncomingChunk c, long nowNanos) {
+    ApplyResult result;
     synchronized (this) {
       result = applyLocked(c, nowNanos);
     }
-    if ((result & (APPLIED | RESET | FINISHED)) != 0) {
+    if (result.wakesReaders()) {
       signal();
     }
     return result;
   }
 
-  private int applyLocked(IncomingChunk c, long nowNanos) {
+  private ApplyResult applyLocked(IncomingChunk c, long nowNanos) {
     if (state != State.OPEN) {
-      return DROPPED_STALE;
+      return ApplyResult.STALE;
     }
-    int result = 0;
+    boolean reset = false;
     if (!attemptKnown) {
       attemptKnown = true;
       attempt = c.attempt();
     } else if (c.attempt() < attempt) {
-      return DROPPED_ZOMBIE;
+      return ApplyResult.ZOMBIE;
     } else if (c.attempt() > attempt) {
       clearLocked();
       epoch++;
       attempt = c.attempt();
-      result |= RESET;
+      reset = true;
     }
-    if (c.seq() < count) {
-      return result | DROPPED_DUPLICATE;
+    if (c.seq() < countLocked()) {
+      return ApplyResult.dropped(ApplyResult.Drop.DUPLICATE, reset);
     }
-    if (c.seq() > count) {
-      if (pending == null) {
-        pending = new TreeMap<>();
-      }
-      if (pending.containsKey(c.seq())) {
-        return result | DROPPED_DUPLICATE;
-      }
-      if (pending.size() >= limits.maxPendingChunks()) {
-        failLocked(ProblemKind.STREAM_GAP, "too many chunks after a missing one", nowNanos);
-        return result | FINISHED | OVERFLOW;
-      }
-      pending.put(c.seq(), c);
-      if (gapSinceNanos == 0) {
-        gapSinceNanos = nowNanos;
-      }
-      if (!gapArmed) {
-        gapArmed = true;
-        result |= ARM_GAP;
-      }
-      return result;
+    if (c.seq() > countLocked()) {
+      return holdLocked(c, reset, nowNanos);
     }
-    result |= appendLocked(c, nowNanos);
+    Appended last = appendLocked(c, nowNanos);
+    boolean applied = last.applied;
     while (state == State.OPEN && pending != null && !pending.isEmpty()) {
-      IncomingChunk next = pending.remove((long) count);
+      IncomingChunk next = pending.remove((long) countLocked());
       if (next == null) {
         break;
       }
-      result |= appendLocked(next, nowNanos);
+      last = appendLocked(next, nowNanos);
+      applied |= last.applied;
     }
-    if (state == State.OPEN && pending != null && !pending.isEmpty()) {
-      gapSinceNanos = nowNanos; // a further gap starts now
-      if (!gapArmed) {
-        gapArmed = true;
-        result |= ARM_GAP;
-      }
-    } else {
-      gapSinceNanos = 0;
-    }
-    return result;
+    boolean awaitingGap = state == State.OPEN && pending != null && !pending.isEmpty();
+    gapSinceNanos = awaitingGap ? nowNanos : 0; // a further gap starts now
+    return new ApplyResult(applied, reset, last.finished, last.overflow, awaitingGap, null);
   }
 
-  private int appendLocked(IncomingChunk c, long nowNanos) {
+  /** Holds a chunk that came ahead of a missing one. */
+  private ApplyResult holdLocked(IncomingChunk c, boolean reset, long nowNanos) {
+    if (pending == null) {
+      pending = new TreeMap<>();
+    }
+    if (pending.containsKey(c.seq())) {
+      return ApplyResult.dropped(ApplyResult.Drop.DUPLICATE, reset);
+    }
+    if (pending.size() >= limits.maxPendingChunks()) {
+      failLocked(ProblemKind.STREAM_GAP, "too many chunks after a missing one", nowNanos);
+      return new ApplyResult(false, reset, true, true, false, null);
+    }
+    pending.put(c.seq(), c);
+    if (gapSinceNanos == 0) {
+      gapSinceNanos = nowNanos;
+    }
+    return new ApplyResult(false, reset, false, false, true, null);
+  }
+
+  private Appended appendLocked(IncomingChunk c, long nowNanos) {
     if (c.error() != null) {
       endLocked(State.FAILED, new StreamEvent.Failed(c.error()), nowNanos);
-      return FINISHED;
+      return Appended.ERROR;
     }
     String delta = c.delta() == null ? "" : c.delta();
     long size = Utf8.length(delta);
-    if (bytes + size > limits.maxBytesPerStream()) {
+    if (bytesLocked() + size > limits.maxBytesPerStream()) {
       failLocked(
           ProblemKind.STREAM_TOO_LARGE, "the answer exceeded the bytes per stream", nowNanos);
-      return FINISHED | OVERFLOW;
+      return Appended.TOO_LARGE;
     }
     if (text == null) {
-      text = new StringBuilder(Math.max(16, delta.length()));
-      ends = new int[8];
-      lags = new int[8];
-    } else if (count == ends.length) {
-      ends = Arrays.copyOf(ends, count * 2);
-      lags = Arrays.copyOf(lags, count * 2);
+      text = new AnswerText(delta.length());
     }
-    text.append(delta);
-    ends[count] = text.length();
-    lags[count] = (int) Math.max(0, Math.min(Integer.MAX_VALUE, c.timestampMs() - createdMillis));
-    count++;
-    bytes += size;
+    text.append(delta, size, c.timestampMs() - createdMillis);
     budget.add(size);
     if (c.terminal()) {
       endLocked(State.DONE, new StreamEvent.Done(c.finish(), c.usage()), nowNanos);
-      return APPLIED | FINISHED;
+      return Appended.LAST;
     }
-    return APPLIED;
+    return Appended.TEXT;
+  }
+
+  private int countLocked() {
+    return text == null ? 0 : text.count();
+  }
+
+  private long bytesLocked() {
+    return text == null ? 0 : text.bytes();
   }
 
   private void failLocked(ProblemKind kind, String detail, long nowNanos) {
@@ -256,12 +263,10 @@ public final class Generation {
   }
 
   private void clearLocked() {
-    budget.release(bytes);
-    bytes = 0;
-    text = null;
-    ends = null;
-    lags = null;
-    count = 0;
+    if (text != null) {
+      budget.release(text.bytes());
+      text = null;
+    }
     pending = null;
     gapSinceNanos = 0;
   }
@@ -312,47 +317,52 @@ public final class Generation {
     return true;
   }
 
-  /** Decides the claim deadline: -1 nothing to do, 0 expire now, else re-arm after nanos. */
-  synchronized long claimCheck(long nowNanos) {
-    if (claimed || released || state.ordinal() > State.FAILED.ordinal()) {
-      claimArmed = false;
-      return -1;
-    }
-    long remaining = limits.claimTimeout().toNanos() - (nowNanos - touchedNanos);
-    return remaining > 0 ? remaining : 0;
+  /**
+   * How long the {@code kind} deadline (claim, ack or gap) still has to run: the nanos left, 0 if
+   * it is due now, or a negative number if there is nothing to wait for any more.
+   */
+  synchronized long timeLeft(StreamDeadlines.Kind kind, long nowNanos) {
+    return switch (kind) {
+      case CLAIM -> claimLeftLocked(nowNanos);
+      case ACK -> ackLeftLocked(nowNanos);
+      case GAP -> gapLeftLocked(nowNanos);
+      case WARM -> throw new IllegalArgumentException("a generation has no warm deadline");
+    };
   }
 
-  /** Decides the ack deadline: -1 nothing to do, 0 release now, else re-arm after nanos. */
-  synchronized long ackCheck(long nowNanos) {
+  private long claimLeftLocked(long nowNanos) {
+    if (claimed || released || state.ordinal() > State.FAILED.ordinal()) {
+      return -1;
+    }
+    return Math.max(0, limits.claimTimeout().toNanos() - (nowNanos - touchedNanos));
+  }
+
+  private long ackLeftLocked(long nowNanos) {
     if (acked || released) {
-      ackArmed = false;
       return -1;
     }
     if (readers > 0) {
       return limits.ackTimeout().toNanos();
     }
     long since = Math.max(touchedNanos, finishedNanos);
-    long remaining = limits.ackTimeout().toNanos() - (nowNanos - since);
-    return remaining > 0 ? remaining : 0;
+    return Math.max(0, limits.ackTimeout().toNanos() - (nowNanos - since));
   }
 
-  /** Decides the gap deadline: -1 nothing to do, 0 fail now, else re-arm after nanos. */
-  synchronized long gapCheck(long nowNanos) {
+  private long gapLeftLocked(long nowNanos) {
     if (state != State.OPEN || gapSinceNanos == 0) {
-      gapArmed = false;
       return -1;
     }
-    long remaining = limits.gapWait().toNanos() - (nowNanos - gapSinceNanos);
-    return remaining > 0 ? remaining : 0;
+    return Math.max(0, limits.gapWait().toNanos() - (nowNanos - gapSinceNanos));
   }
 
   /**
    * Adds a reader. {@code lastEventId} ({@code <generation>.<seq>}, may be null) resumes strictly
-   * after that chunk when it can; otherwise the reader starts over with a {@code reset}.
+   * after that chunk when it can; otherwise the reader starts over with a {@code reset}. {@code
+   * onClose} is run when the reader closes its cursor.
    *
    * @throws ProblemException at the bound on readers per stream
    */
-  Cursor attach(String lastEventId, Runnable onChange, long nowNanos) {
+  Cursor attach(String lastEventId, Runnable onChange, Consumer<Cursor> onClose, long nowNanos) {
     Cursor cursor;
     synchronized (this) {
       if (readers >= limits.maxReadersPerStream()) {
@@ -362,21 +372,7 @@ public final class Generation {
       readers++;
       claimed = true;
       touchedNanos = nowNanos;
-      cursor = new Cursor(this, onChange);
-      cursor.resume = Cursor.Resume.NONE;
-      if (lastEventId != null && !lastEventId.isEmpty()) {
-        long seq = EventIds.seqOf(lastEventId, number);
-        if (seq >= 0 && epoch == 0 && seq < count) {
-          cursor.next = (int) seq + 1;
-          cursor.resume = Cursor.Resume.EXACT;
-        } else {
-          cursor.epoch = -1;
-          cursor.resume = Cursor.Resume.RESTART;
-        }
-      }
-      if (cursor.resume != Cursor.Resume.RESTART) {
-        cursor.epoch = epoch;
-      }
+      cursor = newCursorLocked(lastEventId, onChange, onClose);
       Runnable[] now = Arrays.copyOf(listeners, listeners.length + 1);
       now[now.length - 1] = onChange;
       listeners = now;
@@ -384,14 +380,25 @@ public final class Generation {
     return cursor;
   }
 
+  private Cursor newCursorLocked(String lastEventId, Runnable onChange, Consumer<Cursor> onClose) {
+    if (lastEventId == null || lastEventId.isEmpty()) {
+      return new Cursor(this, onChange, onClose, Cursor.Resume.NONE, 0, epoch);
+    }
+    long seq = EventIds.seqOf(lastEventId, number);
+    if (seq >= 0 && epoch == 0 && seq < countLocked()) {
+      return new Cursor(this, onChange, onClose, Cursor.Resume.EXACT, (int) seq + 1, epoch);
+    }
+    return new Cursor(this, onChange, onClose, Cursor.Resume.RESTART, 0, -1);
+  }
+
   /**
-   * Removes a reader. When the last reader of an unfinished generation leaves, the generation is
-   * unclaimed again; returns true if the caller must arm the claim deadline for it.
+   * Removes a reader. Returns true if it was the last reader of an unfinished generation, which is
+   * unclaimed again: the caller must then arm the claim deadline.
    */
   synchronized boolean detach(Cursor cursor, long nowNanos) {
     Runnable[] now = listeners;
     for (int i = 0; i < now.length; i++) {
-      if (now[i] == cursor.onChange) {
+      if (now[i] == cursor.onChange()) {
         Runnable[] less = new Runnable[now.length - 1];
         System.arraycopy(now, 0, less, 0, i);
         System.arraycopy(now, i + 1, less, i, now.length - i - 1);
@@ -400,10 +407,7 @@ public final class Generation {
         touchedNanos = nowNanos;
         if (readers == 0 && state == State.OPEN && !released) {
           claimed = false;
-          if (!claimArmed) {
-            claimArmed = true;
-            return true;
-          }
+          return true;
         }
         return false;
       }
@@ -416,30 +420,31 @@ public final class Generation {
     return readers;
   }
 
+  /** What {@code cursor} has not seen yet; moves it on. */
   synchronized List<StreamEvent> read(Cursor cursor) {
-    if (cursor.finished) {
+    if (cursor.finished()) {
       return List.of();
     }
-    List<StreamEvent> out = new ArrayList<>(Math.max(1, count - cursor.next + 1));
-    boolean live = cursor.reads++ > 0;
+    int count = countLocked();
+    List<StreamEvent> out = new ArrayList<>(Math.max(1, count - cursor.next() + 1));
+    boolean live = cursor.markPolled();
     boolean immediate = state.ordinal() > State.FAILED.ordinal() || released;
     if (!immediate) {
-      if (cursor.epoch != epoch) {
+      if (cursor.epoch() != epoch) {
         out.add(new StreamEvent.Reset(number));
-        cursor.epoch = epoch;
-        cursor.next = 0;
+        cursor.restart(epoch);
       }
-      while (cursor.next < count) {
-        int seq = cursor.next++;
-        int from = seq == 0 ? 0 : ends[seq - 1];
+      int seq = cursor.next();
+      for (; seq < count; seq++) {
         out.add(
             new StreamEvent.Chunk(
-                number, seq, text.substring(from, ends[seq]), createdMillis + lags[seq], live));
+                number, seq, text.delta(seq), createdMillis + text.lagMillis(seq), live));
       }
+      cursor.moveTo(seq);
     }
     if (terminal != null) {
       out.add(terminal);
-      cursor.finished = true;
+      cursor.finish();
     }
     return out;
   }

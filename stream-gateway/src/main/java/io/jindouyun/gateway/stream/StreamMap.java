@@ -6,47 +6,43 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
- * The gateway's streams: {@code userId -> UserSlot} holding the user's current {@link Generation},
- * plus an index {@code streamId -> Generation} of the live ones.
+ * The gateway's streams: {@link UserSlots} holding each user's current {@link Generation}, plus an
+ * index {@code streamId -> Generation} of the live ones.
  *
  * <p>A handshake opens a generation by compare-and-set on the slot: it wins only if its number is
  * greater than the current one's; the replaced generation is superseded (its readers get {@code
  * superseded}, a cancel goes upstream, its buffer is released). Chunks for a {@code (streamId,
  * generation)} that is not live are dropped.
  *
- * <p>Deadlines (claim, ack, warm, gap) run on the shared {@link Deadlines} timer and are checked
- * lazily: when one fires and the thing was touched since, it re-arms for the remaining time instead
- * of expiring. Each generation and slot has at most one pending deadline per kind.
+ * <p>Deadlines (claim, ack, warm, gap) run on the shared {@link Deadlines} timer through {@link
+ * StreamDeadlines} and are checked lazily: when one fires and the thing was touched since, it
+ * re-arms for the remaining time instead of expiring. Each generation and slot has at most one
+ * pending deadline per kind.
  *
  * <p>Concurrency: thread-safe and lock-free at this level (concurrent maps, compare-and-set on
  * slots); each {@link Generation} guards its own state. Nothing here blocks, so it may be called
- * from event loops, the reply thread and the timer thread. A slot whose warm time ran out is
- * retired by setting its current generation to a marker, so a racing handshake sees it and takes a
- * fresh slot.
+ * from event loops, the reply thread and the timer thread.
  */
 public final class StreamMap {
 
   /** What {@link #open} did. */
   public record Opened(Generation generation, boolean reusedSlot) {}
 
-  private static final String CLAIM = "claim";
-  private static final String ACK = "ack";
-  private static final String WARM = "warm";
-
-  private final Generation retired;
-  private final ConcurrentHashMap<String, UserSlot> slots = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Generation> byStreamId = new ConcurrentHashMap<>();
+  private final UserSlots slots;
   private final StreamLimits limits;
   private final ByteBudget budget;
   private final GenerationClock clock;
-  private final Deadlines deadlines;
+  private final StreamDeadlines deadlines;
   private final UpstreamCanceller canceller;
   private final StreamMapListener listener;
   private final LongSupplier nanos;
   private final LongSupplier millis;
+  private final Consumer<Cursor> detach = this::detach;
 
   /** A map with the given bounds, timer, canceller and clocks. */
   public StreamMap(
@@ -59,13 +55,13 @@ public final class StreamMap {
       LongSupplier millis) {
     this.limits = limits;
     this.budget = new ByteBudget(limits.globalByteBudget());
+    this.slots = new UserSlots(limits, budget);
     this.clock = clock;
-    this.deadlines = deadlines;
+    this.deadlines = new StreamDeadlines(deadlines, limits, nanos, new Expiry());
     this.canceller = canceller;
     this.listener = listener;
     this.nanos = nanos;
     this.millis = millis;
-    this.retired = new Generation("", "", Long.MAX_VALUE, 0, 0, budget, limits);
   }
 
   /** Bytes buffered by all streams. */
@@ -97,48 +93,28 @@ public final class StreamMap {
    */
   public Opened open(String userId, String streamId) {
     if (budget.exhausted()) {
-      throw new ProblemException(
-          ProblemKind.UNAVAILABLE,
-          "the gateway's byte budget is spent",
-          Duration.ofSeconds(1),
-          null);
+      throw unavailable("the gateway's byte budget is spent", null);
     }
     long now = nanos.getAsLong();
     while (true) {
       UserSlot slot = slots.get(userId);
       boolean existed = slot != null;
       if (slot == null) {
-        if (slots.size() >= limits.maxUsers()) {
-          throw new ProblemException(
-              ProblemKind.UNAVAILABLE,
-              "too many users on this gateway",
-              Duration.ofSeconds(1),
-              null);
-        }
-        slot = slots.computeIfAbsent(userId, id -> new UserSlot(id, limits.historySize(), now));
+        slot = slots.create(userId, now);
       }
       slot.touch(now);
       Generation gen =
           new Generation(userId, streamId, clock.next(), now, millis.getAsLong(), budget, limits);
       byStreamId.put(streamId, gen);
       Generation previous;
-      while (true) {
-        previous = slot.current.get();
-        if (previous == retired) {
-          break;
-        }
-        if (previous != null && previous.number >= gen.number) {
-          byStreamId.remove(streamId, gen);
-          throw new ProblemException(
-              ProblemKind.SUPERSEDED, "a newer handshake of this user won", null, null);
-        }
-        if (slot.current.compareAndSet(previous, gen)) {
-          break;
-        }
-      }
-      if (previous == retired) {
+      try {
+        previous = slots.install(slot, gen);
+      } catch (ProblemException newer) {
         byStreamId.remove(streamId, gen);
-        slots.remove(userId, slot);
+        throw newer;
+      }
+      if (slots.isRetired(previous)) {
+        byStreamId.remove(streamId, gen);
         continue;
       }
       if (previous != null) {
@@ -146,15 +122,11 @@ public final class StreamMap {
       } else if (existed) {
         listener.slotReused();
       }
-      synchronized (gen) {
-        gen.claimArmed = true;
-      }
       try {
-        deadlines.schedule(claimDelay(), () -> checkClaim(gen));
+        deadlines.armFirstClaim(gen);
       } catch (RejectedExecutionException e) {
         rollback(gen, "timer-full");
-        throw new ProblemException(
-            ProblemKind.UNAVAILABLE, "too many pending deadlines", Duration.ofSeconds(1), e);
+        throw unavailable("too many pending deadlines", e);
       }
       return new Opened(gen, existed && previous == null);
     }
@@ -167,12 +139,9 @@ public final class StreamMap {
   public void rollback(Generation gen, String reason) {
     long now = nanos.getAsLong();
     Generation.State before =
-        gen.end(
-            Generation.State.FAILED,
-            new StreamEvent.Failed(StreamProblem.of(ProblemKind.UNAVAILABLE, reason)),
-            now);
+        gen.end(Generation.State.FAILED, failed(ProblemKind.UNAVAILABLE, reason), now);
     if (before == Generation.State.OPEN) {
-      canceller.cancel(gen.streamId, gen.number, reason);
+      canceller.cancel(gen.streamId(), gen.number(), reason);
     }
     retire(gen, now);
   }
@@ -180,7 +149,7 @@ public final class StreamMap {
   /** The live generation {@code streamId} if {@code userId} owns it, else null. */
   public Generation find(String userId, String streamId) {
     Generation gen = byStreamId.get(streamId);
-    return gen != null && gen.userId.equals(userId) ? gen : null;
+    return gen != null && gen.userId().equals(userId) ? gen : null;
   }
 
   /**
@@ -198,41 +167,43 @@ public final class StreamMap {
       }
       throw notFound();
     }
-    Cursor cursor = gen.attach(lastEventId, onChange, nanos.getAsLong());
-    cursor.clock = nanos;
-    cursor.onUnclaimed = () -> arm(claimDelay(), () -> checkClaim(gen), () -> expire(gen, CLAIM));
-    if (cursor.resume != Cursor.Resume.NONE) {
-      listener.resumed(cursor.resume == Cursor.Resume.EXACT);
+    Cursor cursor = gen.attach(lastEventId, onChange, detach, nanos.getAsLong());
+    if (cursor.resume() != Cursor.Resume.NONE) {
+      listener.resumed(cursor.resume() == Cursor.Resume.EXACT);
     }
     return cursor;
+  }
+
+  /** A cursor closed: its generation may be unclaimed again. */
+  private void detach(Cursor cursor) {
+    Generation gen = cursor.generation();
+    if (gen.detach(cursor, nanos.getAsLong())) {
+      deadlines.arm(gen, StreamDeadlines.Kind.CLAIM);
+    }
   }
 
   /** Applies a chunk from the reply topic, or drops it if its generation is not live. */
   public void onChunk(IncomingChunk chunk) {
     Generation gen = byStreamId.get(chunk.streamId());
-    if (gen == null || gen.number != chunk.generation()) {
-      listener.chunkDropped("stale");
+    if (gen == null || gen.number() != chunk.generation()) {
+      listener.chunkDropped(ApplyResult.Drop.STALE.reason());
       return;
     }
-    int result = gen.apply(chunk, nanos.getAsLong());
-    if ((result & Generation.APPLIED) != 0) {
+    ApplyResult result = gen.apply(chunk, nanos.getAsLong());
+    if (result.applied()) {
       listener.chunkApplied();
     }
-    if ((result & Generation.DROPPED_STALE) != 0) {
-      listener.chunkDropped("stale");
-    } else if ((result & Generation.DROPPED_DUPLICATE) != 0) {
-      listener.chunkDropped("duplicate");
-    } else if ((result & Generation.DROPPED_ZOMBIE) != 0) {
-      listener.chunkDropped("zombie");
+    if (result.dropped() != null) {
+      listener.chunkDropped(result.dropped().reason());
     }
-    if ((result & Generation.ARM_GAP) != 0) {
-      arm(limits.gapWait().toNanos(), () -> checkGap(gen), () -> failGap(gen));
+    if (result.awaitingGap()) {
+      deadlines.arm(gen, StreamDeadlines.Kind.GAP);
     }
-    if ((result & Generation.OVERFLOW) != 0) {
+    if (result.overflow()) {
       cancelUpstream(gen, "bounds");
     }
-    if ((result & Generation.FINISHED) != 0) {
-      armAck(gen);
+    if (result.finished()) {
+      deadlines.arm(gen, StreamDeadlines.Kind.ACK);
     }
   }
 
@@ -272,13 +243,7 @@ public final class StreamMap {
     if (gen == null) {
       throw notFound();
     }
-    long now = nanos.getAsLong();
-    Generation.State before =
-        gen.end(Generation.State.CANCELLED, new StreamEvent.Done("cancelled", null), now);
-    if (before == Generation.State.OPEN) {
-      cancelUpstream(gen, "client");
-    }
-    retire(gen, now);
+    end(gen, Generation.State.CANCELLED, new StreamEvent.Done("cancelled", null), "client");
   }
 
   /**
@@ -287,156 +252,96 @@ public final class StreamMap {
    * and buffers are released. Returns how many streams were ended.
    */
   public int closeAll() {
-    long now = nanos.getAsLong();
+    StreamEvent event =
+        failed(ProblemKind.UNAVAILABLE, "the gateway is shutting down; start a new chat");
     int ended = 0;
     for (Generation gen : List.copyOf(byStreamId.values())) {
-      Generation.State before =
-          gen.end(
-              Generation.State.FAILED,
-              new StreamEvent.Failed(
-                  StreamProblem.of(
-                      ProblemKind.UNAVAILABLE, "the gateway is shutting down; start a new chat")),
-              now);
-      if (before == Generation.State.OPEN) {
-        cancelUpstream(gen, "shutdown");
-      }
-      retire(gen, now);
+      end(gen, Generation.State.FAILED, event, "shutdown");
       ended++;
     }
     return ended;
   }
 
+  /** Ends {@code gen}, cancels it upstream if it was still running, and retires it. */
+  private void end(Generation gen, Generation.State to, StreamEvent event, String cancelReason) {
+    long now = nanos.getAsLong();
+    if (gen.end(to, event, now) == Generation.State.OPEN) {
+      cancelUpstream(gen, cancelReason);
+    }
+    retire(gen, now);
+  }
+
   private void supersede(Generation previous, long now) {
     Generation.State before =
-        previous.end(Generation.State.SUPERSEDED, new StreamEvent.Superseded(previous.number), now);
+        previous.end(
+            Generation.State.SUPERSEDED, new StreamEvent.Superseded(previous.number()), now);
     listener.superseded();
     if (before == Generation.State.OPEN) {
       cancelUpstream(previous, "superseded");
     }
     previous.release();
-    byStreamId.remove(previous.streamId, previous);
+    byStreamId.remove(previous.streamId(), previous);
   }
 
   /** Releases the buffer, drops the index entry and turns the slot warm if this was current. */
   private void retire(Generation gen, long now) {
     gen.release();
-    byStreamId.remove(gen.streamId, gen);
-    UserSlot slot = slots.get(gen.userId);
-    if (slot != null && slot.current.compareAndSet(gen, null)) {
+    byStreamId.remove(gen.streamId(), gen);
+    UserSlot slot = slots.release(gen);
+    if (slot != null) {
       slot.touch(now);
-      armWarm(slot);
+      deadlines.armWarm(slot);
     }
   }
 
   private void cancelUpstream(Generation gen, String reason) {
     listener.cancelled(reason);
-    canceller.cancel(gen.streamId, gen.number, reason);
+    canceller.cancel(gen.streamId(), gen.number(), reason);
   }
 
-  private long claimDelay() {
-    return limits.claimTimeout().toNanos();
-  }
+  /** What the map does when a deadline's time is up (on the timer or the arming thread). */
+  private final class Expiry implements StreamDeadlines.Expiry {
 
-  private void checkClaim(Generation gen) {
-    long next = gen.claimCheck(nanos.getAsLong());
-    if (next > 0) {
-      arm(next, () -> checkClaim(gen), () -> expire(gen, CLAIM));
-    } else if (next == 0) {
-      expire(gen, CLAIM);
-    }
-  }
-
-  private void armAck(Generation gen) {
-    synchronized (gen) {
-      if (gen.ackArmed) {
+    @Override
+    public void expire(Generation gen, StreamDeadlines.Kind kind) {
+      String label = kind.label();
+      long now = nanos.getAsLong();
+      StreamEvent event =
+          failed(ProblemKind.STREAM_NOT_FOUND, "the stream expired (" + label + ")");
+      Generation.State before = gen.end(Generation.State.EXPIRED, event, now);
+      if (before == null) {
         return;
       }
-      gen.ackArmed = true;
-    }
-    arm(limits.ackTimeout().toNanos(), () -> checkAck(gen), () -> expire(gen, ACK));
-  }
-
-  private void checkAck(Generation gen) {
-    long next = gen.ackCheck(nanos.getAsLong());
-    if (next > 0) {
-      arm(next, () -> checkAck(gen), () -> expire(gen, ACK));
-    } else if (next == 0) {
-      expire(gen, ACK);
-    }
-  }
-
-  private void expire(Generation gen, String kind) {
-    long now = nanos.getAsLong();
-    Generation.State before =
-        gen.end(
-            Generation.State.EXPIRED,
-            new StreamEvent.Failed(
-                StreamProblem.of(
-                    ProblemKind.STREAM_NOT_FOUND, "the stream expired (" + kind + ")")),
-            now);
-    if (before == null) {
-      return;
-    }
-    listener.expired(kind);
-    if (before == Generation.State.OPEN) {
-      cancelUpstream(gen, "expired-" + kind);
-    }
-    retire(gen, now);
-  }
-
-  private void checkGap(Generation gen) {
-    long next = gen.gapCheck(nanos.getAsLong());
-    if (next > 0) {
-      arm(next, () -> checkGap(gen), () -> failGap(gen));
-    } else if (next == 0) {
-      failGap(gen);
-    }
-  }
-
-  private void failGap(Generation gen) {
-    if (gen.fail(
-        ProblemKind.STREAM_GAP, "a chunk of the answer never arrived", nanos.getAsLong())) {
-      cancelUpstream(gen, "gap");
-      armAck(gen);
-    }
-  }
-
-  private void armWarm(UserSlot slot) {
-    if (slot.warmArmed.compareAndSet(false, true)) {
-      arm(limits.warmTimeout().toNanos(), () -> checkWarm(slot), () -> retireSlot(slot));
-    }
-  }
-
-  private void checkWarm(UserSlot slot) {
-    slot.warmArmed.set(false);
-    if (slot.current.get() != null) {
-      return; // in use again; re-armed when its generation ends
-    }
-    long remaining = limits.warmTimeout().toNanos() - (nanos.getAsLong() - slot.touchedNanos);
-    if (remaining > 0) {
-      if (slot.warmArmed.compareAndSet(false, true)) {
-        arm(remaining, () -> checkWarm(slot), () -> retireSlot(slot));
+      listener.expired(label);
+      if (before == Generation.State.OPEN) {
+        cancelUpstream(gen, "expired-" + label);
       }
-      return;
+      retire(gen, now);
     }
-    retireSlot(slot);
+
+    @Override
+    public void gapTimedOut(Generation gen) {
+      if (gen.fail(
+          ProblemKind.STREAM_GAP, "a chunk of the answer never arrived", nanos.getAsLong())) {
+        cancelUpstream(gen, "gap");
+        deadlines.arm(gen, StreamDeadlines.Kind.ACK);
+      }
+    }
+
+    @Override
+    public void warmTimedOut(UserSlot slot) {
+      if (slots.retire(slot)) {
+        listener.expired(StreamDeadlines.Kind.WARM.label());
+      }
+    }
   }
 
-  private void retireSlot(UserSlot slot) {
-    slot.warmArmed.set(false);
-    if (slot.current.compareAndSet(null, retired)) {
-      slots.remove(slot.userId, slot);
-      listener.expired(WARM);
-    }
+  private static StreamEvent failed(ProblemKind kind, String detail) {
+    return new StreamEvent.Failed(StreamProblem.of(kind, detail));
   }
 
-  /** Schedules {@code task}; if the timer refuses, runs {@code fallback} now instead. */
-  private void arm(long delayNanos, Runnable task, Runnable fallback) {
-    try {
-      deadlines.schedule(delayNanos, task);
-    } catch (RejectedExecutionException e) {
-      fallback.run();
-    }
+  private static ProblemException unavailable(String detail, Throwable cause) {
+    return new ProblemException(ProblemKind.UNAVAILABLE, detail, Duration.ofSeconds(1), cause);
   }
 
   private static ProblemException notFound() {

@@ -1,9 +1,16 @@
 package io.jindouyun.gateway.it;
 
+import static io.jindouyun.gateway.it.ChatClient.SSE;
+import static io.jindouyun.gateway.it.ChatClient.assertProblem;
+import static io.jindouyun.gateway.it.ChatClient.bearer;
+import static io.jindouyun.gateway.it.ChatClient.body;
+import static io.jindouyun.gateway.it.ChatClient.textOf;
+import static io.jindouyun.gateway.it.ChatClient.untilTerminal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.jindouyun.contract.EtcdKeys;
+import io.jindouyun.gateway.it.ChatClient.Handshake;
 import io.jindouyun.gateway.recycle.WheelDeadlines;
 import io.jindouyun.gateway.stream.StreamMap;
 import io.jindouyun.proto.chat.v1.ChatControl;
@@ -14,8 +21,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,7 +31,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
-import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerSentEvent;
@@ -59,9 +63,7 @@ import reactor.core.publisher.Flux;
 class GatewayIntegrationTests {
 
   private static final int PARTITIONS = 3;
-  private static final ParameterizedTypeReference<ServerSentEvent<String>> SSE =
-      new ParameterizedTypeReference<>() {};
-  private static final Duration WAIT = Duration.ofSeconds(15);
+  private static final Duration WAIT = ChatClient.WAIT;
 
   @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
   @RegisterExtension static final KafkaExtension kafka = new KafkaExtension();
@@ -72,6 +74,7 @@ class GatewayIntegrationTests {
   @Autowired StreamMap streams;
   @Autowired WheelDeadlines deadlines;
   @Autowired MeterRegistry meters;
+  private ChatClient chats;
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
@@ -92,6 +95,7 @@ class GatewayIntegrationTests {
   void remember() {
     sharedStreams = streams;
     sharedDeadlines = deadlines;
+    chats = new ChatClient(client);
   }
 
   @AfterEach
@@ -126,11 +130,11 @@ class GatewayIntegrationTests {
 
   @Test
   void streamsTheExactTextWithIdsAndEndsWithDone() {
-    Map<String, Object> hs = handshake("alice", body("Say hello"));
-    String streamId = (String) hs.get("streamId");
-    long generation = ((Number) hs.get("generation")).longValue();
+    Handshake hs = chats.handshake("alice", "Say hello");
+    String streamId = hs.streamId();
+    long generation = hs.generation();
     assertThat(streamId).startsWith("gw-it~").matches("gw-it~[A-Za-z0-9_-]{22}");
-    assertThat(hs).containsEntry("node", "gw-it").containsKeys("ticket", "expiresAt");
+    assertThat(hs.body()).containsEntry("node", "gw-it").containsKeys("ticket", "expiresAt");
     ChatJob job = llm.awaitJob(streamId);
     assertThat(job.getGeneration()).isEqualTo(generation);
     assertThat(job.getUserId()).isEqualTo("alice");
@@ -164,46 +168,33 @@ class GatewayIntegrationTests {
     assertThat(done.data()).contains("\"finishReason\":\"stop\"").contains("\"totalTokens\":7");
     assertThat(meters.find("jdy.ttft").timer().count()).isPositive();
     assertThat(meters.find("jdy.gateway.added.latency").timer().count()).isPositive();
-    ack("alice", streamId);
+    chats.ack("alice", streamId);
   }
 
   @Test
   void anIdleStreamGetsPingComments() {
-    String streamId = (String) handshake("ping", body("wait")).get("streamId");
+    String streamId = chats.handshake("ping", "wait").streamId();
     List<ServerSentEvent<String>> pings =
-        stream("ping", streamId, null)
+        chats.stream("ping", streamId)
             .filter(e -> "ping".equals(e.comment()))
             .take(3)
             .collectList()
             .block(WAIT);
     assertThat(pings).hasSize(3);
-    client
-        .delete()
-        .uri("/v1/chat/stream/{id}", streamId)
-        .header(HttpHeaders.AUTHORIZATION, bearer("ping"))
-        .exchange()
-        .expectStatus()
-        .isAccepted();
+    chats.cancel("ping", streamId);
   }
 
   @Test
   void aTicketOpensOnlyItsOwnStream() {
-    Map<String, Object> hs = handshake("tina", body("hi"));
-    String streamId = (String) hs.get("streamId");
-    String ticket = (String) hs.get("ticket");
+    Handshake hs = chats.handshake("tina", "hi");
+    String streamId = hs.streamId();
+    String ticket = (String) hs.body().get("ticket");
     ChatJob job = llm.awaitJob(streamId);
     llm.answer(job, 1, "ticketed", 4);
     var events =
         untilTerminal(
-            client
-                .get()
-                .uri("/v1/chat/stream/{id}?ticket={t}", streamId, ticket)
-                .accept(MediaType.TEXT_EVENT_STREAM)
-                .exchange()
-                .expectStatus()
-                .isOk()
-                .returnResult(SSE)
-                .getResponseBody());
+            ChatClient.events(
+                client.get().uri("/v1/chat/stream/{id}?ticket={t}", streamId, ticket)));
     assertThat(textOf(events)).isEqualTo("ticketed");
     client
         .get()
@@ -211,133 +202,96 @@ class GatewayIntegrationTests {
         .exchange()
         .expectStatus()
         .isUnauthorized();
-    client
-        .post()
-        .uri("/v1/chat/handshake")
-        .header(HttpHeaders.AUTHORIZATION, "Bearer " + ticket)
-        .contentType(MediaType.APPLICATION_JSON)
-        .bodyValue(body("x"))
-        .exchange()
-        .expectStatus()
-        .isUnauthorized();
-    ack("tina", streamId);
+    chats.postHandshake("Bearer " + ticket, body("x")).expectStatus().isUnauthorized();
+    chats.ack("tina", streamId);
   }
 
   @Test
   void lastEventIdResumesMidStreamWithoutDuplicateOrGap() {
-    Map<String, Object> hs = handshake("bob", body("count"));
-    String streamId = (String) hs.get("streamId");
-    long generation = ((Number) hs.get("generation")).longValue();
-    ChatJob job = llm.awaitJob(streamId);
-    Flux<ServerSentEvent<String>> first = stream("bob", streamId, null);
-    llm.chunk(job, 1, 0, "one ");
-    llm.chunk(job, 1, 1, "two ");
-    llm.chunk(job, 1, 2, "three ");
+    Chat chat = open("bob", "count");
+    long generation = chat.handshake().generation();
+    llm.chunk(chat.job(), 1, 0, "one ");
+    llm.chunk(chat.job(), 1, 1, "two ");
+    llm.chunk(chat.job(), 1, 2, "three ");
     List<ServerSentEvent<String>> seen =
-        first.filter(e -> "chunk".equals(e.event())).take(2).collectList().block(WAIT);
+        chat.reader().filter(e -> "chunk".equals(e.event())).take(2).collectList().block(WAIT);
     assertThat(seen)
         .extracting(ServerSentEvent::id)
         .containsExactly(generation + ".0", generation + ".1");
-    llm.chunk(job, 1, 3, "four ");
-    llm.last(job, 1, 4, "five");
-    List<ServerSentEvent<String>> rest = untilTerminal(stream("bob", streamId, seen.get(1).id()));
+    llm.chunk(chat.job(), 1, 3, "four ");
+    llm.last(chat.job(), 1, 4, "five");
+    List<ServerSentEvent<String>> rest =
+        untilTerminal(chats.stream("bob", chat.streamId(), seen.get(1).id()));
     List<ServerSentEvent<String>> viaQuery =
         untilTerminal(
-            client
-                .get()
-                .uri("/v1/chat/stream/{id}?lastEventId={last}", streamId, seen.get(0).id())
-                .header(HttpHeaders.AUTHORIZATION, bearer("bob"))
-                .accept(MediaType.TEXT_EVENT_STREAM)
-                .exchange()
-                .expectStatus()
-                .isOk()
-                .returnResult(SSE)
-                .getResponseBody());
+            ChatClient.events(
+                client
+                    .get()
+                    .uri(
+                        "/v1/chat/stream/{id}?lastEventId={last}",
+                        chat.streamId(),
+                        seen.get(0).id())
+                    .header(HttpHeaders.AUTHORIZATION, bearer("bob"))));
     assertThat(textOf(viaQuery)).isEqualTo("two three four five");
     assertThat(textOf(seen) + textOf(rest)).isEqualTo("one two three four five");
     assertThat(rest.get(0).id()).isEqualTo(generation + ".2");
     assertThat(counter("jdy.gateway.resumes", "outcome", "ok")).isGreaterThanOrEqualTo(1);
-    ack("bob", streamId);
+    chats.ack("bob", chat.streamId());
   }
 
   @Test
   void twoReadersOfOneStreamBothGetEverything() {
-    String streamId = (String) handshake("carol", body("two tabs")).get("streamId");
-    ChatJob job = llm.awaitJob(streamId);
-    Flux<ServerSentEvent<String>> tab1 = stream("carol", streamId, null);
+    Chat chat = open("carol", "two tabs");
     Flux<ServerSentEvent<String>> tab2 =
-        client
-            .post()
-            .uri("/v1/chat/stream/{id}", streamId)
-            .header(HttpHeaders.AUTHORIZATION, bearer("carol"))
-            .accept(MediaType.TEXT_EVENT_STREAM)
-            .exchange()
-            .expectStatus()
-            .isOk()
-            .returnResult(SSE)
-            .getResponseBody();
-    llm.answer(job, 1, "the same answer for both", 5);
-    assertThat(textOf(untilTerminal(tab1))).isEqualTo("the same answer for both");
+        ChatClient.events(
+            client
+                .post()
+                .uri("/v1/chat/stream/{id}", chat.streamId())
+                .header(HttpHeaders.AUTHORIZATION, bearer("carol")));
+    llm.answer(chat.job(), 1, "the same answer for both", 5);
+    assertThat(textOf(untilTerminal(chat.reader()))).isEqualTo("the same answer for both");
     assertThat(textOf(untilTerminal(tab2))).isEqualTo("the same answer for both");
-    ack("carol", streamId);
+    chats.ack("carol", chat.streamId());
   }
 
   @Test
   void aRegenerateSupersedesTheOlderStreamAndCancelsIt() {
-    String old = (String) handshake("dave", body("first")).get("streamId");
-    ChatJob oldJob = llm.awaitJob(old);
-    Flux<ServerSentEvent<String>> oldReader = stream("dave", old, null);
-    llm.chunk(oldJob, 1, 0, "partial");
-    Map<String, Object> hs = handshake("dave", body("again"));
-    String fresh = (String) hs.get("streamId");
-    assertThat(((Number) hs.get("generation")).longValue()).isGreaterThan(oldJob.getGeneration());
-    List<ServerSentEvent<String>> oldEvents = untilTerminal(oldReader);
+    Chat old = open("dave", "first");
+    llm.chunk(old.job(), 1, 0, "partial");
+    Handshake hs = chats.handshake("dave", "again");
+    String fresh = hs.streamId();
+    assertThat(hs.generation()).isGreaterThan(old.job().getGeneration());
+    List<ServerSentEvent<String>> oldEvents = untilTerminal(old.reader());
     assertThat(oldEvents.get(oldEvents.size() - 1).event()).isEqualTo("superseded");
-    ChatControl.Cancel cancel = llm.awaitCancel(old);
-    assertThat(cancel.getGeneration()).isEqualTo(oldJob.getGeneration());
-    llm.chunk(oldJob, 1, 1, " zombie"); // dropped: not the current generation
-    client
-        .get()
-        .uri("/v1/chat/stream/{id}", old)
-        .header(HttpHeaders.AUTHORIZATION, bearer("dave"))
-        .exchange()
-        .expectStatus()
-        .isNotFound();
+    ChatControl.Cancel cancel = llm.awaitCancel(old.streamId());
+    assertThat(cancel.getGeneration()).isEqualTo(old.job().getGeneration());
+    llm.chunk(old.job(), 1, 1, " zombie"); // dropped: not the current generation
+    chats.get("dave", old.streamId()).expectStatus().isNotFound();
     ChatJob job = llm.awaitJob(fresh);
     llm.answer(job, 1, "new answer", 4);
-    assertThat(textOf(untilTerminal(stream("dave", fresh, null)))).isEqualTo("new answer");
-    ack("dave", fresh);
+    assertThat(textOf(untilTerminal(chats.stream("dave", fresh)))).isEqualTo("new answer");
+    chats.ack("dave", fresh);
   }
 
   @Test
   void cancelPublishesOnTheControlTopicAndEndsReaders() {
-    String streamId = (String) handshake("erin", body("stop me")).get("streamId");
-    ChatJob job = llm.awaitJob(streamId);
-    Flux<ServerSentEvent<String>> reader = stream("erin", streamId, null);
-    llm.chunk(job, 1, 0, "tok");
-    client
-        .delete()
-        .uri("/v1/chat/stream/{id}", streamId)
-        .header(HttpHeaders.AUTHORIZATION, bearer("erin"))
-        .exchange()
-        .expectStatus()
-        .isAccepted();
-    List<ServerSentEvent<String>> events = untilTerminal(reader);
+    Chat chat = open("erin", "stop me");
+    llm.chunk(chat.job(), 1, 0, "tok");
+    chats.cancel("erin", chat.streamId());
+    List<ServerSentEvent<String>> events = untilTerminal(chat.reader());
     assertThat(events.get(events.size() - 1).data()).contains("cancelled");
-    assertThat(llm.awaitCancel(streamId).getGeneration()).isEqualTo(job.getGeneration());
+    assertThat(llm.awaitCancel(chat.streamId()).getGeneration())
+        .isEqualTo(chat.job().getGeneration());
   }
 
   @Test
   void anUnclaimedStreamExpiresAndIsCancelled() {
-    String streamId = (String) handshake("frank", body("nobody reads")).get("streamId");
+    String streamId = chats.handshake("frank", "nobody reads").streamId();
     llm.awaitJob(streamId);
     ChatControl.Cancel cancel = llm.awaitCancel(streamId);
     assertThat(cancel.getReason()).isEqualTo("expired-claim");
-    client
-        .get()
-        .uri("/v1/chat/stream/{id}", streamId)
-        .header(HttpHeaders.AUTHORIZATION, bearer("frank"))
-        .exchange()
+    chats
+        .get("frank", streamId)
         .expectStatus()
         .isNotFound()
         .expectBody()
@@ -348,118 +302,101 @@ class GatewayIntegrationTests {
 
   @Test
   void ackReleasesTheBufferAndTheNextHandshakeReusesTheWarmSlot() {
-    String streamId = (String) handshake("gina", body("one")).get("streamId");
+    String streamId = chats.handshake("gina", "one").streamId();
     ChatJob job = llm.awaitJob(streamId);
     llm.answer(job, 1, "0123456789", 10);
-    assertThat(textOf(untilTerminal(stream("gina", streamId, null)))).isEqualTo("0123456789");
+    assertThat(textOf(untilTerminal(chats.stream("gina", streamId)))).isEqualTo("0123456789");
     assertThat(streams.bufferedBytes()).isEqualTo(10);
     double reusedBefore = meters.counter("jdy.gateway.slot.reuses").count();
-    ack("gina", streamId);
+    chats.ack("gina", streamId);
     assertThat(streams.bufferedBytes()).isZero();
     assertThat(streams.delivered("gina")).containsExactly(streamId);
-    String next = (String) handshake("gina", body("two")).get("streamId");
+    String next = chats.handshake("gina", "two").streamId();
     assertThat(meters.counter("jdy.gateway.slot.reuses").count()).isEqualTo(reusedBefore + 1);
     ChatJob nextJob = llm.awaitJob(next);
     llm.answer(nextJob, 1, "again", 5);
-    assertThat(textOf(untilTerminal(stream("gina", next, null)))).isEqualTo("again");
-    ack("gina", next);
+    assertThat(textOf(untilTerminal(chats.stream("gina", next)))).isEqualTo("again");
+    chats.ack("gina", next);
     assertThat(streams.delivered("gina")).containsExactly(streamId, next);
   }
 
   @Test
   void aRedeliveredJobResetsTheStreamAndThenDeliversTheFullAnswer() {
-    String streamId = (String) handshake("hank", body("redeliver")).get("streamId");
-    ChatJob job = llm.awaitJob(streamId);
-    Flux<ServerSentEvent<String>> reader = stream("hank", streamId, null);
-    llm.chunk(job, 10, 0, "Hel");
-    llm.chunk(job, 10, 1, "lo wo");
-    llm.chunk(job, 25, 0, "Hello");
-    llm.chunk(job, 10, 2, "ZOMBIE");
-    llm.chunk(job, 25, 1, " world");
-    llm.last(job, 25, 2, "!");
-    List<ServerSentEvent<String>> events = untilTerminal(reader);
+    Chat chat = open("hank", "redeliver");
+    llm.chunk(chat.job(), 10, 0, "Hel");
+    llm.chunk(chat.job(), 10, 1, "lo wo");
+    llm.chunk(chat.job(), 25, 0, "Hello");
+    llm.chunk(chat.job(), 10, 2, "ZOMBIE");
+    llm.chunk(chat.job(), 25, 1, " world");
+    llm.last(chat.job(), 25, 2, "!");
+    List<ServerSentEvent<String>> events = untilTerminal(chat.reader());
     List<String> names = events.stream().map(ServerSentEvent::event).toList();
     assertThat(names).contains("reset");
     int reset = names.lastIndexOf("reset");
     assertThat(textOf(events.subList(reset + 1, events.size()))).isEqualTo("Hello world!");
     assertThat(textOf(events)).doesNotContain("ZOMBIE");
-    ack("hank", streamId);
+    chats.ack("hank", chat.streamId());
   }
 
   @Test
   void duplicatesAreDroppedAndOutOfOrderChunksAreApplied() {
-    String streamId = (String) handshake("ivy", body("dups")).get("streamId");
-    ChatJob job = llm.awaitJob(streamId);
-    Flux<ServerSentEvent<String>> reader = stream("ivy", streamId, null);
-    llm.chunk(job, 1, 0, "a");
-    llm.chunk(job, 1, 2, "c");
-    llm.chunk(job, 1, 0, "a");
-    llm.chunk(job, 1, 1, "b");
-    llm.chunk(job, 1, 1, "b");
-    llm.last(job, 1, 3, "d");
-    assertThat(textOf(untilTerminal(reader))).isEqualTo("abcd");
-    ack("ivy", streamId);
+    Chat chat = open("ivy", "dups");
+    llm.chunk(chat.job(), 1, 0, "a");
+    llm.chunk(chat.job(), 1, 2, "c");
+    llm.chunk(chat.job(), 1, 0, "a");
+    llm.chunk(chat.job(), 1, 1, "b");
+    llm.chunk(chat.job(), 1, 1, "b");
+    llm.last(chat.job(), 1, 3, "d");
+    assertThat(textOf(untilTerminal(chat.reader()))).isEqualTo("abcd");
+    chats.ack("ivy", chat.streamId());
   }
 
   @Test
   void aGapThatNeverFillsEndsTheStreamWithAnErrorAfterTheBoundedWait() {
-    String streamId = (String) handshake("jack", body("gap")).get("streamId");
-    ChatJob job = llm.awaitJob(streamId);
-    Flux<ServerSentEvent<String>> reader = stream("jack", streamId, null);
-    llm.chunk(job, 1, 0, "a");
-    llm.chunk(job, 1, 2, "c");
+    Chat chat = open("jack", "gap");
+    llm.chunk(chat.job(), 1, 0, "a");
+    llm.chunk(chat.job(), 1, 2, "c");
     long start = System.nanoTime();
-    List<ServerSentEvent<String>> events = untilTerminal(reader);
+    List<ServerSentEvent<String>> events = untilTerminal(chat.reader());
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThan(Duration.ofMillis(300));
     ServerSentEvent<String> last = events.get(events.size() - 1);
     assertThat(last.event()).isEqualTo("error");
     assertThat(last.data()).contains("https://jindouyun.io/problems/stream-gap");
     assertThat(textOf(events)).isEqualTo("a");
-    assertThat(llm.awaitCancel(streamId).getReason()).isEqualTo("gap");
+    assertThat(llm.awaitCancel(chat.streamId()).getReason()).isEqualTo("gap");
   }
 
   @Test
   void anUpstreamErrorChunkBecomesAnErrorEvent() {
-    String streamId = (String) handshake("kim", body("fail")).get("streamId");
-    ChatJob job = llm.awaitJob(streamId);
-    Flux<ServerSentEvent<String>> reader = stream("kim", streamId, null);
-    llm.chunk(job, 1, 0, "so far");
-    llm.error(job, 1, 1, "the model said no");
-    List<ServerSentEvent<String>> events = untilTerminal(reader);
+    Chat chat = open("kim", "fail");
+    llm.chunk(chat.job(), 1, 0, "so far");
+    llm.error(chat.job(), 1, 1, "the model said no");
+    List<ServerSentEvent<String>> events = untilTerminal(chat.reader());
     assertThat(events.get(events.size() - 1).event()).isEqualTo("error");
     assertThat(events.get(events.size() - 1).data())
         .contains("llm-error")
         .contains("the model said no");
-    ack("kim", streamId);
+    chats.ack("kim", chat.streamId());
   }
 
   // ---- refusals ----
 
   @Test
   void anotherUsersStreamIsNotFound() {
-    String streamId = (String) handshake("lena", body("mine")).get("streamId");
+    String streamId = chats.handshake("lena", "mine").streamId();
     for (var spec :
         List.of(
             client.get().uri("/v1/chat/stream/{id}", streamId),
             client.post().uri("/v1/chat/ack/{id}", streamId),
             client.delete().uri("/v1/chat/stream/{id}", streamId))) {
-      spec.header(HttpHeaders.AUTHORIZATION, bearer("mallory"))
-          .exchange()
-          .expectStatus()
-          .isNotFound()
-          .expectHeader()
-          .contentType(MediaType.APPLICATION_PROBLEM_JSON)
-          .expectBody()
-          .jsonPath("$.type")
-          .isEqualTo("https://jindouyun.io/problems/stream-not-found");
+      assertProblem(
+          spec.header(HttpHeaders.AUTHORIZATION, bearer("mallory"))
+              .exchange()
+              .expectStatus()
+              .isNotFound(),
+          "stream-not-found");
     }
-    client
-        .delete()
-        .uri("/v1/chat/stream/{id}", streamId)
-        .header(HttpHeaders.AUTHORIZATION, bearer("lena"))
-        .exchange()
-        .expectStatus()
-        .isAccepted();
+    chats.cancel("lena", streamId);
   }
 
   @Test
@@ -470,25 +407,12 @@ class GatewayIntegrationTests {
             "Bearer nonsense",
             "Bearer " + TestTokens.expired("x"),
             "Bearer " + TestTokens.wrongKey("x"))) {
-      client
-          .post()
-          .uri("/v1/chat/handshake")
-          .headers(
-              h -> {
-                if (!auth.isEmpty()) {
-                  h.set(HttpHeaders.AUTHORIZATION, auth);
-                }
-              })
-          .contentType(MediaType.APPLICATION_JSON)
-          .bodyValue(body("hi"))
-          .exchange()
-          .expectStatus()
-          .isUnauthorized()
-          .expectHeader()
-          .contentType(MediaType.APPLICATION_PROBLEM_JSON)
-          .expectBody()
-          .jsonPath("$.type")
-          .isEqualTo("https://jindouyun.io/problems/unauthorized");
+      assertProblem(
+          chats
+              .postHandshake(auth.isEmpty() ? null : auth, body("hi"))
+              .expectStatus()
+              .isUnauthorized(),
+          "unauthorized");
     }
     client.get().uri("/actuator/health").exchange().expectStatus().isOk();
   }
@@ -546,15 +470,10 @@ class GatewayIntegrationTests {
   void tooManyHandshakesOfOneUserAreRateLimited() {
     String last = null;
     for (int i = 0; i < 5; i++) {
-      last = (String) handshake("olga", body("n" + i)).get("streamId");
+      last = chats.handshake("olga", "n" + i).streamId();
     }
-    client
-        .post()
-        .uri("/v1/chat/handshake")
-        .header(HttpHeaders.AUTHORIZATION, bearer("olga"))
-        .contentType(MediaType.APPLICATION_JSON)
-        .bodyValue(body("one too many"))
-        .exchange()
+    chats
+        .postHandshake(bearer("olga"), body("one too many"))
         .expectStatus()
         .isEqualTo(429)
         .expectHeader()
@@ -562,18 +481,12 @@ class GatewayIntegrationTests {
         .expectBody()
         .jsonPath("$.type")
         .isEqualTo("https://jindouyun.io/problems/rate-limited");
-    client
-        .delete()
-        .uri("/v1/chat/stream/{id}", last)
-        .header(HttpHeaders.AUTHORIZATION, bearer("olga"))
-        .exchange()
-        .expectStatus()
-        .isAccepted();
+    chats.cancel("olga", last);
   }
 
   @Test
   void theReplyPartitionIsClaimedInEtcd() throws Exception {
-    String streamId = (String) handshake("pete", body("where")).get("streamId");
+    String streamId = chats.handshake("pete", "where").streamId();
     ChatJob job = llm.awaitJob(streamId);
     var kvs =
         etcd.client()
@@ -586,113 +499,31 @@ class GatewayIntegrationTests {
     assertThat(kvs).hasSize(1);
     assertThat(kvs.get(0).getValue().toString(StandardCharsets.UTF_8)).isEqualTo("gw-it");
     assertThat(kvs.get(0).getLease()).isNotZero();
-    client
-        .delete()
-        .uri("/v1/chat/stream/{id}", streamId)
-        .header(HttpHeaders.AUTHORIZATION, bearer("pete"))
-        .exchange()
-        .expectStatus()
-        .isAccepted();
+    chats.cancel("pete", streamId);
   }
 
   // ---- helpers ----
 
   private void expectProblem(String json, int status, String kind) {
-    client
-        .post()
-        .uri("/v1/chat/handshake")
-        .header(HttpHeaders.AUTHORIZATION, bearer("nina"))
-        .contentType(MediaType.APPLICATION_JSON)
-        .bodyValue(json)
-        .exchange()
-        .expectStatus()
-        .isEqualTo(status)
-        .expectHeader()
-        .contentType(MediaType.APPLICATION_PROBLEM_JSON)
-        .expectBody()
-        .jsonPath("$.type")
-        .isEqualTo("https://jindouyun.io/problems/" + kind);
+    assertProblem(chats.postHandshake(bearer("nina"), json).expectStatus().isEqualTo(status), kind);
+  }
+
+  /** A chat whose job the fake LLM has received, with a reader from the start. */
+  private record Chat(Handshake handshake, ChatJob job, Flux<ServerSentEvent<String>> reader) {
+    String streamId() {
+      return handshake.streamId();
+    }
+  }
+
+  /** Handshakes as {@code user}, waits for the job it sends, then opens a reader. */
+  private Chat open(String user, String prompt) {
+    Handshake hs = chats.handshake(user, prompt);
+    ChatJob job = llm.awaitJob(hs.streamId());
+    return new Chat(hs, job, chats.stream(user, hs.streamId()));
   }
 
   private double counter(String name, String tag, String value) {
     var c = meters.find(name).tag(tag, value).counter();
     return c == null ? 0 : c.count();
-  }
-
-  private static String bearer(String user) {
-    return "Bearer " + TestTokens.user(user);
-  }
-
-  private static String body(String prompt) {
-    return "{\"messages\":[{\"role\":\"system\",\"content\":\"be brief\"},"
-        + "{\"role\":\"user\",\"content\":\""
-        + prompt
-        + "\"}]}";
-  }
-
-  @SuppressWarnings("unchecked")
-  private Map<String, Object> handshake(String user, String json) {
-    return client
-        .post()
-        .uri("/v1/chat/handshake")
-        .header(HttpHeaders.AUTHORIZATION, bearer(user))
-        .contentType(MediaType.APPLICATION_JSON)
-        .bodyValue(json)
-        .exchange()
-        .expectStatus()
-        .isAccepted()
-        .expectBody(Map.class)
-        .returnResult()
-        .getResponseBody();
-  }
-
-  private void ack(String user, String streamId) {
-    client
-        .post()
-        .uri("/v1/chat/ack/{id}", streamId)
-        .header(HttpHeaders.AUTHORIZATION, bearer(user))
-        .contentType(MediaType.APPLICATION_JSON)
-        .bodyValue("{\"lastEventId\":\"x\"}")
-        .exchange()
-        .expectStatus()
-        .isNoContent();
-  }
-
-  private Flux<ServerSentEvent<String>> stream(String user, String streamId, String lastEventId) {
-    return client
-        .get()
-        .uri("/v1/chat/stream/{id}", streamId)
-        .header(HttpHeaders.AUTHORIZATION, bearer(user))
-        .headers(
-            h -> {
-              if (lastEventId != null) {
-                h.set("Last-Event-ID", lastEventId);
-              }
-            })
-        .accept(MediaType.TEXT_EVENT_STREAM)
-        .exchange()
-        .expectStatus()
-        .isOk()
-        .returnResult(SSE)
-        .getResponseBody();
-  }
-
-  private static List<ServerSentEvent<String>> untilTerminal(Flux<ServerSentEvent<String>> events) {
-    return events
-        .filter(e -> e.event() != null)
-        .takeUntil(e -> List.of("done", "error", "superseded").contains(e.event()))
-        .collectList()
-        .block(WAIT);
-  }
-
-  private static String textOf(List<ServerSentEvent<String>> events) {
-    return events.stream()
-        .filter(e -> "chunk".equals(e.event()))
-        .map(e -> delta(e.data()))
-        .collect(Collectors.joining());
-  }
-
-  private static String delta(String json) {
-    return tools.jackson.databind.json.JsonMapper.shared().readTree(json).get("delta").asString();
   }
 }

@@ -3,8 +3,8 @@ package io.jindouyun.gateway.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.jindouyun.gateway.kafka.ReplyReader;
 import io.jindouyun.gateway.recycle.WheelDeadlines;
-import io.jindouyun.gateway.reply.ReplyReader;
 import io.jindouyun.gateway.stream.StreamMap;
 import io.jindouyun.testkit.KafkaExtension;
 import java.time.Duration;

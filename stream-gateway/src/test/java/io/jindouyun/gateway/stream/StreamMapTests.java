@@ -50,12 +50,20 @@ class StreamMapTests {
   }
 
   private static IncomingChunk chunk(Generation g, int attempt, long seq, String delta) {
-    return new IncomingChunk(g.streamId, g.number, attempt, seq, delta, "", null, null, 5001L);
+    return new IncomingChunk(g.streamId(), g.number(), attempt, seq, delta, "", null, null, 5001L);
   }
 
   private static IncomingChunk last(Generation g, int attempt, long seq, String delta) {
     return new IncomingChunk(
-        g.streamId, g.number, attempt, seq, delta, "stop", new TokenUsage(1, 2, 3), null, 5001L);
+        g.streamId(),
+        g.number(),
+        attempt,
+        seq,
+        delta,
+        "stop",
+        new TokenUsage(1, 2, 3),
+        null,
+        5001L);
   }
 
   private static String text(List<StreamEvent> evs) {
@@ -161,11 +169,11 @@ class StreamMapTests {
     map.onChunk(chunk(g, 1, 0, "a"));
     map.onChunk(chunk(g, 1, 1, "b"));
     map.onChunk(chunk(g, 1, 2, "c"));
-    Cursor c = map.attach("u1", "s1", g.number + ".1", () -> {});
+    Cursor c = map.attach("u1", "s1", g.number() + ".1", () -> {});
     map.onChunk(last(g, 1, 3, "d"));
     List<StreamEvent> evs = c.poll();
     assertThat(text(evs)).isEqualTo("cd<done:stop>");
-    assertThat(((StreamEvent.Chunk) evs.get(0)).id()).isEqualTo(g.number + ".2");
+    assertThat(((StreamEvent.Chunk) evs.get(0)).id()).isEqualTo(g.number() + ".2");
     assertThat(events).containsExactly("resumed-true");
   }
 
@@ -174,7 +182,7 @@ class StreamMapTests {
     Generation g = map.open("u1", "s1").generation();
     map.onChunk(chunk(g, 1, 0, "a"));
     Cursor wrongGeneration = map.attach("u1", "s1", "42.0", () -> {});
-    Cursor beyondTheEnd = map.attach("u1", "s1", g.number + ".7", () -> {});
+    Cursor beyondTheEnd = map.attach("u1", "s1", g.number() + ".7", () -> {});
     assertThat(text(wrongGeneration.poll())).isEqualTo("<reset>a");
     assertThat(text(beyondTheEnd.poll())).isEqualTo("<reset>a");
     assertThat(events).containsExactly("resumed-false", "resumed-false");
@@ -186,7 +194,7 @@ class StreamMapTests {
     map.onChunk(chunk(g, 1, 0, "a"));
     map.onChunk(chunk(g, 1, 1, "b"));
     map.onChunk(chunk(g, 2, 0, "A"));
-    Cursor c = map.attach("u1", "s1", g.number + ".0", () -> {});
+    Cursor c = map.attach("u1", "s1", g.number() + ".0", () -> {});
     assertThat(text(c.poll())).isEqualTo("<reset>A");
   }
 
@@ -215,10 +223,10 @@ class StreamMapTests {
     Cursor oldReader = map.attach("u1", "s1", null, () -> {});
     map.onChunk(chunk(old, 1, 0, "old"));
     Generation newer = map.open("u1", "s2").generation();
-    assertThat(newer.number).isGreaterThan(old.number);
+    assertThat(newer.number()).isGreaterThan(old.number());
     map.onChunk(chunk(old, 1, 1, "late"));
     assertThat(text(oldReader.poll())).isEqualTo("<superseded>");
-    assertThat(cancels).containsExactly("s1/" + old.number + "/superseded");
+    assertThat(cancels).containsExactly("s1/" + old.number() + "/superseded");
     assertThat(map.find("u1", "s1")).isNull();
     assertThat(map.activeStreams()).isEqualTo(1);
     assertThat(map.bufferedBytes()).isZero();
@@ -228,7 +236,7 @@ class StreamMapTests {
   void aChunkWithAnotherGenerationNumberIsDropped() {
     Generation g = map.open("u1", "s1").generation();
     Cursor c = map.attach("u1", "s1", null, () -> {});
-    map.onChunk(new IncomingChunk("s1", g.number - 1, 1, 0, "stale", "", null, null, 0));
+    map.onChunk(new IncomingChunk("s1", g.number() - 1, 1, 0, "stale", "", null, null, 0));
     assertThat(c.poll()).isEmpty();
   }
 
@@ -248,7 +256,7 @@ class StreamMapTests {
     Generation g = map.open("u1", "s1").generation();
     timer.advance(10 * SECOND);
     assertThat(map.find("u1", "s1")).isNull();
-    assertThat(cancels).containsExactly("s1/" + g.number + "/expired-claim");
+    assertThat(cancels).containsExactly("s1/" + g.number() + "/expired-claim");
     assertThat(events).containsExactly("expired-claim");
     timer.advance(30 * SECOND);
     assertThat(events).containsExactly("expired-claim", "expired-warm");
@@ -279,7 +287,7 @@ class StreamMapTests {
     back.close();
     timer.advance(10 * SECOND);
     assertThat(map.find("u1", "s1")).isNull();
-    assertThat(cancels).containsExactly("s1/" + g.number + "/expired-claim");
+    assertThat(cancels).containsExactly("s1/" + g.number() + "/expired-claim");
   }
 
   @Test
@@ -334,7 +342,7 @@ class StreamMapTests {
     map.onChunk(chunk(g, 1, 0, "a"));
     map.cancel("u1", "s1");
     assertThat(text(c.poll())).isEqualTo("<done:cancelled>");
-    assertThat(cancels).containsExactly("s1/" + g.number + "/client");
+    assertThat(cancels).containsExactly("s1/" + g.number() + "/client");
     assertThat(map.bufferedBytes()).isZero();
     assertThatThrownBy(() -> map.cancel("u1", "s1")).isInstanceOf(ProblemException.class);
   }
@@ -347,7 +355,7 @@ class StreamMapTests {
     map.onChunk(chunk(g, 1, 1, "y".repeat(600)));
     List<StreamEvent> evs = c.poll();
     assertThat(text(evs)).endsWith("<error:https://jindouyun.io/problems/stream-too-large>");
-    assertThat(cancels).containsExactly("s1/" + g.number + "/bounds");
+    assertThat(cancels).containsExactly("s1/" + g.number() + "/bounds");
   }
 
   @Test
@@ -370,7 +378,7 @@ class StreamMapTests {
     map.onChunk(last(finished, 1, 0, "all"));
     assertThat(map.closeAll()).isEqualTo(2);
     assertThat(text(reader.poll())).isEqualTo("<error:https://jindouyun.io/problems/unavailable>");
-    assertThat(cancels).containsExactly("s1/" + running.number + "/shutdown");
+    assertThat(cancels).containsExactly("s1/" + running.number() + "/shutdown");
     assertThat(map.activeStreams()).isZero();
     assertThat(map.bufferedBytes()).isZero();
   }
@@ -421,7 +429,7 @@ class StreamMapTests {
               () -> {
                 for (int i = 0; i < 500; i++) {
                   try {
-                    won.add(shared.open("u1", "s" + id + "-" + i).generation().number);
+                    won.add(shared.open("u1", "s" + id + "-" + i).generation().number());
                   } catch (ProblemException e) {
                     assertThat(e.kind()).isEqualTo(ProblemKind.SUPERSEDED);
                   }

@@ -10,8 +10,9 @@ import org.springframework.core.env.Environment;
  * <p>The HTTP port is read from {@code local.server.port} (set by Spring Boot once the web server
  * listens), falling back to {@code server.port}; the gRPC metrics port from {@code
  * local.jindouyun.metrics.grpc-port}. So the default id {@code <service>-<host>-<httpPort>} is only
- * final once the web server is up: services that need the id earlier (the gateway's stream ids)
- * should set {@code jindouyun.instance.id}. Thread-safe (reads the environment on every call).
+ * final once the web server is up, unless {@code server.port} is fixed: services that need the id
+ * earlier (the gateway's stream ids) take it from {@link #idBeforeWebServerStarts()}. Thread-safe
+ * (reads the environment on every call).
  */
 public final class InstanceIdentity {
 
@@ -44,6 +45,26 @@ public final class InstanceIdentity {
       return properties.id();
     }
     return InstanceId.sanitize(service() + "-" + host() + "-" + httpPort());
+  }
+
+  /**
+   * The instance id for a service that needs it before its web server listens: the configured id,
+   * else the default {@code <service>-<host>-<server.port>}, which {@link #id()} also gives once
+   * the server listens on that fixed port.
+   *
+   * @throws IllegalStateException when no id is configured and {@code server.port} is unset or 0:
+   *     the port, and so the default id, is only known once the web server listens
+   */
+  public String idBeforeWebServerStarts() {
+    if (properties.id().isEmpty()
+        && environment.getProperty("server.port", Integer.class, 0) == 0) {
+      throw new IllegalStateException(
+          "jindouyun.instance.id is not set and server.port is "
+              + environment.getProperty("server.port", "unset")
+              + ": the default id <service>-<host>-<port> needs the port before the web server"
+              + " listens; set jindouyun.instance.id or a fixed server.port");
+    }
+    return id();
   }
 
   /** The host other services use to reach this one. */

@@ -2,12 +2,22 @@ package io.jindouyun.support.registration;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.LeaseOption;
 import io.etcd.jetcd.options.PutOption;
 import io.jindouyun.support.backoff.Backoff;
 import io.jindouyun.support.etcd.KeptAliveLease;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -20,17 +30,21 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps one key in etcd for as long as this process lives, attached to the process's own lease.
  *
- * <p>{@link #start()} grants a {@link KeptAliveLease} of {@code ttl} and puts the key with it. When
- * the lease is lost (see {@link KeptAliveLease}: the keep-alive fails or ends, etcd says the lease
- * is gone, or no keep-alive answer for the TTL plus the operation timeout) it grants a new lease
- * and puts the key again, retrying with jittered exponential backoff until it succeeds. {@link
- * #deregister(Duration)} deletes the key first, then revokes the lease. A process that dies without
- * deregistering loses its key when the lease expires (TTL).
+ * <p>{@link #start()} grants a {@link KeptAliveLease} of {@code ttl} and puts the key with it, in a
+ * transaction, only if the key is absent or already this process's own (still on the lease this
+ * registrar last held, or holding the same value). A key held by another instance is never
+ * overwritten: {@link #started()} tells start-up whether it may go on. When the lease is lost (see
+ * {@link KeptAliveLease}: the keep-alive fails or ends, etcd says the lease is gone, or no
+ * keep-alive answer for the TTL plus the operation timeout) it grants a new lease and puts the key
+ * again the same way, retrying with jittered exponential backoff until it succeeds. {@link
+ * #deregister(Duration)} deletes the key first (if it still holds this process's value), then
+ * revokes the lease. A process that dies without deregistering loses its key when the lease expires
+ * (TTL).
  *
  * <p>Concurrency: every state change runs on one private scheduler thread ("jdy-registration");
  * jetcd callbacks and the lease's loss reports hop onto it. Each registration attempt has an epoch;
- * callbacks of an older epoch are ignored. {@link #state()}, {@link #leaseId()} and {@link
- * #lastError()} may be read from any thread.
+ * callbacks of an older epoch are ignored. {@link #state()}, {@link #leaseId()}, {@link
+ * #lastError()} and {@link #started()} may be read from any thread.
  */
 public final class Registrar {
 
@@ -64,7 +78,17 @@ public final class Registrar {
   private long epoch;
   private int failures;
   private KeptAliveLease lease;
+  private ByteSequence registeredValue;
+  private long heldSince;
+  private Duration heldPatience = Duration.ZERO;
   private ScheduledFuture<?> retry;
+  private final CompletableFuture<Void> started = new CompletableFuture<>();
+
+  /** One attempt's result: the granted lease, the value put, and the holder when someone else's. */
+  private record Attempt(KeptAliveLease lease, ByteSequence value, Holder holder) {}
+
+  /** Another instance's entry: its lease (0 = none), its value, its lease's remaining TTL. */
+  private record Holder(long lease, String value, Duration remaining) {}
 
   /**
    * @param client the etcd client (not closed by this class)
@@ -135,34 +159,116 @@ public final class Registrar {
     return key.toString(StandardCharsets.UTF_8);
   }
 
+  /**
+   * Completes once start-up may go on: when the key is first put, or when an attempt failed for a
+   * reason other than a held key (registering then goes on in the background). Completes
+   * exceptionally with {@link KeyHeldException}, and the registrar stops, when another instance
+   * holds the key under a lease that stays alive past its remaining TTL (a crashed predecessor's
+   * key is waited out). Also completes when the registrar is deregistered first.
+   */
+  public CompletableFuture<Void> started() {
+    return started;
+  }
+
   private void attempt() {
     if (state == State.STOPPED) {
       return;
     }
     long myEpoch = ++epoch;
-    long timeoutMs = operationTimeout.toMillis();
+    ByteSequence mine = ByteSequence.from(value.get(), StandardCharsets.UTF_8);
+    long previousLease = leaseId;
     KeptAliveLease.grant(client, ttl, operationTimeout, executor, reason -> lost(myEpoch, reason))
         .thenCompose(
             lease ->
-                client
-                    .getKVClient()
-                    .put(
-                        key,
-                        ByteSequence.from(value.get(), StandardCharsets.UTF_8),
-                        PutOption.builder().withLeaseId(lease.id()).build())
-                    .orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
+                putIfAbsentOrOurs(lease.id(), mine, previousLease)
                     .handle(
-                        (put, error) -> {
+                        (holder, error) -> {
                           if (error != null) {
                             lease.close();
                             throw new IllegalStateException("put failed", error);
                           }
-                          return lease;
+                          if (holder.isPresent()) {
+                            lease.close();
+                          }
+                          return new Attempt(lease, mine, holder.orElse(null));
                         }))
-        .whenCompleteAsync((lease, error) -> registered(myEpoch, lease, error), executor);
+        .whenCompleteAsync((done, error) -> registered(myEpoch, done, error), executor);
   }
 
-  private void registered(long myEpoch, KeptAliveLease granted, Throwable error) {
+  /**
+   * Puts the key under {@code leaseId} if it is absent, or if it is this process's own: still
+   * attached to {@code previousLease} (the lease this registrar last registered with, lost here but
+   * maybe not yet in etcd) or holding {@code mine} (the same record, startedAt included). Completes
+   * with the other instance's entry when someone else holds the key, empty when the key was put.
+   */
+  private CompletableFuture<Optional<Holder>> putIfAbsentOrOurs(
+      long leaseId, ByteSequence mine, long previousLease) {
+    long timeoutMs = operationTimeout.toMillis();
+    PutOption withLease = PutOption.builder().withLeaseId(leaseId).build();
+    return client
+        .getKVClient()
+        .txn()
+        .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.version(0)))
+        .Then(Op.put(key, mine, withLease))
+        .Else(Op.get(key, GetOption.DEFAULT))
+        .commit()
+        .orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
+        .thenCompose(
+            txn -> {
+              if (txn.isSucceeded()) {
+                return CompletableFuture.completedFuture(Optional.<Holder>empty());
+              }
+              List<KeyValue> found = txn.getGetResponses().get(0).getKvs();
+              if (found.isEmpty()) {
+                throw new IllegalStateException("the key was deleted while putting it");
+              }
+              KeyValue held = found.get(0);
+              boolean ours =
+                  (previousLease != 0 && held.getLease() == previousLease)
+                      || held.getValue().equals(mine);
+              if (ours) {
+                return client
+                    .getKVClient()
+                    .txn()
+                    .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(held.getModRevision())))
+                    .Then(Op.put(key, mine, withLease))
+                    .commit()
+                    .orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
+                    .thenApply(
+                        taken -> {
+                          if (!taken.isSucceeded()) {
+                            throw new IllegalStateException("the key changed while taking it over");
+                          }
+                          return Optional.<Holder>empty();
+                        });
+              }
+              return remainingTtl(held.getLease())
+                  .thenApply(
+                      remaining ->
+                          Optional.of(
+                              new Holder(
+                                  held.getLease(),
+                                  held.getValue().toString(StandardCharsets.UTF_8),
+                                  remaining)));
+            });
+  }
+
+  /** The remaining TTL of {@code lease}; zero for no lease; our own TTL when etcd cannot tell. */
+  private CompletableFuture<Duration> remainingTtl(long lease) {
+    if (lease == 0) {
+      return CompletableFuture.completedFuture(Duration.ZERO);
+    }
+    return client
+        .getLeaseClient()
+        .timeToLive(lease, LeaseOption.DEFAULT)
+        .orTimeout(operationTimeout.toMillis(), TimeUnit.MILLISECONDS)
+        .handle(
+            (r, error) ->
+                error != null ? ttl : Duration.ofSeconds(Math.max(0, r == null ? 0 : r.getTTL())));
+  }
+
+  private void registered(long myEpoch, Attempt done, Throwable error) {
+    KeptAliveLease granted = done == null ? null : done.lease();
     if (myEpoch != epoch || state == State.STOPPED) {
       if (granted != null) {
         granted.close();
@@ -173,11 +279,18 @@ public final class Registrar {
       if (clientClosed(error)) {
         changeState(State.STOPPED);
         log.warn("etcd client closed; no longer registering {}", key());
+        started.complete(null);
         return;
       }
       retryLater("registration failed: " + KeptAliveLease.rootMessage(error));
+      started.complete(null);
       return;
     }
+    if (done.holder() != null) {
+      held(done.holder());
+      return;
+    }
+    heldSince = 0;
     if (granted.ended()) {
       // lost between grant and put: its loss report finds us not registered and is ignored
       granted.close();
@@ -187,13 +300,48 @@ public final class Registrar {
     KeptAliveLease previous = lease;
     lease = granted;
     leaseId = granted.id();
+    registeredValue = done.value();
     failures = 0;
     lastError = "";
     changeState(State.REGISTERED);
     log.info("registered {} with lease {} (ttl {})", key(), Long.toHexString(leaseId), ttl);
+    started.complete(null);
     if (previous != null) {
       previous.close(); // lost already; the key now hangs on the new lease
     }
+  }
+
+  /**
+   * Another instance holds the key. While start-up waits, the holder's lease is waited out (a
+   * crashed predecessor's key expires within its remaining TTL); past that the holder is alive and
+   * the registrar gives up. After start-up it retries with backoff and never overwrites the key.
+   */
+  private void held(Holder holder) {
+    String reason =
+        key()
+            + " is held by another instance (lease "
+            + Long.toHexString(holder.lease())
+            + ": "
+            + holder.value()
+            + ")";
+    if (started.isDone()) {
+      log.error("{}; not overwriting it", reason);
+      retryLater(reason);
+      return;
+    }
+    long now = System.nanoTime();
+    if (heldSince == 0) {
+      heldSince = now;
+      heldPatience = holder.remaining().plus(operationTimeout).plusSeconds(1);
+    }
+    if (now - heldSince > heldPatience.toNanos()) {
+      lastError = reason;
+      changeState(State.STOPPED);
+      log.error("{}, alive for longer than its lease's remaining TTL; not registering", reason);
+      started.completeExceptionally(new KeyHeldException(key(), reason));
+      return;
+    }
+    retryLater(reason + "; waiting up to " + heldPatience.toMillis() + " ms for it to expire");
   }
 
   private void lost(long myEpoch, String reason) {
@@ -232,14 +380,20 @@ public final class Registrar {
     epoch++;
     changeState(State.STOPPED);
     cancel(retry);
-    CompletableFuture<?> delete;
+    started.complete(null);
+    CompletableFuture<TxnResponse> delete;
     try {
+      // only while it still holds this process's record: after a lost lease another instance
+      // may have registered under the same key
       delete =
           current == null
               ? CompletableFuture.completedFuture(null)
               : client
                   .getKVClient()
-                  .delete(key)
+                  .txn()
+                  .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.value(registeredValue)))
+                  .Then(Op.delete(key, DeleteOption.DEFAULT))
+                  .commit()
                   .orTimeout(operationTimeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (RuntimeException e) {
       delete = CompletableFuture.failedFuture(e);
@@ -249,8 +403,10 @@ public final class Registrar {
             (r, error) -> {
               if (error != null) {
                 log.warn("deleting {} failed: {}", key(), KeptAliveLease.rootMessage(error));
-              } else if (current != null) {
+              } else if (r != null && r.isSucceeded()) {
                 log.info("deregistered {}", key());
+              } else if (r != null) {
+                log.info("{} holds another instance's record now: left alone", key());
               }
               return null;
             })

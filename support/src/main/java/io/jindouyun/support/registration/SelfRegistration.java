@@ -19,6 +19,12 @@ import org.springframework.context.SmartLifecycle;
  * Registers this instance in etcd once the application is ready (web server listening, so the HTTP
  * port is known) and deletes the key first on shutdown.
  *
+ * <p>The key is only put if absent or this process's own ({@link Registrar}). When another live
+ * instance holds it (the same instance id twice), the ready event's listener throws and the
+ * application fails start-up; a crashed predecessor's key is waited out first (up to its lease's
+ * remaining TTL). Start-up waits for the first attempt only: if etcd cannot be reached, the process
+ * starts and keeps registering in the background.
+ *
  * <p>Runs in lifecycle phase {@link #PHASE} = {@link SmartLifecycle#DEFAULT_PHASE}, the highest
  * one, so its {@link #stop()} runs before the web server's graceful shutdown (phase {@code
  * DEFAULT_PHASE - 1024}) and before the metrics server stops: routers stop sending new work, then
@@ -34,6 +40,12 @@ public final class SelfRegistration
   public static final int PHASE = SmartLifecycle.DEFAULT_PHASE;
 
   private static final Logger log = LoggerFactory.getLogger(SelfRegistration.class);
+
+  /**
+   * Bound on the start-up wait for the first registration: it settles within about the operation
+   * timeouts, or a holder's remaining lease TTL when a crashed predecessor's key is waited out.
+   */
+  static final Duration START_WAIT = Duration.ofMinutes(2);
 
   private final Client client;
   private final InstanceIdentity identity;
@@ -65,11 +77,12 @@ public final class SelfRegistration
       log.info("self-registration is off: {}", offReason);
       return;
     }
+    InstanceRecord record = record();
+    Registrar started;
     synchronized (this) {
       if (registrar != null || !running) {
         return;
       }
-      InstanceRecord record = record();
       registrar =
           new Registrar(
               client,
@@ -78,7 +91,34 @@ public final class SelfRegistration
               properties.ttl(),
               properties.operationTimeout(),
               new Backoff(properties.retryInitial(), properties.retryMax()));
-      registrar.start();
+      started = registrar;
+      started.start();
+    }
+    awaitStarted(started, record.id());
+  }
+
+  /**
+   * Waits (at most {@link #START_WAIT}) until {@code started} put its key or went on retrying in
+   * the background; throws, failing start-up, when a live instance holds the key.
+   */
+  private static void awaitStarted(Registrar started, String id) {
+    try {
+      started.started().get(START_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (TimeoutException e) {
+      log.warn("registering {} not settled after {}; going on", started.key(), START_WAIT);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof KeyHeldException held) {
+        throw new IllegalStateException(
+            "instance id "
+                + id
+                + " is taken: "
+                + held.key()
+                + " is held by a live instance; give this one another jindouyun.instance.id",
+            held);
+      }
+      log.warn("registering {}: {}", started.key(), e.getCause().toString());
     }
   }
 

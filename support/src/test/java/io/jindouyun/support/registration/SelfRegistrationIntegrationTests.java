@@ -2,6 +2,7 @@ package io.jindouyun.support.registration;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.etcd.jetcd.ByteSequence;
@@ -148,6 +149,46 @@ class SelfRegistrationIntegrationTests {
 
     assertThat(SEEN_BY_WEB_SERVER_PHASE.get()).isEmpty();
     assertThat(METRICS_UP_AT_WEB_SERVER_PHASE.get()).isTrue();
+  }
+
+  @Test
+  void aSecondInstanceWithTheSameIdFailsStartUpWhileTheFirstLivesAndStartsOnceItIsGone()
+      throws Exception {
+    String key = EtcdKeys.DEFAULT.instanceKey("llm-consumer", "twin");
+    String[] twin = {
+      "spring.application.name=llm-consumer",
+      "jindouyun.etcd.endpoints=" + etcd.endpoint(),
+      "jindouyun.instance.id=twin",
+      "jindouyun.registration.ttl=2s",
+      "jindouyun.registration.operation-timeout=1s",
+      "jindouyun.registration.retry-max=400ms"
+    };
+    ConfigurableApplicationContext first = run(twin);
+    try {
+      KeyValue held = read(key).get(0);
+
+      assertThatThrownBy(() -> run(twin))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("instance id twin is taken")
+          .hasMessageContaining(key);
+      assertThat(read(key))
+          .singleElement()
+          .satisfies(
+              kv -> {
+                assertThat(kv.getValue()).isEqualTo(held.getValue());
+                assertThat(kv.getLease()).isEqualTo(held.getLease());
+              });
+    } finally {
+      first.close();
+    }
+
+    try (ConfigurableApplicationContext second = run(twin)) {
+      Registrar registrar = second.getBean(SelfRegistration.class).registrar();
+      assertThat(registrar.state()).isEqualTo(Registrar.State.REGISTERED);
+      assertThat(read(key))
+          .singleElement()
+          .satisfies(kv -> assertThat(kv.getLease()).isEqualTo(registrar.leaseId()));
+    }
   }
 
   @Test

@@ -1,4 +1,4 @@
-package io.jindouyun.gateway.reply;
+package io.jindouyun.gateway.kafka;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.jindouyun.gateway.problem.ProblemKind;

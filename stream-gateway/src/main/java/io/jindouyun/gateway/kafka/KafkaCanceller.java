@@ -1,4 +1,4 @@
-package io.jindouyun.gateway.reply;
+package io.jindouyun.gateway.kafka;
 
 import io.jindouyun.gateway.stream.UpstreamCanceller;
 import io.jindouyun.proto.chat.v1.ChatControl;

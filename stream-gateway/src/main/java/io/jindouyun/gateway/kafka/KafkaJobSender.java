@@ -1,4 +1,4 @@
-package io.jindouyun.gateway.reply;
+package io.jindouyun.gateway.kafka;
 
 import io.jindouyun.gateway.handshake.ChatRequest;
 import io.jindouyun.gateway.handshake.JobSender;

@@ -1,4 +1,4 @@
-package io.jindouyun.gateway.reply;
+package io.jindouyun.gateway.kafka;
 
 import io.etcd.jetcd.Client;
 import io.jindouyun.gateway.stream.StreamMap;
@@ -41,7 +41,6 @@ public final class ReplyReader implements SmartLifecycle {
   private static final Logger log = LoggerFactory.getLogger(ReplyReader.class);
 
   private final ReplyProperties props;
-  private final EtcdProperties etcd;
   private final Map<String, Object> consumerConfig;
   private final StreamMap streams;
   private final String node;
@@ -54,18 +53,17 @@ public final class ReplyReader implements SmartLifecycle {
 
   /**
    * A reader for {@code node} with Kafka client settings {@code consumerConfig}; {@code etcdClient}
-   * is the process's shared etcd client, or null to make one from {@code etcd}.
+   * is the process's shared etcd client, or null when no etcd endpoints are configured (then the
+   * configured partition is read, unclaimed).
    */
   public ReplyReader(
       ReplyProperties props,
-      EtcdProperties etcd,
       Map<String, Object> consumerConfig,
       StreamMap streams,
       String node,
       Client etcdClient) {
     this.props = props;
     this.etcdClient = etcdClient;
-    this.etcd = etcd;
     this.consumerConfig = consumerConfig;
     this.streams = streams;
     this.node = node;
@@ -109,8 +107,7 @@ public final class ReplyReader implements SmartLifecycle {
   }
 
   private int choosePartition(Duration timeout) throws Exception {
-    List<String> endpoints = etcd.urls();
-    if (endpoints.isEmpty()) {
+    if (etcdClient == null) {
       log.info(
           "no jindouyun.etcd.endpoints: reading the configured reply partition {}",
           props.replyPartition());
@@ -124,8 +121,8 @@ public final class ReplyReader implements SmartLifecycle {
       }
       partitions = infos.size();
     }
-    claim = new PartitionClaim(etcdClient, endpoints);
-    int n = claim.claim(node, partitions, etcd.leaseTtl(), timeout);
+    claim = new PartitionClaim(etcdClient);
+    int n = claim.claim(node, partitions, props.claimLeaseTtl(), timeout);
     log.info("claimed reply partition {} of {} in etcd for {}", n, partitions, node);
     return n;
   }

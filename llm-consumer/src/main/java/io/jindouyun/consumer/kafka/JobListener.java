@@ -1,5 +1,10 @@
-package io.jindouyun.consumer.job;
+package io.jindouyun.consumer.kafka;
 
+import io.jindouyun.consumer.job.JobMetrics;
+import io.jindouyun.consumer.job.JobOutcome;
+import io.jindouyun.consumer.job.JobResult;
+import io.jindouyun.consumer.job.JobRunner;
+import io.jindouyun.consumer.job.OffsetTracker;
 import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;

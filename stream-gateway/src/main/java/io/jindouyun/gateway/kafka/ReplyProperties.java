@@ -1,4 +1,4 @@
-package io.jindouyun.gateway.reply;
+package io.jindouyun.gateway.kafka;
 
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
@@ -17,6 +17,8 @@ import org.springframework.validation.annotation.Validated;
  * @param controlTopic where cancels go
  * @param replyPartition the partition to read when no etcd endpoints are configured
  * @param replyPartitions partitions of the reply topic to try in etcd; 0 reads the topic metadata
+ * @param claimLeaseTtl TTL of the etcd lease the reply partition claim is attached to (kept alive
+ *     while running; whole seconds)
  * @param pollTimeout longest wait of one poll of the reply partition
  * @param startupTimeout bound on the metadata, seek and etcd calls at startup
  * @param controlQueueCapacity cancels waiting to be sent; beyond it they are dropped and counted
@@ -29,6 +31,7 @@ public record ReplyProperties(
     @DefaultValue("chat.control") @NotBlank String controlTopic,
     @DefaultValue("0") @Min(0) int replyPartition,
     @DefaultValue("0") @Min(0) int replyPartitions,
+    @DefaultValue("10s") @NotNull Duration claimLeaseTtl,
     @DefaultValue("100ms") @NotNull Duration pollTimeout,
     @DefaultValue("30s") @NotNull Duration startupTimeout,
     @DefaultValue("10000") @Min(1) int controlQueueCapacity) {}

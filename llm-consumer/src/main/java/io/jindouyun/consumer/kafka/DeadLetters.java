@@ -1,4 +1,4 @@
-package io.jindouyun.consumer.job;
+package io.jindouyun.consumer.kafka;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -1,5 +1,6 @@
-package io.jindouyun.consumer.reply;
+package io.jindouyun.consumer.kafka;
 
+import io.jindouyun.consumer.reply.ReplySink;
 import io.jindouyun.proto.chat.v1.ChatChunk;
 import java.util.concurrent.CompletableFuture;
 import org.springframework.kafka.core.KafkaTemplate;

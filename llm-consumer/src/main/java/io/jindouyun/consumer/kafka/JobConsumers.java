@@ -1,5 +1,7 @@
-package io.jindouyun.consumer.job;
+package io.jindouyun.consumer.kafka;
 
+import io.jindouyun.consumer.job.JobMetrics;
+import io.jindouyun.consumer.job.JobRunner;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package io.jindouyun.gateway.reply;
+package io.jindouyun.gateway.kafka;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -6,11 +6,11 @@ import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.PutOption;
+import io.jindouyun.contract.EtcdKeys;
 import io.jindouyun.support.backoff.Backoff;
 import io.jindouyun.support.etcd.KeptAliveLease;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -33,13 +33,12 @@ import org.slf4j.LoggerFactory;
  */
 final class PartitionClaim implements AutoCloseable {
 
-  static final String PREFIX = "/jindouyun/replies/";
+  static final String PREFIX = EtcdKeys.DEFAULT.repliesPrefix();
   private static final Logger log = LoggerFactory.getLogger(PartitionClaim.class);
   private static final Backoff RECLAIM_BACKOFF =
       new Backoff(Duration.ofMillis(200), Duration.ofSeconds(5));
 
   private final Client client;
-  private final boolean ownsClient;
   private final ScheduledExecutorService executor;
   private String node;
   private Duration leaseTtl;
@@ -48,13 +47,9 @@ final class PartitionClaim implements AutoCloseable {
   private volatile KeptAliveLease lease;
   private volatile boolean closed;
 
-  /** A claim through {@code shared} if given (left open on close), else through its own client. */
-  PartitionClaim(Client shared, List<String> endpoints) {
-    this.ownsClient = shared == null;
-    this.client =
-        shared != null
-            ? shared
-            : Client.builder().endpoints(endpoints.toArray(String[]::new)).build();
+  /** A claim through the process's etcd {@code client} (left open on close). */
+  PartitionClaim(Client client) {
+    this.client = client;
     this.executor =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -176,9 +171,6 @@ final class PartitionClaim implements AutoCloseable {
       log.warn("could not revoke the reply partition lease: {}", e.toString());
     } finally {
       executor.shutdownNow();
-      if (ownsClient) {
-        client.close();
-      }
     }
   }
 

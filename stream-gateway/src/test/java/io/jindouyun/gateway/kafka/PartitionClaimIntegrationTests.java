@@ -1,4 +1,4 @@
-package io.jindouyun.gateway.reply;
+package io.jindouyun.gateway.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -46,7 +46,7 @@ class PartitionClaimIntegrationTests {
 
   @Test
   void aRestartedGatewayTakesOverItsOwnKey() throws Exception {
-    PartitionClaim first = new PartitionClaim(etcd.client(), List.of(etcd.endpoint()));
+    PartitionClaim first = new PartitionClaim(etcd.client());
     assertThat(first.claim("gw-a", 2, TTL, TIMEOUT)).isZero();
     // the old process died without closing: its lease is still alive and the key holds gw-a
     assertThat(claim("gw-a", 2)).isZero();
@@ -78,7 +78,7 @@ class PartitionClaimIntegrationTests {
 
   @Test
   void closingFreesTheKeyAtOnce() throws Exception {
-    PartitionClaim claim = new PartitionClaim(etcd.client(), List.of(etcd.endpoint()));
+    PartitionClaim claim = new PartitionClaim(etcd.client());
     int n = claim.claim("gw-a", 1, Duration.ofSeconds(30), TIMEOUT);
     assertThat(get(PartitionClaim.PREFIX + n).getKvs()).hasSize(1);
 
@@ -88,7 +88,7 @@ class PartitionClaimIntegrationTests {
   }
 
   private int claim(String node, int partitions) throws Exception {
-    PartitionClaim claim = new PartitionClaim(etcd.client(), List.of(etcd.endpoint()));
+    PartitionClaim claim = new PartitionClaim(etcd.client());
     claims.add(claim);
     return claim.claim(node, partitions, TTL, TIMEOUT);
   }

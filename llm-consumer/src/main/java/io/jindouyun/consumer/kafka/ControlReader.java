@@ -1,4 +1,4 @@
-package io.jindouyun.consumer.control;
+package io.jindouyun.consumer.kafka;
 
 import io.jindouyun.consumer.job.InFlightJobs;
 import io.jindouyun.consumer.job.JobKey;
@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
@@ -35,7 +36,7 @@ public final class ControlReader implements SmartLifecycle {
   private static final Duration RETRY = Duration.ofSeconds(1);
   private static final Duration JOIN = Duration.ofSeconds(5);
 
-  private final java.util.function.Supplier<Consumer<String, byte[]>> consumers;
+  private final Supplier<Consumer<String, byte[]>> consumers;
   private final String topic;
   private final Duration replay;
   private final InFlightJobs inFlight;
@@ -50,7 +51,7 @@ public final class ControlReader implements SmartLifecycle {
    * @param replay how far back to start reading
    */
   public ControlReader(
-      java.util.function.Supplier<Consumer<String, byte[]>> consumers,
+      Supplier<Consumer<String, byte[]>> consumers,
       String topic,
       Duration replay,
       InFlightJobs inFlight,

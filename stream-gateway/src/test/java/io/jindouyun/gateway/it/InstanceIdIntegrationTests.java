@@ -1,0 +1,111 @@
+package io.jindouyun.gateway.it;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.KeyValue;
+import io.jindouyun.contract.EtcdKeys;
+import io.jindouyun.gateway.StreamGatewayApplication;
+import io.jindouyun.gateway.handshake.NodeId;
+import io.jindouyun.support.instance.InstanceIdentity;
+import io.jindouyun.testkit.EtcdExtension;
+import io.jindouyun.testkit.FreePorts;
+import io.jindouyun.testkit.KafkaExtension;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+/**
+ * A gateway started without {@code jindouyun.instance.id} takes {@code
+ * <service>-<host>-<server.port>} before it listens, and uses that one id for its stream ids, its
+ * reply partition claim and its registration; without a fixed port it refuses to start.
+ */
+@Timeout(90)
+class InstanceIdIntegrationTests {
+
+  @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
+  @RegisterExtension static final KafkaExtension kafka = new KafkaExtension();
+
+  @BeforeAll
+  static void topics() {
+    kafka.createTopics(1, "chat.jobs", "chat.replies", "chat.control");
+  }
+
+  private static ConfigurableApplicationContext run(String... args) {
+    List<String> all =
+        new ArrayList<>(
+            List.of(
+                "--jindouyun.metrics.grpc-port=0",
+                "--jindouyun.etcd.endpoints=" + etcd.endpoint(),
+                "--spring.kafka.bootstrap-servers=" + kafka.bootstrapServers()));
+    all.addAll(List.of(args));
+    return new SpringApplicationBuilder(StreamGatewayApplication.class)
+        .run(all.toArray(String[]::new));
+  }
+
+  private static List<KeyValue> read(String key) throws Exception {
+    return etcd.client()
+        .getKVClient()
+        .get(ByteSequence.from(key, UTF_8))
+        .get(5, TimeUnit.SECONDS)
+        .getKvs();
+  }
+
+  @Test
+  void withoutAnIdTheGatewayIsNamedAfterServiceHostAndPortEverywhere() throws Exception {
+    int port = FreePorts.next();
+    String expected = "stream-gateway-127.0.0.1-" + port;
+
+    try (ConfigurableApplicationContext gateway = run("--server.port=" + port)) {
+      assertThat(gateway.getBean(NodeId.class).value()).isEqualTo(expected);
+      assertThat(gateway.getBean(InstanceIdentity.class).id()).isEqualTo(expected);
+      assertThat(read(EtcdKeys.DEFAULT.replyKey(0)))
+          .singleElement()
+          .satisfies(kv -> assertThat(kv.getValue().toString(UTF_8)).isEqualTo(expected));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> read(EtcdKeys.DEFAULT.instanceKey("stream-gateway", expected)).size() == 1);
+
+      Map<?, ?> handshake =
+          WebTestClient.bindToServer()
+              .baseUrl("http://127.0.0.1:" + port)
+              .responseTimeout(Duration.ofSeconds(20))
+              .build()
+              .post()
+              .uri("/v1/chat/handshake")
+              .header(HttpHeaders.AUTHORIZATION, "Bearer " + TestTokens.user("ida"))
+              .contentType(MediaType.APPLICATION_JSON)
+              .bodyValue("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")
+              .exchange()
+              .expectStatus()
+              .isAccepted()
+              .expectBody(Map.class)
+              .returnResult()
+              .getResponseBody();
+      assertThat(handshake.get("node")).isEqualTo(expected);
+      assertThat((String) handshake.get("streamId")).startsWith(expected + "~");
+    }
+  }
+
+  @Test
+  void withoutAnIdOnARandomPortTheGatewayRefusesToStart() {
+    assertThatThrownBy(() -> run("--server.port=0").close())
+        .rootCause()
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("jindouyun.instance.id is not set and server.port is 0");
+  }
+}
