@@ -8,6 +8,7 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.GetOption;
 import io.jindouyun.consumer.LlmConsumerApplication;
+import io.jindouyun.contract.EtcdKeys;
 import io.jindouyun.devllm.DevLlmServer;
 import io.jindouyun.devllm.DevLlmSettings;
 import io.jindouyun.testkit.EtcdExtension;
@@ -66,8 +67,8 @@ class MetricsPlaneIntegrationTests {
 
   static final Duration WAIT = Duration.ofSeconds(30);
   static final List<String> GATEWAYS = List.of("gw-a", "gw-b");
-  static final String INSTANCES = "/jindouyun/instances/stream-gateway/";
-  static final String METRICS = "/jindouyun/metrics/stream-gateway/";
+  static final String INSTANCES = EtcdKeys.DEFAULT.instancesPrefix() + "stream-gateway/";
+  static final String METRICS = EtcdKeys.DEFAULT.metricsPrefix() + "stream-gateway/";
   static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -115,7 +116,7 @@ class MetricsPlaneIntegrationTests {
         .untilAsserted(
             () -> {
               assertThat(exporter.isAlive()).withFailMessage(exporter::tail).isTrue();
-              assertThat(keys("/jindouyun/exporter/leader")).isNotEmpty();
+              assertThat(keys(EtcdKeys.DEFAULT.root() + "exporter/leader")).isNotEmpty();
             });
     prometheus = PrometheusServer.start(dir, exporterPort);
     closeLast.add(prometheus);

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.etcd.jetcd.ByteSequence;
+import io.jindouyun.contract.EtcdKeys;
+import io.jindouyun.contract.InstanceRecord;
 import io.jindouyun.edge.EdgeClient.Handshake;
 import io.jindouyun.testkit.EtcdExtension;
 import io.jindouyun.testkit.FreePorts;
@@ -92,16 +94,21 @@ class EdgeRealIpconfigIntegrationTests {
 
   private static void register(StandInGateway g) throws Exception {
     String value =
-        "{\"id\":\""
-            + g.id()
-            + "\",\"service\":\"stream-gateway\",\"host\":\"127.0.0.1\",\"httpPort\":"
-            + g.port()
-            + ",\"grpcPort\":0,\"zone\":\"\",\"version\":\"test\",\"startedAt\":\"2026-01-01T00:00:00Z\"}";
+        new InstanceRecord(
+                g.id(),
+                "stream-gateway",
+                "127.0.0.1",
+                g.port(),
+                0,
+                "",
+                "test",
+                "2026-01-01T00:00:00Z")
+            .toJson();
     etcd.client()
         .getKVClient()
         .put(
             ByteSequence.from(
-                "/jindouyun/instances/stream-gateway/" + g.id(), StandardCharsets.UTF_8),
+                EtcdKeys.DEFAULT.instanceKey("stream-gateway", g.id()), StandardCharsets.UTF_8),
             ByteSequence.from(value, StandardCharsets.UTF_8))
         .get(5, TimeUnit.SECONDS);
   }

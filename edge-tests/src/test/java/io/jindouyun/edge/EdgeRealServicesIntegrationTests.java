@@ -92,7 +92,7 @@ class EdgeRealServicesIntegrationTests {
     etcd.client()
         .getKVClient()
         .put(
-            ByteSequence.from("/jindouyun/overrides/stream-gateway", StandardCharsets.UTF_8),
+            ByteSequence.from(RealSuite.OVERRIDE, StandardCharsets.UTF_8),
             ByteSequence.from(
                 "{\"strategy\":\"drain\",\"drain\":[\"gw-2\"]}", StandardCharsets.UTF_8))
         .get(5, TimeUnit.SECONDS);
@@ -116,7 +116,7 @@ class EdgeRealServicesIntegrationTests {
     } finally {
       etcd.client()
           .getKVClient()
-          .delete(ByteSequence.from("/jindouyun/overrides/stream-gateway", StandardCharsets.UTF_8))
+          .delete(ByteSequence.from(RealSuite.OVERRIDE, StandardCharsets.UTF_8))
           .get(5, TimeUnit.SECONDS);
     }
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.etcd.jetcd.ByteSequence;
+import io.jindouyun.contract.EtcdKeys;
 import io.jindouyun.testkit.EtcdExtension;
 import io.jindouyun.testkit.JavaService;
 import io.jindouyun.testkit.KafkaExtension;
@@ -26,7 +27,7 @@ import javax.crypto.spec.SecretKeySpec;
 final class RealSuite {
 
   static final String SECRET = "edge-tests-secret-0123456789abcdef-0123456789";
-  static final String OVERRIDE = "/jindouyun/overrides/stream-gateway";
+  static final String OVERRIDE = EtcdKeys.DEFAULT.overrideKey("stream-gateway");
   static final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 

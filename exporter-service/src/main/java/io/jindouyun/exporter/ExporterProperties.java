@@ -1,5 +1,6 @@
 package io.jindouyun.exporter;
 
+import io.jindouyun.contract.EtcdKeys;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import java.time.Duration;
@@ -42,5 +43,5 @@ public record ExporterProperties(
     @DefaultValue("128") @Min(1) @Max(128) int maxOpsPerTxn,
     @DefaultValue("true") boolean batchWrites,
     @DefaultValue("3s") Duration operationTimeout,
-    @DefaultValue("/jindouyun/exporter/leader") String electionName,
+    @DefaultValue(EtcdKeys.DEFAULT_ROOT + "exporter/leader") String electionName,
     @DefaultValue("65536") @Min(1024) int maxMessageBytes) {}

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.etcd.jetcd.KeyValue;
+import io.jindouyun.contract.EtcdKeys;
 import io.jindouyun.testkit.EtcdExtension;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -24,8 +25,8 @@ class ExporterFailoverIntegrationTests {
 
   @RegisterExtension final EtcdExtension etcd = new EtcdExtension();
 
-  private static final String INSTANCE_KEY = "/jindouyun/instances/stream-gateway/gw-1";
-  private static final String METRICS_KEY = "/jindouyun/metrics/stream-gateway/gw-1";
+  private static final String INSTANCE_KEY = EtcdKeys.DEFAULT.instanceKey("stream-gateway", "gw-1");
+  private static final String METRICS_KEY = EtcdKeys.DEFAULT.metricsKey("stream-gateway", "gw-1");
 
   @Test
   void aKilledExporterLeavesTheInstanceKeysAndItsMetricsKeysExpire() throws Exception {
@@ -99,7 +100,8 @@ class ExporterFailoverIntegrationTests {
             .atMost(Duration.ofSeconds(15))
             .until(
                 () ->
-                    read(etcd.client(), "/jindouyun/metrics/stream-gateway/gw-2") != null
+                    read(etcd.client(), EtcdKeys.DEFAULT.metricsKey("stream-gateway", "gw-2"))
+                            != null
                         && read(etcd.client(), METRICS_KEY) != null);
         second.activeStreams.set(9);
         await()

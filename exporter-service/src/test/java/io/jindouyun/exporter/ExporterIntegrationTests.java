@@ -9,6 +9,8 @@ import static org.awaitility.Awaitility.await;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import io.jindouyun.contract.EtcdKeys;
+import io.jindouyun.contract.MetricsJson;
 import io.jindouyun.testkit.EtcdExtension;
 import io.jindouyun.testkit.FreePorts;
 import java.io.IOException;
@@ -119,8 +121,10 @@ class ExporterIntegrationTests {
           .atMost(Duration.ofSeconds(5))
           .until(
               () ->
-                  read(etcd.client(), "/jindouyun/instances/stream-gateway/gw-1") != null
-                      && read(etcd.client(), "/jindouyun/instances/stream-gateway/gw-2") != null);
+                  read(etcd.client(), EtcdKeys.DEFAULT.instanceKey("stream-gateway", "gw-1"))
+                          != null
+                      && read(etcd.client(), EtcdKeys.DEFAULT.instanceKey("stream-gateway", "gw-2"))
+                          != null);
       long registeredAt = System.nanoTime();
 
       await()
@@ -134,31 +138,12 @@ class ExporterIntegrationTests {
           .isLessThanOrEqualTo(INTERVAL.multipliedBy(2));
 
       JsonNode json = metrics(etcd.client(), "stream-gateway", "gw-1");
-      assertThat(json.propertyNames())
-          .contains(
-              "service",
-              "instanceId",
-              "timestampMs",
-              "intervalMs",
-              "processCpu",
-              "systemCpu",
-              "heapUsedBytes",
-              "heapMaxBytes",
-              "rssBytes",
-              "processors",
-              "requestsTotal",
-              "requestsInFlight",
-              "activeStreams",
-              "errorsTotal",
-              "avgLatencyMs",
-              "avgTtftMs",
-              "tokensPerSecond",
-              "queueDepth",
-              "consumerLag");
+      assertThat(json.propertyNames()).containsAll(MetricsJson.FIELDS);
       assertThat(json.get("service").asString()).isEqualTo("stream-gateway");
       assertThat(json.get("instanceId").asString()).isEqualTo("gw-1");
       assertThat(json.get("activeStreams").asLong()).isZero();
-      assertThat(read(etcd.client(), "/jindouyun/metrics/stream-gateway/gw-1").getLease())
+      assertThat(
+              read(etcd.client(), EtcdKeys.DEFAULT.metricsKey("stream-gateway", "gw-1")).getLease())
           .isNotZero();
 
       gw1.activeStreams.set(12);
@@ -215,12 +200,14 @@ class ExporterIntegrationTests {
     await()
         .atMost(BACKEND_TTL.plusSeconds(1))
         .pollInterval(Duration.ofMillis(50))
-        .until(() -> read(etcd.client(), "/jindouyun/instances/llm-consumer/c-9") == null);
+        .until(
+            () -> read(etcd.client(), EtcdKeys.DEFAULT.instanceKey("llm-consumer", "c-9")) == null);
     assertThat(Duration.ofNanos(System.nanoTime() - killedAt))
         .isLessThan(BACKEND_TTL.plusSeconds(1));
     await()
         .atMost(INTERVAL.multipliedBy(2))
-        .until(() -> read(etcd.client(), "/jindouyun/metrics/llm-consumer/c-9") == null);
+        .until(
+            () -> read(etcd.client(), EtcdKeys.DEFAULT.metricsKey("llm-consumer", "c-9")) == null);
     await()
         .atMost(INTERVAL.multipliedBy(2))
         .until(() -> !exporter.scrape().contains("instance=\"c-9\""));

@@ -1,12 +1,13 @@
 package io.jindouyun.exporter;
 
 import io.etcd.jetcd.Client;
+import io.jindouyun.contract.EtcdKeys;
+import io.jindouyun.contract.InstanceRecord;
 import io.jindouyun.support.backoff.Backoff;
 import io.jindouyun.support.metrics.MetricsGrpcServer;
 import io.jindouyun.support.metrics.MetricsProperties;
 import io.jindouyun.support.metrics.ProcessProbe;
 import io.jindouyun.support.metrics.SnapshotSource;
-import io.jindouyun.support.registration.InstanceRecord;
 import io.jindouyun.support.registration.Registrar;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -14,7 +15,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
 import org.springframework.core.env.StandardEnvironment;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A backend as the exporter sees it, without the rest of a gateway: the support library's real gRPC
@@ -55,11 +55,11 @@ final class FakeBackend implements AutoCloseable {
     InstanceRecord record =
         new InstanceRecord(
             id, service, "127.0.0.1", 0, server.port(), "", "test", Instant.now().toString());
-    String json = JsonMapper.builder().build().writeValueAsString(record);
+    String json = record.toJson();
     registrar =
         new Registrar(
             client,
-            record.key(),
+            EtcdKeys.DEFAULT.instanceKey(service, id),
             () -> json,
             ttl,
             Duration.ofSeconds(2),

@@ -4,6 +4,7 @@ import static io.jindouyun.exporter.RunningExporter.read;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.jindouyun.contract.EtcdKeys;
 import io.jindouyun.testkit.EtcdExtension;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -22,8 +23,8 @@ class GoneTargetIntegrationTests {
 
   private static final Duration INTERVAL = Duration.ofSeconds(5);
   private static final Duration BACKEND_TTL = Duration.ofSeconds(2);
-  private static final String INSTANCE_KEY = "/jindouyun/instances/llm-consumer/c-1";
-  private static final String METRICS_KEY = "/jindouyun/metrics/llm-consumer/c-1";
+  private static final String INSTANCE_KEY = EtcdKeys.DEFAULT.instanceKey("llm-consumer", "c-1");
+  private static final String METRICS_KEY = EtcdKeys.DEFAULT.metricsKey("llm-consumer", "c-1");
 
   @Test
   void theMetricsKeyOfAKilledBackendIsDeletedBeforeTheNextTick() throws Exception {

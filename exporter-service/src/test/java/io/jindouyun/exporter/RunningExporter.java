@@ -5,6 +5,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
+import io.jindouyun.contract.EtcdKeys;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -96,7 +97,7 @@ final class RunningExporter implements AutoCloseable {
   }
 
   static JsonNode metrics(Client client, String service, String id) throws Exception {
-    KeyValue kv = read(client, "/jindouyun/metrics/" + service + "/" + id);
+    KeyValue kv = read(client, EtcdKeys.DEFAULT.metricsKey(service, id));
     return kv == null ? null : JSON.readTree(kv.getValue().toString(UTF_8));
   }
 }

@@ -98,7 +98,6 @@ class IpconfigConfiguration {
         new EtcdWatcher.Settings(
             etcd.root(), etcd.requestTimeout(), etcd.probeInterval(), etcd.maxBackoff()),
         state,
-        mapper,
         new OverrideParser(mapper),
         registry,
         refresher::requestRefresh);

@@ -7,6 +7,8 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.PutOption;
+import io.jindouyun.contract.EtcdKeys;
+import io.jindouyun.contract.MetricsJson;
 import io.jindouyun.exporter.pull.SnapshotStore;
 import io.jindouyun.proto.metrics.v1.MetricsSnapshot;
 import io.micrometer.core.instrument.Counter;
@@ -26,22 +28,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Every tick, while this exporter leads, writes each target's newest snapshot to {@code
- * /jindouyun/metrics/<service>/<id>} under the leader's lease and deletes the keys of targets that
- * are gone. A tick's writes go into etcd transactions of at most {@code maxOpsPerTxn} operations
- * (or, with batching off, one request per key). A snapshot already written is not written again. A
- * failed transaction is retried by the next tick. At most one tick's requests are outstanding: a
- * tick that comes while they are in flight runs when they complete. {@link #flush()} writes without
- * waiting for the next tick, so the keys of removed targets go at once, not up to an interval
- * later.
+ * Every tick, while this exporter leads, writes each target's newest snapshot ({@link MetricsJson})
+ * to {@code /jindouyun/metrics/<service>/<id>} under the leader's lease and deletes the keys of
+ * targets that are gone. A tick's writes go into etcd transactions of at most {@code maxOpsPerTxn}
+ * operations (or, with batching off, one request per key). A snapshot already written is not
+ * written again. A failed transaction is retried by the next tick. At most one tick's requests are
+ * outstanding: a tick that comes while they are in flight runs when they complete. {@link #flush()}
+ * writes without waiting for the next tick, so the keys of removed targets go at once, not up to an
+ * interval later.
  *
  * <p>Concurrency: {@link #tick()} runs on the shared single-threaded executor; completions hop back
  * onto it.
  */
 public final class MetricsWriter {
-
-  /** Prefix of every metrics key. */
-  public static final String PREFIX = "/jindouyun/metrics/";
 
   private static final Logger log = LoggerFactory.getLogger(MetricsWriter.class);
 
@@ -203,10 +202,10 @@ public final class MetricsWriter {
   }
 
   private static ByteSequence key(String targetKey) {
-    return ByteSequence.from(PREFIX + targetKey, UTF_8);
+    return ByteSequence.from(EtcdKeys.DEFAULT.metricsPrefix() + targetKey, UTF_8);
   }
 
   private static ByteSequence value(MetricsSnapshot snapshot) {
-    return ByteSequence.from(SnapshotJson.print(snapshot), UTF_8);
+    return ByteSequence.from(MetricsJson.print(snapshot), UTF_8);
   }
 }

@@ -1,5 +1,6 @@
 package io.jindouyun.exporter.target;
 
+import io.jindouyun.contract.InstanceId;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -13,8 +14,10 @@ import java.util.regex.Pattern;
  */
 public record Target(String service, String id, String host, int grpcPort) {
 
+  /** {@code service/id@host:port}; service and id both in the instance-id alphabet. */
   private static final Pattern STATIC =
-      Pattern.compile("([A-Za-z0-9_.-]{1,64})/([A-Za-z0-9_.-]{1,64})@([^:@/\\s]+):(\\d{1,5})");
+      Pattern.compile(
+          "(" + InstanceId.PATTERN + ")/(" + InstanceId.PATTERN + ")@([^:@/\\s]+):(\\d{1,5})");
 
   public Target {
     if (grpcPort < 1 || grpcPort > 65535) {

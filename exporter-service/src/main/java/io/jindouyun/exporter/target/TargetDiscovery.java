@@ -11,11 +11,15 @@ import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
+import io.jindouyun.contract.BadRecordException;
+import io.jindouyun.contract.EtcdKeys;
+import io.jindouyun.contract.ServiceInstance;
 import io.jindouyun.support.backoff.Backoff;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -24,8 +28,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps the set of targets: the registered instances under {@code /jindouyun/instances/} plus the
- * static targets from config.
+ * Keeps the set of targets: the registered instances under {@code /jindouyun/instances/} ({@link
+ * EtcdKeys}) plus the static targets from config.
  *
  * <p>Reads the prefix at a revision, then watches from revision + 1. On a watch error (compaction,
  * a broken stream, etcd gone) it drops the watch and does a full resync — read again, watch again —
@@ -39,7 +43,8 @@ import org.slf4j.LoggerFactory;
 public final class TargetDiscovery {
 
   private static final Logger log = LoggerFactory.getLogger(TargetDiscovery.class);
-  private static final ByteSequence PREFIX = ByteSequence.from(InstanceParser.PREFIX, UTF_8);
+  private static final String INSTANCES = EtcdKeys.DEFAULT.instancesPrefix();
+  private static final ByteSequence PREFIX = ByteSequence.from(INSTANCES, UTF_8);
 
   private final Client client;
   private final Map<String, Target> statics;
@@ -117,7 +122,7 @@ public final class TargetDiscovery {
       return;
     }
     if (error != null) {
-      failed(myEpoch, "reading " + InstanceParser.PREFIX + " failed: " + error);
+      failed(myEpoch, "reading " + INSTANCES + " failed: " + error);
       return;
     }
     Map<String, Target> previous = Map.copyOf(registered);
@@ -155,9 +160,10 @@ public final class TargetDiscovery {
       if (event.getEventType() == WatchEvent.EventType.PUT) {
         put(kv, registered);
       } else if (event.getEventType() == WatchEvent.EventType.DELETE) {
-        String key = InstanceParser.targetKey(kv.getKey().toString(UTF_8));
-        if (key != null && registered.remove(key) != null) {
-          log.info("target {} deregistered", key);
+        Optional<String> key =
+            EtcdKeys.DEFAULT.instanceOf(kv.getKey().toString(UTF_8)).map(ServiceInstance::toString);
+        if (key.isPresent() && registered.remove(key.get()) != null) {
+          log.info("target {} deregistered", key.get());
         }
       }
     }
@@ -166,21 +172,23 @@ public final class TargetDiscovery {
 
   private void put(KeyValue kv, Map<String, Target> fallback) {
     String key = kv.getKey().toString(UTF_8);
-    String targetKey = InstanceParser.targetKey(key);
-    if (targetKey == null) {
+    Optional<ServiceInstance> instance = EtcdKeys.DEFAULT.instanceOf(key);
+    if (instance.isEmpty()) {
       return;
     }
+    String targetKey = instance.get().toString();
     try {
-      Target target = InstanceParser.parse(key, kv.getValue().toString(UTF_8));
+      Target target = InstanceParser.parse(instance.get(), kv.getValue().toString(UTF_8));
       if (!registered.containsKey(targetKey) && registered.size() >= maxTargets) {
         log.warn("ignoring target {}: already {} targets (max-targets)", targetKey, maxTargets);
         return;
       }
       registered.put(targetKey, target);
-    } catch (IllegalArgumentException e) {
+    } catch (BadRecordException e) {
       Target kept = fallback.get(targetKey);
       log.warn(
-          "ignoring bad registration: {}{}",
+          "ignoring bad registration {}: {}{}",
+          key,
           e.getMessage(),
           kept == null ? "" : "; keeping " + kept);
       if (kept != null) {

@@ -7,6 +7,8 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.options.PutOption;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.jindouyun.contract.EtcdKeys;
+import io.jindouyun.contract.InstanceRecord;
 import io.jindouyun.exporter.ExporterApplication;
 import io.jindouyun.support.metrics.MetricsGrpcService;
 import io.jindouyun.support.metrics.ProcessProbe;
@@ -85,12 +87,12 @@ public final class ExporterBench {
                 .start();
         servers.add(server);
         String json =
-            "{\"id\":\"%s\",\"service\":\"stream-gateway\",\"host\":\"127.0.0.1\",\"httpPort\":0,\"grpcPort\":%d}"
-                .formatted(id, server.getPort());
+            new InstanceRecord(id, "stream-gateway", "127.0.0.1", 0, server.getPort(), "", "", "")
+                .toJson();
         client
             .getKVClient()
             .put(
-                ByteSequence.from("/jindouyun/instances/stream-gateway/" + id, UTF_8),
+                ByteSequence.from(EtcdKeys.DEFAULT.instanceKey("stream-gateway", id), UTF_8),
                 ByteSequence.from(json, UTF_8),
                 PutOption.builder().withLeaseId(lease).build())
             .get(10, TimeUnit.SECONDS);

@@ -1,6 +1,6 @@
 package io.jindouyun.ipconfig.bench;
 
-import io.jindouyun.ipconfig.ranking.Instance;
+import io.jindouyun.contract.InstanceRecord;
 import io.jindouyun.ipconfig.ranking.RankedList;
 import io.jindouyun.ipconfig.ranking.Ranker;
 import io.jindouyun.ipconfig.ranking.RankingState;
@@ -76,7 +76,8 @@ public class RecomputeBenchmark {
     SplittableRandom random = new SplittableRandom(42);
     for (int i = 0; i < instances; i++) {
       String id = "gw-" + i;
-      state.putInstance(new Instance(id, SERVICE, "10.0.0." + (i % 250), 8081, 9081, "", "", ""));
+      state.putInstance(
+          new InstanceRecord(id, SERVICE, "10.0.0." + (i % 250), 8081, 9081, "", "", ""));
     }
     for (int s = 0; s < 30; s++) {
       clock[0] = s * 1_000L;

@@ -1,5 +1,6 @@
 package io.jindouyun.ipconfig.config;
 
+import io.jindouyun.contract.EtcdKeys;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
@@ -43,7 +44,7 @@ public record IpconfigProperties(
    */
   public record Etcd(
       @DefaultValue("http://127.0.0.1:2379") @NotEmpty List<@NotBlank String> endpoints,
-      @DefaultValue("/jindouyun/") @NotBlank String root,
+      @DefaultValue(EtcdKeys.DEFAULT_ROOT) @NotBlank String root,
       @DefaultValue("2s") @NotNull @DurationMin(millis = 1) Duration connectTimeout,
       @DefaultValue("2s") @NotNull @DurationMin(millis = 1) Duration requestTimeout,
       @DefaultValue("1s") @NotNull @DurationMin(millis = 1) Duration probeInterval,

@@ -1,6 +1,7 @@
 package io.jindouyun.ipconfig.config;
 
-import io.jindouyun.ipconfig.ranking.Instance;
+import io.jindouyun.contract.InstanceRecord;
+import io.jindouyun.contract.ServiceName;
 import io.jindouyun.ipconfig.ranking.ServiceSpec;
 import io.jindouyun.ipconfig.scoring.Metric;
 import io.jindouyun.ipconfig.scoring.ScoringPolicy;
@@ -180,8 +181,8 @@ public final class RankingConfigLoader {
     for (int i = 0; i < raw.size(); i++) {
       RankingConfigFile.Service s = raw.get(i);
       String at = "services[" + i + "]";
-      if (s == null || s.name() == null || !Instance.SERVICE.matcher(s.name()).matches()) {
-        problems.add(at + ".name must match " + Instance.SERVICE.pattern());
+      if (s == null || s.name() == null || !ServiceName.isValid(s.name())) {
+        problems.add(at + ".name must match " + ServiceName.PATTERN.pattern());
         continue;
       }
       if (!names.add(s.name())) {
@@ -191,7 +192,7 @@ public final class RankingConfigLoader {
       if (listSize < 1) {
         problems.add(at + ".list-size must be >= 1, got " + listSize);
       }
-      List<Instance> statics = new ArrayList<>();
+      List<InstanceRecord> statics = new ArrayList<>();
       Set<String> ids = new HashSet<>();
       List<RankingConfigFile.StaticInstance> rawStatics =
           s.staticInstances() == null ? List.of() : s.staticInstances();
@@ -202,8 +203,8 @@ public final class RankingConfigLoader {
           problems.add(sat + " is empty");
           continue;
         }
-        Instance instance =
-            new Instance(
+        InstanceRecord instance =
+            new InstanceRecord(
                 st.id(),
                 s.name(),
                 st.host(),

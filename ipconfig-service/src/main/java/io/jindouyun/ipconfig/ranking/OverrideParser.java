@@ -1,5 +1,6 @@
 package io.jindouyun.ipconfig.ranking;
 
+import io.jindouyun.contract.InstanceId;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -140,9 +141,9 @@ public final class OverrideParser {
   }
 
   private static void checkId(String id) throws InvalidOverrideException {
-    if (!Instance.ID.matcher(id).matches()) {
+    if (!InstanceId.isValid(id)) {
       throw new InvalidOverrideException(
-          "instance id '" + id + "' must match " + Instance.ID.pattern());
+          "instance id '" + id + "' must match " + InstanceId.PATTERN.pattern());
     }
   }
 }

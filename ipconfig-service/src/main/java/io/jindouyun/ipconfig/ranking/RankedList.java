@@ -1,5 +1,6 @@
 package io.jindouyun.ipconfig.ranking;
 
+import io.jindouyun.contract.InstanceRecord;
 import java.util.List;
 
 /**
@@ -22,7 +23,7 @@ public record RankedList(Strategy strategy, List<Entry> entries) {
    * @param score score 0..1
    * @param stale no fresh metrics: the score is the neutral score
    */
-  public record Entry(Instance instance, int weight, double score, boolean stale) {}
+  public record Entry(InstanceRecord instance, int weight, double score, boolean stale) {}
 
   /** True when both lists route the same way: same strategy and same instances and weights. */
   public boolean sameRouting(RankedList other) {

@@ -1,5 +1,6 @@
 package io.jindouyun.ipconfig.ranking;
 
+import io.jindouyun.contract.InstanceRecord;
 import io.jindouyun.ipconfig.scoring.InstanceStats;
 import io.jindouyun.ipconfig.scoring.Scorer;
 import io.jindouyun.ipconfig.scoring.Weights;
@@ -56,12 +57,12 @@ public final class Ranker {
    */
   public RankedList rank(
       int listSize,
-      Collection<Instance> instances,
+      Collection<InstanceRecord> instances,
       Function<String, InstanceStats> stats,
       RoutingOverride override,
       long nowMillis) {
     List<RankedList.Entry> scored = new ArrayList<>(instances.size());
-    for (Instance instance : instances) {
+    for (InstanceRecord instance : instances) {
       if (override.drain().contains(instance.id())) {
         continue;
       }

@@ -1,5 +1,6 @@
 package io.jindouyun.ipconfig.ranking;
 
+import io.jindouyun.contract.InstanceRecord;
 import io.jindouyun.ipconfig.scoring.InstanceStats;
 import io.jindouyun.ipconfig.scoring.MetricsSample;
 import io.jindouyun.ipconfig.scoring.ScoreExplanation;
@@ -55,7 +56,7 @@ public final class RankingState {
 
   private static final class ServiceState {
     final ServiceSpec spec;
-    final Map<String, Instance> registered = new HashMap<>();
+    final Map<String, InstanceRecord> registered = new HashMap<>();
     final Map<String, InstanceStats> stats = new HashMap<>();
     RoutingOverride override = RoutingOverride.NONE;
 
@@ -104,7 +105,7 @@ public final class RankingState {
   }
 
   /** Registers or updates an instance. */
-  public Outcome putInstance(Instance instance) {
+  public Outcome putInstance(InstanceRecord instance) {
     Outcome outcome;
     lock.lock();
     try {
@@ -115,7 +116,7 @@ public final class RankingState {
       if (!s.registered.containsKey(instance.id()) && s.registered.size() >= maxInstances) {
         return Outcome.OVER_LIMIT;
       }
-      Instance previous = s.registered.put(instance.id(), instance);
+      InstanceRecord previous = s.registered.put(instance.id(), instance);
       outcome = instance.equals(previous) ? Outcome.UNCHANGED : Outcome.APPLIED;
     } finally {
       lock.unlock();
@@ -196,7 +197,7 @@ public final class RankingState {
   }
 
   /** The registration of {@code id} in {@code service}, if any. */
-  public Optional<Instance> instance(String service, String id) {
+  public Optional<InstanceRecord> instance(String service, String id) {
     lock.lock();
     try {
       ServiceState s = services.get(service);
@@ -227,7 +228,7 @@ public final class RankingState {
    * @param keepOverride services whose override could not be read (invalid): the old one stays
    */
   public void replaceAll(
-      Collection<Instance> instances,
+      Collection<InstanceRecord> instances,
       Map<String, RoutingOverride> overrides,
       Collection<String> keepOverride) {
     lock.lock();
@@ -238,7 +239,7 @@ public final class RankingState {
           s.override = overrides.getOrDefault(s.spec.name(), RoutingOverride.NONE);
         }
       }
-      for (Instance instance : instances) {
+      for (InstanceRecord instance : instances) {
         ServiceState s = services.get(instance.service());
         if (s != null && s.registered.size() < maxInstances) {
           s.registered.put(instance.id(), instance);
@@ -296,7 +297,7 @@ public final class RankingState {
       }
       long now = clock.getAsLong();
       Map<String, ScoreExplanation> out = new LinkedHashMap<>();
-      for (Instance instance : members(s)) {
+      for (InstanceRecord instance : members(s)) {
         out.put(instance.id(), ranker.scorer().explain(s.stats.get(instance.id()), now));
       }
       return Optional.of(out);
@@ -305,12 +306,12 @@ public final class RankingState {
     }
   }
 
-  private static Collection<Instance> members(ServiceState s) {
+  private static Collection<InstanceRecord> members(ServiceState s) {
     if (s.spec.staticInstances().isEmpty()) {
       return s.registered.values();
     }
-    List<Instance> all = new ArrayList<>(s.registered.values());
-    for (Instance st : s.spec.staticInstances()) {
+    List<InstanceRecord> all = new ArrayList<>(s.registered.values());
+    for (InstanceRecord st : s.spec.staticInstances()) {
       if (!s.registered.containsKey(st.id())) {
         all.add(st);
       }
@@ -319,7 +320,7 @@ public final class RankingState {
   }
 
   private static boolean isStatic(ServiceState s, String id) {
-    for (Instance st : s.spec.staticInstances()) {
+    for (InstanceRecord st : s.spec.staticInstances()) {
       if (st.id().equals(id)) {
         return true;
       }

@@ -1,5 +1,6 @@
 package io.jindouyun.ipconfig.ranking;
 
+import io.jindouyun.contract.InstanceRecord;
 import java.util.List;
 
 /**
@@ -10,7 +11,7 @@ import java.util.List;
  * @param staticInstances instances that are always present (an etcd registration with the same id
  *     wins)
  */
-public record ServiceSpec(String name, int listSize, List<Instance> staticInstances) {
+public record ServiceSpec(String name, int listSize, List<InstanceRecord> staticInstances) {
   public ServiceSpec {
     staticInstances = List.copyOf(staticInstances);
   }

@@ -10,23 +10,16 @@ import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
-import io.jindouyun.ipconfig.ranking.Instance;
+import io.jindouyun.contract.EtcdKeys;
 import io.jindouyun.ipconfig.ranking.OverrideParser;
 import io.jindouyun.ipconfig.ranking.RankingState;
-import io.jindouyun.ipconfig.ranking.RoutingOverride;
-import io.jindouyun.ipconfig.scoring.MetricsSample;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -36,11 +29,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Keeps {@link RankingState} in step with etcd's {@code instances/}, {@code metrics/} and {@code
- * overrides/} prefixes.
+ * overrides/} prefixes: the transport. It reads and watches; {@link EtcdStateApplier} decodes what
+ * it sees and applies it to the state.
  *
  * <p>Protocol (the jetcd resume rule): read all three prefixes at one revision R (the first read
  * fixes R, the others use {@code withRevision(R)}), replace the state, then watch each prefix from
@@ -50,14 +43,14 @@ import tools.jackson.databind.json.JsonMapper;
  * unreachable the watcher retries with exponential backoff (probe interval doubling up to {@code
  * maxBackoff}) and reports {@link #isStale()} so the list is served with {@code stale: true}.
  *
- * <p>A record that cannot be decoded or holds a bad value is skipped and counted ({@code
- * ipconfig.records.rejected}); the last good value of that key stays. An invalid override is logged
- * and counted ({@code ipconfig.overrides.rejected}); the previous override stays.
+ * <p>Meters: {@code ipconfig.etcd.connected} (1 while etcd is reachable and watched) and {@code
+ * ipconfig.watch.restarts} (tag {@code reason}: {@code initial}, {@code reconnect}, {@code
+ * compacted}, {@code watch-error}); the applier counts rejected records and overrides.
  *
  * <p>Threads: one scheduler thread ({@code ipconfig-etcd}) runs resyncs, probes and retries, and
- * owns the watcher list; jetcd's callback threads apply events straight to the state (which is
- * lock-guarded) and hand errors to the scheduler. Events of a superseded watcher generation are
- * dropped. Timers: one fixed-delay probe plus at most one queued resync.
+ * owns the watcher list; jetcd's callback threads hand events straight to the applier (the state is
+ * lock-guarded) and errors to the scheduler. Events of a superseded watcher generation are dropped.
+ * Timers: one fixed-delay probe plus at most one queued resync.
  */
 public final class EtcdWatcher implements AutoCloseable {
 
@@ -77,9 +70,7 @@ public final class EtcdWatcher implements AutoCloseable {
 
   private final Client client;
   private final Settings settings;
-  private final RankingState state;
-  private final RecordDecoder decoder;
-  private final OverrideParser overrideParser;
+  private final EtcdStateApplier applier;
   private final Runnable onStaleChange;
   private final MeterRegistry registry;
   private final String[] prefixes;
@@ -93,8 +84,6 @@ public final class EtcdWatcher implements AutoCloseable {
   private final AtomicBoolean resyncQueued = new AtomicBoolean();
   private final AtomicLong failedGeneration = new AtomicLong(-1);
   private final AtomicLongArray revisions = new AtomicLongArray(3);
-  private final Counter rejectedInstances;
-  private final Counter rejectedMetrics;
 
   // Owned by the scheduler thread.
   private final List<Watch.Watcher> watchers = new ArrayList<>();
@@ -112,34 +101,20 @@ public final class EtcdWatcher implements AutoCloseable {
       Client client,
       Settings settings,
       RankingState state,
-      JsonMapper mapper,
       OverrideParser overrideParser,
       MeterRegistry registry,
       Runnable onStaleChange) {
     this.client = client;
     this.settings = settings;
-    this.state = state;
-    this.decoder = new RecordDecoder(mapper);
-    this.overrideParser = overrideParser;
     this.registry = registry;
     this.onStaleChange = onStaleChange;
+    EtcdKeys keys = new EtcdKeys(settings.root());
     this.prefixes =
-        new String[] {
-          settings.root() + "instances/",
-          settings.root() + "metrics/",
-          settings.root() + "overrides/"
-        };
-    rejectedInstances = rejectedCounter("instance");
-    rejectedMetrics = rejectedCounter("metrics");
+        new String[] {keys.instancesPrefix(), keys.metricsPrefix(), keys.overridesPrefix()};
+    this.applier =
+        new EtcdStateApplier(keys, state, overrideParser, registry, System::currentTimeMillis);
     Gauge.builder("ipconfig.etcd.connected", this, w -> w.connected ? 1 : 0)
         .description("1 while etcd is reachable and watched")
-        .register(registry);
-  }
-
-  private Counter rejectedCounter(String kind) {
-    return Counter.builder("ipconfig.records.rejected")
-        .description("etcd records skipped because they could not be decoded or were invalid")
-        .tag("kind", kind)
         .register(registry);
   }
 
@@ -222,10 +197,7 @@ public final class EtcdWatcher implements AutoCloseable {
     } catch (Exception e) {
       closeWatchers();
       failures++;
-      long backoff =
-          Math.min(
-              settings.maxBackoff().toMillis(),
-              settings.probeInterval().toMillis() << Math.min(failures - 1, 16));
+      long backoff = backoffMillis(failures);
       nextAttemptNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoff);
       setConnected(false);
       log.warn(
@@ -269,44 +241,8 @@ public final class EtcdWatcher implements AutoCloseable {
     GetOption atRevision = GetOption.builder().isPrefix(true).withRevision(revision).build();
     GetResponse metrics = get(prefixes[METRICS], atRevision);
     GetResponse overrides = get(prefixes[OVERRIDES], atRevision);
-
-    List<Instance> all = new ArrayList<>();
-    for (KeyValue kv : instances.getKvs()) {
-      String rest = rest(kv, INSTANCES);
-      try {
-        all.add(decoder.instance(RecordDecoder.keyParts(rest), value(kv)));
-      } catch (BadRecordException e) {
-        rejectedInstances.increment();
-        log.debug("skipping instance record {}: {}", rest, e.getMessage());
-        keepPrevious(rest).ifPresent(all::add);
-      }
-    }
-    Map<String, RoutingOverride> valid = new HashMap<>();
-    Set<String> keep = new HashSet<>();
-    for (KeyValue kv : overrides.getKvs()) {
-      String service = rest(kv, OVERRIDES);
-      try {
-        valid.put(service, overrideParser.parse(value(kv)));
-      } catch (OverrideParser.InvalidOverrideException e) {
-        rejectOverride(service, e.getMessage());
-        keep.add(service);
-      }
-    }
-    state.replaceAll(all, valid, keep);
-    long wallNow = System.currentTimeMillis();
-    for (KeyValue kv : metrics.getKvs()) {
-      applyMetrics(kv, wallNow);
-    }
+    applier.load(entries(instances), entries(metrics), entries(overrides));
     return revision;
-  }
-
-  private Optional<Instance> keepPrevious(String rest) {
-    try {
-      RecordDecoder.KeyParts key = RecordDecoder.keyParts(rest);
-      return state.instance(key.service(), key.id());
-    } catch (BadRecordException e) {
-      return Optional.empty();
-    }
   }
 
   private GetResponse get(String prefix, GetOption option) throws Exception {
@@ -357,12 +293,16 @@ public final class EtcdWatcher implements AutoCloseable {
     }
     long revision = response.isProgressNotify() ? response.getHeader().getRevision() : 0;
     for (WatchEvent event : response.getEvents()) {
-      KeyValue kv = event.getKeyValue();
-      revision = Math.max(revision, kv.getModRevision());
+      EtcdEntry entry = entry(event.getKeyValue());
+      revision = Math.max(revision, entry.modRevision());
       try {
-        apply(index, event.getEventType(), kv);
+        if (event.getEventType() == WatchEvent.EventType.PUT) {
+          applier.put(entry);
+        } else {
+          applier.delete(entry.key());
+        }
       } catch (RuntimeException e) {
-        log.warn("failed to apply {} of {}", event.getEventType(), kv.getKey(), e);
+        log.warn("failed to apply {} of {}", event.getEventType(), entry.key(), e);
       }
     }
     final long seen = revision;
@@ -385,74 +325,6 @@ public final class EtcdWatcher implements AutoCloseable {
     }
   }
 
-  private void apply(int index, WatchEvent.EventType type, KeyValue kv) {
-    String rest = rest(kv, index);
-    boolean put = type == WatchEvent.EventType.PUT;
-    switch (index) {
-      case INSTANCES -> {
-        try {
-          RecordDecoder.KeyParts key = RecordDecoder.keyParts(rest);
-          if (!put) {
-            state.removeInstance(key.service(), key.id());
-          } else if (state.putInstance(decoder.instance(key, value(kv)))
-              == RankingState.Outcome.OVER_LIMIT) {
-            rejectedInstances.increment();
-            log.warn("instance {} rejected: too many instances in its service", rest);
-          }
-        } catch (BadRecordException e) {
-          rejectedInstances.increment();
-          log.debug("skipping instance record {}: {}", rest, e.getMessage());
-        }
-      }
-      case METRICS -> {
-        if (put) {
-          applyMetrics(kv, 0);
-        }
-      }
-      default -> {
-        if (!put) {
-          state.putOverride(rest, RoutingOverride.NONE);
-          return;
-        }
-        try {
-          state.putOverride(rest, overrideParser.parse(value(kv)));
-        } catch (OverrideParser.InvalidOverrideException e) {
-          rejectOverride(rest, e.getMessage());
-        }
-      }
-    }
-  }
-
-  /**
-   * Applies a metrics record. {@code wallNow} is 0 for a record just written (watch event); for one
-   * read back by a resync it is the wall clock, and the snapshot's age by its own timestamp is
-   * taken into account so that a left-over snapshot does not pass for fresh.
-   */
-  private void applyMetrics(KeyValue kv, long wallNow) {
-    String rest = rest(kv, METRICS);
-    try {
-      RecordDecoder.KeyParts key = RecordDecoder.keyParts(rest);
-      MetricsSample sample = decoder.metrics(key, value(kv));
-      long age = wallNow == 0 ? 0 : wallNow - sample.timestampMillis();
-      if (state.putMetrics(key.service(), key.id(), sample, age)
-          == RankingState.Outcome.OVER_LIMIT) {
-        rejectedMetrics.increment();
-      }
-    } catch (BadRecordException e) {
-      rejectedMetrics.increment();
-      log.debug("skipping metrics record {}: {}", rest, e.getMessage());
-    }
-  }
-
-  private void rejectOverride(String service, String reason) {
-    log.warn("override of '{}' rejected, the previous one stays: {}", service, reason);
-    Counter.builder("ipconfig.overrides.rejected")
-        .description("operator overrides rejected as invalid")
-        .tag("service", state.isConfigured(service) ? service : "other")
-        .register(registry)
-        .increment();
-  }
-
   private void setConnected(boolean now) {
     if (connected != now) {
       connected = now;
@@ -460,12 +332,26 @@ public final class EtcdWatcher implements AutoCloseable {
     }
   }
 
-  private String rest(KeyValue kv, int index) {
-    return kv.getKey().toString(StandardCharsets.UTF_8).substring(prefixes[index].length());
+  /** Delay before reconnect attempt {@code failures + 1}: the probe interval, doubling, capped. */
+  private long backoffMillis(int failures) {
+    return Math.min(
+        settings.maxBackoff().toMillis(),
+        settings.probeInterval().toMillis() << Math.min(failures - 1, 16));
   }
 
-  private static String value(KeyValue kv) {
-    return kv.getValue().toString(StandardCharsets.UTF_8);
+  private static List<EtcdEntry> entries(GetResponse response) {
+    List<EtcdEntry> out = new ArrayList<>(response.getKvs().size());
+    for (KeyValue kv : response.getKvs()) {
+      out.add(entry(kv));
+    }
+    return out;
+  }
+
+  private static EtcdEntry entry(KeyValue kv) {
+    return new EtcdEntry(
+        kv.getKey().toString(StandardCharsets.UTF_8),
+        kv.getValue().toString(StandardCharsets.UTF_8),
+        kv.getModRevision());
   }
 
   private static ByteSequence bytes(String s) {

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.etcd.jetcd.ByteSequence;
+import io.jindouyun.contract.EtcdKeys;
+import io.jindouyun.contract.InstanceRecord;
 import io.jindouyun.testkit.EtcdExtension;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -46,7 +48,7 @@ class IpconfigApiIntegrationTests {
 
   @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
 
-  private static final String GATEWAYS = "/jindouyun/instances/stream-gateway/";
+  private static final EtcdKeys KEYS = EtcdKeys.DEFAULT;
   private static final Duration WAIT = Duration.ofSeconds(10);
 
   @DynamicPropertySource
@@ -75,7 +77,7 @@ class IpconfigApiIntegrationTests {
             .toFuture();
     await().atMost(WAIT).until(() -> waiters() == 1);
 
-    put("/jindouyun/overrides/stream-gateway", "{\"strategy\":\"drain\",\"drain\":[\"gw-2\"]}");
+    put(KEYS.overrideKey("stream-gateway"), "{\"strategy\":\"drain\",\"drain\":[\"gw-2\"]}");
     long put = System.nanoTime();
     ResponseEntity<JsonNode> answer = longPoll.get(5, TimeUnit.SECONDS);
     long longPollMillis = (System.nanoTime() - put) / 1_000_000;
@@ -95,7 +97,7 @@ class IpconfigApiIntegrationTests {
     assertThat(answer.getBody().get("instances").get(0).get("id").asString()).isEqualTo("gw-1");
     assertThat(longPollMillis).isLessThanOrEqualTo(200);
     assertThat(visibleMillis).isLessThanOrEqualTo(200);
-    delete("/jindouyun/overrides/stream-gateway");
+    delete(KEYS.overrideKey("stream-gateway"));
     await().atMost(WAIT).until(() -> ids("stream-gateway").size() == 2);
   }
 
@@ -220,7 +222,7 @@ class IpconfigApiIntegrationTests {
   @Order(6)
   void scoresExplainEachMetric() throws Exception {
     put(
-        "/jindouyun/metrics/stream-gateway/gw-1",
+        KEYS.metricsKey("stream-gateway", "gw-1"),
         "{\"service\":\"stream-gateway\",\"instanceId\":\"gw-1\",\"timestampMs\":\""
             + System.currentTimeMillis()
             + "\",\"processCpu\":0.25}");
@@ -322,14 +324,9 @@ class IpconfigApiIntegrationTests {
 
   private static void putInstance(String id, int port) throws Exception {
     put(
-        GATEWAYS + id,
-        "{\"id\":\""
-            + id
-            + "\",\"service\":\"stream-gateway\",\"host\":\"127.0.0.1\",\"httpPort\":"
-            + port
-            + ",\"grpcPort\":"
-            + (port + 1000)
-            + "}");
+        KEYS.instanceKey("stream-gateway", id),
+        new InstanceRecord(id, "stream-gateway", "127.0.0.1", port, port + 1000, "", "", "")
+            .toJson());
   }
 
   private static void put(String key, String value) throws Exception {

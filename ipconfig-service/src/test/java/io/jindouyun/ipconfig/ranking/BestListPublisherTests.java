@@ -2,6 +2,7 @@ package io.jindouyun.ipconfig.ranking;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jindouyun.contract.InstanceRecord;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,7 +18,7 @@ class BestListPublisherTests {
       new BestListPublisher(Clock.fixed(Instant.EPOCH, ZoneOffset.UTC), 1);
 
   private static RankedList list(int weight) {
-    Instance a = new Instance("a", "svc", "h", 1, 0, "", "", "");
+    InstanceRecord a = new InstanceRecord("a", "svc", "h", 1, 0, "", "", "");
     return new RankedList(Strategy.SCORE, List.of(new RankedList.Entry(a, weight, 0.5, false)));
   }
 

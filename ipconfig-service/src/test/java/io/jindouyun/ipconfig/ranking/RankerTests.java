@@ -2,6 +2,7 @@ package io.jindouyun.ipconfig.ranking;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jindouyun.contract.InstanceRecord;
 import io.jindouyun.ipconfig.scoring.InstanceStats;
 import io.jindouyun.ipconfig.scoring.Metric;
 import io.jindouyun.ipconfig.scoring.MetricsSample;
@@ -25,8 +26,8 @@ class RankerTests {
                   WINDOWS, Map.of(Metric.CPU, new MetricSpec(1, 1)), 0.1, 0.5, 5_000, 2)));
   private final Map<String, InstanceStats> stats = new HashMap<>();
 
-  private static Instance instance(String id) {
-    return new Instance(id, "stream-gateway", "127.0.0.1", 8081, 9081, "", "", "");
+  private static InstanceRecord instance(String id) {
+    return new InstanceRecord(id, "stream-gateway", "127.0.0.1", 8081, 9081, "", "", "");
   }
 
   private void cpu(String id, double cpu) {

@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.options.PutOption;
+import io.jindouyun.contract.EtcdKeys;
+import io.jindouyun.contract.InstanceRecord;
 import io.jindouyun.ipconfig.ranking.BestListPublisher;
 import io.jindouyun.ipconfig.ranking.BestListRefresher;
 import io.jindouyun.ipconfig.ranking.BestLists;
@@ -48,6 +50,7 @@ class EtcdWatcherIntegrationTests {
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final BestListPublisher publisher = new BestListPublisher(Clock.systemUTC(), 16);
   private String root;
+  private EtcdKeys keys;
   private BestListRefresher refresher;
   private RankingState state;
   private EtcdWatcher watcher;
@@ -55,6 +58,7 @@ class EtcdWatcherIntegrationTests {
   @BeforeEach
   void start() {
     root = "/it" + ROOTS.incrementAndGet() + "/jindouyun/";
+    keys = new EtcdKeys(root);
     startComponents();
   }
 
@@ -78,7 +82,6 @@ class EtcdWatcherIntegrationTests {
             new EtcdWatcher.Settings(
                 root, Duration.ofMillis(500), Duration.ofMillis(100), Duration.ofMillis(500)),
             state,
-            mapper,
             new OverrideParser(mapper),
             registry,
             refresher::requestRefresh);
@@ -104,9 +107,9 @@ class EtcdWatcherIntegrationTests {
     for (int i = 0; i < 50; i++) {
       putInstance("gw-1", "h1-" + i);
     }
-    delete(root + "instances/" + SERVICE + "/gw-2");
+    delete(keys.instanceKey(SERVICE, "gw-2"));
     putInstance("gw-4", "h4");
-    put(root + "overrides/" + SERVICE, "{\"strategy\":\"hash\"}");
+    put(keys.overrideKey(SERVICE), "{\"strategy\":\"hash\"}");
     long revision =
         client().getKVClient().get(bytes(root)).get(5, TimeUnit.SECONDS).getHeader().getRevision();
     client().getKVClient().compact(revision).get(5, TimeUnit.SECONDS);
@@ -131,7 +134,7 @@ class EtcdWatcherIntegrationTests {
     await().atMost(WAIT).until(() -> ids().size() == 1);
     watcher.suspend();
     putInstance("gw-2", "h2");
-    delete(root + "instances/" + SERVICE + "/gw-1");
+    delete(keys.instanceKey(SERVICE, "gw-1"));
     watcher.resume();
     await().atMost(WAIT).until(() -> ids().equals(List.of("gw-2")));
     assertThat(registry.find("ipconfig.watch.restarts").tag("reason", "compacted").counter())
@@ -145,7 +148,7 @@ class EtcdWatcherIntegrationTests {
     client()
         .getKVClient()
         .put(
-            bytes(root + "instances/" + SERVICE + "/gw-2"),
+            bytes(keys.instanceKey(SERVICE, "gw-2")),
             bytes(instanceJson("gw-2", "h2")),
             PutOption.builder().withLeaseId(lease).build())
         .get(5, TimeUnit.SECONDS);
@@ -199,28 +202,33 @@ class EtcdWatcherIntegrationTests {
   void badRecordsKeepTheLastGoodStateAndAreCounted() throws Exception {
     putInstance("gw-1", "h1");
     await().atMost(WAIT).until(() -> ids().size() == 1);
-    put(root + "instances/" + SERVICE + "/gw-1", "{not json");
+    put(keys.instanceKey(SERVICE, "gw-1"), "{not json");
     put(
-        root + "instances/" + SERVICE + "/gw-1",
+        keys.instanceKey(SERVICE, "gw-1"),
         "{\"id\":\"gw-1\",\"service\":\"stream-gateway\",\"host\":\"h\",\"httpPort\":70000}");
-    put(root + "metrics/" + SERVICE + "/gw-1", "{\"timestampMs\":\"1\",\"processCpu\":\"NaN\"}");
+    put(keys.metricsKey(SERVICE, "gw-1"), "{\"timestampMs\":\"1\",\"processCpu\":\"NaN\"}");
     putInstance("gw-2", "h2");
     await().atMost(WAIT).until(() -> ids().size() == 2);
     assertThat(entry("gw-1").instance().host()).isEqualTo("h1");
     assertThat(registry.counter("ipconfig.records.rejected", "kind", "instance").count())
         .isEqualTo(2.0);
-    assertThat(registry.counter("ipconfig.records.rejected", "kind", "metrics").count())
-        .isEqualTo(1.0);
+    // The metrics prefix has its own watch: its events are not ordered with the instances' ones.
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(registry.counter("ipconfig.records.rejected", "kind", "metrics").count())
+                    .isEqualTo(1.0));
   }
 
   @Test
   void invalidOverrideIsRejectedAndThePreviousOneStays() throws Exception {
     putInstance("gw-1", "h1");
     putInstance("gw-2", "h2");
-    put(root + "overrides/" + SERVICE, "{\"strategy\":\"manual\",\"weights\":{\"gw-1\":5}}");
+    put(keys.overrideKey(SERVICE), "{\"strategy\":\"manual\",\"weights\":{\"gw-1\":5}}");
     await().atMost(WAIT).until(() -> ids().equals(List.of("gw-1")));
-    put(root + "overrides/" + SERVICE, "{\"strategy\":\"manual\"}");
-    put(root + "overrides/" + SERVICE, "{\"strategy\":\"random\"}");
+    put(keys.overrideKey(SERVICE), "{\"strategy\":\"manual\"}");
+    put(keys.overrideKey(SERVICE), "{\"strategy\":\"random\"}");
     await()
         .atMost(WAIT)
         .until(
@@ -232,7 +240,7 @@ class EtcdWatcherIntegrationTests {
     assertThat(state.rankAll().get(SERVICE).strategy()).isEqualTo(Strategy.MANUAL);
     assertThat(ids()).containsExactly("gw-1");
     // Deleting the override goes back to scores.
-    delete(root + "overrides/" + SERVICE);
+    delete(keys.overrideKey(SERVICE));
     await().atMost(WAIT).until(() -> ids().size() == 3);
     assertThat(list().strategy()).isEqualTo(Strategy.SCORE);
   }
@@ -258,23 +266,17 @@ class EtcdWatcherIntegrationTests {
   }
 
   private void putInstance(String id, String host) throws Exception {
-    put(root + "instances/" + SERVICE + "/" + id, instanceJson(id, host));
+    put(keys.instanceKey(SERVICE, id), instanceJson(id, host));
   }
 
   private static String instanceJson(String id, String host) {
-    return "{\"id\":\""
-        + id
-        + "\",\"service\":\""
-        + SERVICE
-        + "\",\"host\":\""
-        + host
-        + "\",\"httpPort\":8081,\"grpcPort\":9081,\"zone\":\"z\",\"version\":\"1\","
-        + "\"startedAt\":\"2026-01-01T00:00:00Z\"}";
+    return new InstanceRecord(id, SERVICE, host, 8081, 9081, "z", "1", "2026-01-01T00:00:00Z")
+        .toJson();
   }
 
   private void putMetrics(String id, long timestamp, double cpu) throws Exception {
     put(
-        root + "metrics/" + SERVICE + "/" + id,
+        keys.metricsKey(SERVICE, id),
         "{\"service\":\""
             + SERVICE
             + "\",\"instanceId\":\""

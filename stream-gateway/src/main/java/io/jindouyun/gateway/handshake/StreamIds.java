@@ -2,13 +2,12 @@ package io.jindouyun.gateway.handshake;
 
 import java.security.SecureRandom;
 import java.util.Base64;
-import java.util.regex.Pattern;
 
-/** Stream ids: {@code <node>~<16 random bytes, base64url without padding>}. Thread-safe. */
+/**
+ * Stream ids: {@code <node>~<16 random bytes, base64url without padding>}, the node being a {@link
+ * NodeId}. Thread-safe.
+ */
 public final class StreamIds {
-
-  /** What a node id may look like. */
-  public static final Pattern NODE = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
 
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();

@@ -6,6 +6,7 @@ import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.PutOption;
+import io.jindouyun.contract.EtcdKeys;
 import io.jindouyun.support.backoff.Backoff;
 import io.jindouyun.support.etcd.KeptAliveLease;
 import java.nio.charset.StandardCharsets;
@@ -32,7 +33,7 @@ import org.slf4j.LoggerFactory;
  */
 final class PartitionClaim implements AutoCloseable {
 
-  static final String PREFIX = "/jindouyun/replies/";
+  static final String PREFIX = EtcdKeys.DEFAULT.repliesPrefix();
   private static final Logger log = LoggerFactory.getLogger(PartitionClaim.class);
   private static final Backoff RECLAIM_BACKOFF =
       new Backoff(Duration.ofMillis(200), Duration.ofSeconds(5));

@@ -9,6 +9,7 @@ import static io.jindouyun.gateway.it.ChatClient.untilTerminal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.jindouyun.contract.EtcdKeys;
 import io.jindouyun.gateway.it.ChatClient.Handshake;
 import io.jindouyun.gateway.recycle.WheelDeadlines;
 import io.jindouyun.gateway.stream.StreamMap;
@@ -492,7 +493,7 @@ class GatewayIntegrationTests {
             .getKVClient()
             .get(
                 io.etcd.jetcd.ByteSequence.from(
-                    "/jindouyun/replies/" + job.getReplyPartition(), StandardCharsets.UTF_8))
+                    EtcdKeys.DEFAULT.replyKey(job.getReplyPartition()), StandardCharsets.UTF_8))
             .get(5, java.util.concurrent.TimeUnit.SECONDS)
             .getKvs();
     assertThat(kvs).hasSize(1);

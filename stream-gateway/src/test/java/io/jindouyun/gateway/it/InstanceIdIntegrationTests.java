@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KeyValue;
+import io.jindouyun.contract.EtcdKeys;
 import io.jindouyun.gateway.StreamGatewayApplication;
 import io.jindouyun.gateway.handshake.NodeId;
 import io.jindouyun.support.instance.InstanceIdentity;
@@ -72,12 +73,12 @@ class InstanceIdIntegrationTests {
     try (ConfigurableApplicationContext gateway = run("--server.port=" + port)) {
       assertThat(gateway.getBean(NodeId.class).value()).isEqualTo(expected);
       assertThat(gateway.getBean(InstanceIdentity.class).id()).isEqualTo(expected);
-      assertThat(read("/jindouyun/replies/0"))
+      assertThat(read(EtcdKeys.DEFAULT.replyKey(0)))
           .singleElement()
           .satisfies(kv -> assertThat(kv.getValue().toString(UTF_8)).isEqualTo(expected));
       await()
           .atMost(Duration.ofSeconds(10))
-          .until(() -> read("/jindouyun/instances/stream-gateway/" + expected).size() == 1);
+          .until(() -> read(EtcdKeys.DEFAULT.instanceKey("stream-gateway", expected)).size() == 1);
 
       Map<?, ?> handshake =
           WebTestClient.bindToServer()

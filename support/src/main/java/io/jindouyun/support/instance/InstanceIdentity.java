@@ -1,7 +1,7 @@
 package io.jindouyun.support.instance;
 
+import io.jindouyun.contract.InstanceId;
 import java.time.Instant;
-import java.util.regex.Pattern;
 import org.springframework.core.env.Environment;
 
 /**
@@ -19,8 +19,6 @@ public final class InstanceIdentity {
   /** Environment key under which the metrics gRPC server publishes its bound port. */
   public static final String GRPC_PORT_PROPERTY = "local.jindouyun.metrics.grpc-port";
 
-  private static final Pattern ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
-
   private final InstanceProperties properties;
   private final Environment environment;
   private final Instant startedAt = Instant.now();
@@ -28,9 +26,8 @@ public final class InstanceIdentity {
   public InstanceIdentity(InstanceProperties properties, Environment environment) {
     this.properties = properties;
     this.environment = environment;
-    if (!properties.id().isEmpty() && !ID.matcher(properties.id()).matches()) {
-      throw new IllegalArgumentException(
-          "jindouyun.instance.id must match " + ID + ": " + properties.id());
+    if (!properties.id().isEmpty()) {
+      InstanceId.require(properties.id(), "jindouyun.instance.id");
     }
   }
 
@@ -47,8 +44,7 @@ public final class InstanceIdentity {
     if (!properties.id().isEmpty()) {
       return properties.id();
     }
-    String id = (service() + "-" + host() + "-" + httpPort()).replaceAll("[^A-Za-z0-9_.-]", "_");
-    return id.length() <= 64 ? id : id.substring(0, 64);
+    return InstanceId.sanitize(service() + "-" + host() + "-" + httpPort());
   }
 
   /**

@@ -7,7 +7,8 @@ import org.springframework.validation.annotation.Validated;
 /**
  * Who this process is, as published in its registration and its metrics snapshots.
  *
- * @param id instance id, {@code [A-Za-z0-9_.-]{1,64}}; empty = {@code <service>-<host>-<httpPort>}
+ * @param id instance id ({@link io.jindouyun.contract.InstanceId}); empty = {@code
+ *     <service>-<host>-<httpPort>}
  * @param service service name; empty = {@code spring.application.name}
  * @param zone availability zone or rack, free text (may be empty)
  * @param host host name or address other services use to reach this instance

@@ -1,6 +1,8 @@
 package io.jindouyun.support.registration;
 
 import io.etcd.jetcd.Client;
+import io.jindouyun.contract.EtcdKeys;
+import io.jindouyun.contract.InstanceRecord;
 import io.jindouyun.support.backoff.Backoff;
 import io.jindouyun.support.instance.InstanceIdentity;
 import java.time.Duration;
@@ -12,7 +14,6 @@ import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.SmartLifecycle;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Registers this instance in etcd once the application is ready (web server listening, so the HTTP
@@ -39,7 +40,6 @@ public final class SelfRegistration
   public static final int PHASE = SmartLifecycle.DEFAULT_PHASE;
 
   private static final Logger log = LoggerFactory.getLogger(SelfRegistration.class);
-  private static final JsonMapper JSON = JsonMapper.builder().build();
 
   /**
    * Bound on the start-up wait for the first registration: it settles within about the operation
@@ -86,8 +86,8 @@ public final class SelfRegistration
       registrar =
           new Registrar(
               client,
-              record.key(),
-              () -> JSON.writeValueAsString(record()),
+              EtcdKeys.DEFAULT.instanceKey(record.service(), record.id()),
+              () -> record().toJson(),
               properties.ttl(),
               properties.operationTimeout(),
               new Backoff(properties.retryInitial(), properties.retryMax()));

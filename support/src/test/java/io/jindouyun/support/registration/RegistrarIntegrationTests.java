@@ -9,6 +9,7 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.PutOption;
+import io.jindouyun.contract.EtcdKeys;
 import io.jindouyun.support.backoff.Backoff;
 import io.jindouyun.testkit.EtcdExtension;
 import java.time.Duration;
@@ -62,7 +63,7 @@ class RegistrarIntegrationTests {
 
   @Test
   void keyAppearsUnderTheRegistrarsOwnLeaseAndOutlivesTheTtl() throws Exception {
-    String key = "/jindouyun/instances/svc/a";
+    String key = EtcdKeys.DEFAULT.instanceKey("svc", "a");
     register(key);
 
     assertThat(read(key))
@@ -82,7 +83,7 @@ class RegistrarIntegrationTests {
 
   @Test
   void aProcessThatDiesWithoutDeregisteringLosesItsKeyWithinTtlPlusOneSecond() throws Exception {
-    String key = "/jindouyun/instances/svc/b";
+    String key = EtcdKeys.DEFAULT.instanceKey("svc", "b");
     register(key);
 
     ownClient.close(); // like a kill: no delete, no revoke, keep-alives stop
@@ -96,7 +97,7 @@ class RegistrarIntegrationTests {
 
   @Test
   void aRevokedLeaseIsReplacedAndTheKeyPutAgain() throws Exception {
-    String key = "/jindouyun/instances/svc/c";
+    String key = EtcdKeys.DEFAULT.instanceKey("svc", "c");
     register(key);
     long first = registrar.leaseId();
 
@@ -114,7 +115,7 @@ class RegistrarIntegrationTests {
 
   @Test
   void afterEtcdWasDownLongerThanTheTtlTheKeyIsBack() throws Exception {
-    String key = "/jindouyun/instances/svc/d";
+    String key = EtcdKeys.DEFAULT.instanceKey("svc", "d");
     register(key);
 
     etcd.kill();
@@ -136,7 +137,7 @@ class RegistrarIntegrationTests {
 
   @Test
   void aLostLeaseWhoseKeyEtcdStillHoldsIsTakenOverUnderANewLease() throws Exception {
-    String key = "/jindouyun/instances/svc/f";
+    String key = EtcdKeys.DEFAULT.instanceKey("svc", "f");
     register(key);
     long first = registrar.leaseId();
 
@@ -164,7 +165,7 @@ class RegistrarIntegrationTests {
 
   @Test
   void aKeyHoldingThisProcesssOwnRecordIsTakenOver() throws Exception {
-    String key = "/jindouyun/instances/svc/g";
+    String key = EtcdKeys.DEFAULT.instanceKey("svc", "g");
     long stale = etcd.client().getLeaseClient().grant(30).get(5, TimeUnit.SECONDS).getID();
     etcd.client()
         .getKVClient()
@@ -183,7 +184,7 @@ class RegistrarIntegrationTests {
 
   @Test
   void aSecondRegistrarGivesUpOnTheKeyOfALiveInstanceAndLeavesItAlone() throws Exception {
-    String key = "/jindouyun/instances/svc/h";
+    String key = EtcdKeys.DEFAULT.instanceKey("svc", "h");
     register(key);
     long firstLease = registrar.leaseId();
 
@@ -215,7 +216,7 @@ class RegistrarIntegrationTests {
 
   @Test
   void aCrashedPredecessorsKeyIsWaitedOutAndThenTaken() throws Exception {
-    String key = "/jindouyun/instances/svc/i";
+    String key = EtcdKeys.DEFAULT.instanceKey("svc", "i");
     register(key);
     ownClient.close(); // the predecessor dies: its key stays until its lease expires
     ownClient = null;
@@ -241,7 +242,7 @@ class RegistrarIntegrationTests {
 
   @Test
   void deregisterLeavesAKeyThatAnotherInstanceTookMeanwhile() throws Exception {
-    String key = "/jindouyun/instances/svc/j";
+    String key = EtcdKeys.DEFAULT.instanceKey("svc", "j");
     register(key);
     etcd.client()
         .getKVClient()
@@ -258,7 +259,7 @@ class RegistrarIntegrationTests {
 
   @Test
   void deregisterDeletesTheKeyAndRevokesTheLease() throws Exception {
-    String key = "/jindouyun/instances/svc/e";
+    String key = EtcdKeys.DEFAULT.instanceKey("svc", "e");
     register(key);
     long lease = registrar.leaseId();
 

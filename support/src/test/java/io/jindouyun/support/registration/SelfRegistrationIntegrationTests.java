@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
+import io.jindouyun.contract.EtcdKeys;
 import io.jindouyun.support.etcd.EtcdAutoConfiguration;
 import io.jindouyun.support.instance.InstanceAutoConfiguration;
 import io.jindouyun.support.metrics.MetricsAutoConfiguration;
@@ -68,7 +69,8 @@ class SelfRegistrationIntegrationTests {
         public void stop() {
           running = false;
           try {
-            SEEN_BY_WEB_SERVER_PHASE.set(read("/jindouyun/instances/stream-gateway/gw-1"));
+            SEEN_BY_WEB_SERVER_PHASE.set(
+                read(EtcdKeys.DEFAULT.instanceKey("stream-gateway", "gw-1")));
           } catch (Exception e) {
             throw new IllegalStateException(e);
           }
@@ -107,7 +109,7 @@ class SelfRegistrationIntegrationTests {
 
   @Test
   void registersOnceReadyAndDeletesTheKeyBeforeTheWebServerDrains() throws Exception {
-    String key = "/jindouyun/instances/stream-gateway/gw-1";
+    String key = EtcdKeys.DEFAULT.instanceKey("stream-gateway", "gw-1");
     ConfigurableApplicationContext context =
         run(
             "spring.application.name=stream-gateway",
@@ -152,7 +154,7 @@ class SelfRegistrationIntegrationTests {
   @Test
   void aSecondInstanceWithTheSameIdFailsStartUpWhileTheFirstLivesAndStartsOnceItIsGone()
       throws Exception {
-    String key = "/jindouyun/instances/llm-consumer/twin";
+    String key = EtcdKeys.DEFAULT.instanceKey("llm-consumer", "twin");
     String[] twin = {
       "spring.application.name=llm-consumer",
       "jindouyun.etcd.endpoints=" + etcd.endpoint(),
@@ -216,7 +218,8 @@ class SelfRegistrationIntegrationTests {
               etcd.client()
                   .getKVClient()
                   .get(
-                      ByteSequence.from("/jindouyun/instances/exporter-service", UTF_8),
+                      ByteSequence.from(
+                          EtcdKeys.DEFAULT.instancesPrefix() + "exporter-service/", UTF_8),
                       io.etcd.jetcd.options.GetOption.builder().isPrefix(true).build())
                   .get(5, TimeUnit.SECONDS)
                   .getCount())

@@ -1,0 +1,65 @@
+package io.jindouyun.ipconfig.watch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.jindouyun.contract.BadRecordException;
+import io.jindouyun.contract.ServiceInstance;
+import io.jindouyun.ipconfig.scoring.MetricsSample;
+import org.junit.jupiter.api.Test;
+
+class MetricsSampleDecoderTests {
+
+  private final ServiceInstance key = new ServiceInstance("stream-gateway", "gw-1");
+
+  @Test
+  void readsTheExporterJsonWithInt64AsStringsAndZerosOmitted() throws Exception {
+    MetricsSample sample =
+        MetricsSampleDecoder.decode(
+            key,
+            """
+            {"service":"stream-gateway","instanceId":"gw-1","timestampMs":"1700000000000",
+             "intervalMs":"1000","processCpu":0.25,"systemCpu":0.5,"heapUsedBytes":"256",
+             "heapMaxBytes":"1024","processors":2,"requestsTotal":"40","activeStreams":"3",
+             "errorsTotal":"2","avgTtftMs":120.5,"tokensPerSecond":10.0}
+            """);
+    assertThat(sample)
+        .isEqualTo(new MetricsSample(1_700_000_000_000L, 0.25, 256, 1024, 40, 0, 3, 2, 120.5));
+  }
+
+  @Test
+  void negativeCpuMeansUnknownAndIsKept() throws Exception {
+    assertThat(
+            MetricsSampleDecoder.decode(key, "{\"timestampMs\":\"1\",\"processCpu\":-1}")
+                .processCpu())
+        .isEqualTo(-1.0);
+  }
+
+  @Test
+  void rejectsBadMetricValues() {
+    assertThatThrownBy(
+            () ->
+                MetricsSampleDecoder.decode(key, "{\"timestampMs\":\"1\",\"processCpu\":\"NaN\"}"))
+        .isInstanceOf(BadRecordException.class)
+        .hasMessageContaining("processCpu must be finite");
+    assertThatThrownBy(
+            () -> MetricsSampleDecoder.decode(key, "{\"timestampMs\":\"1\",\"processCpu\":1.5}"))
+        .hasMessageContaining("processCpu must be <= 1");
+    assertThatThrownBy(
+            () -> MetricsSampleDecoder.decode(key, "{\"timestampMs\":\"1\",\"avgTtftMs\":-2}"))
+        .hasMessageContaining("avgTtftMs must be >= 0");
+    assertThatThrownBy(() -> MetricsSampleDecoder.decode(key, "{\"processCpu\":0.1}"))
+        .hasMessageContaining("timestampMs must be in 1..");
+    assertThatThrownBy(
+            () ->
+                MetricsSampleDecoder.decode(
+                    key, "{\"timestampMs\":\"1\",\"requestsTotal\":\"-5\"}"))
+        .hasMessageContaining("requestsTotal must be in 0..");
+    assertThatThrownBy(
+            () ->
+                MetricsSampleDecoder.decode(key, "{\"timestampMs\":\"1\",\"instanceId\":\"gw-2\"}"))
+        .hasMessageContaining("do not match the key");
+    assertThatThrownBy(() -> MetricsSampleDecoder.decode(key, "[]"))
+        .hasMessageContaining("not a metrics snapshot JSON object");
+  }
+}
