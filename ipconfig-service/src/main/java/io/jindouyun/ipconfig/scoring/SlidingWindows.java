@@ -118,16 +118,9 @@ public final class SlidingWindows {
     boolean added = false;
     int series = shape.series;
     for (int w = 0; w < shape.windows(); w++) {
-      long id = advance(w, nowMillis);
-      int h = w * HEAD_FIELDS;
-      int buckets = shape.buckets[w];
-      long head = heads[h + HEAD];
-      if (id <= head - buckets) {
-        continue;
-      }
-      int slot = (int) heads[h + SLOT] + (int) (id - head);
+      int slot = slotAt(w, nowMillis);
       if (slot < 0) {
-        slot += buckets;
+        continue;
       }
       int cell = shape.cellOffset[w] + (slot * series + s) * 2;
       int sum = (w * series + s) * 2;
@@ -156,16 +149,9 @@ public final class SlidingWindows {
     }
     boolean added = false;
     for (int w = 0; w < shape.windows(); w++) {
-      long id = advance(w, nowMillis);
-      int h = w * HEAD_FIELDS;
-      int buckets = shape.buckets[w];
-      long head = heads[h + HEAD];
-      if (id <= head - buckets) {
-        continue;
-      }
-      int slot = (int) heads[h + SLOT] + (int) (id - head);
+      int slot = slotAt(w, nowMillis);
       if (slot < 0) {
-        slot += buckets;
+        continue;
       }
       int cell = shape.cellOffset[w] + slot * series * 2;
       int sum = w * series * 2;
@@ -196,6 +182,22 @@ public final class SlidingWindows {
   public double weight(int w, long nowMillis, int s) {
     advance(w, nowMillis);
     return data[(w * shape.series + s) * 2 + 1];
+  }
+
+  /**
+   * Moves window {@code w} to {@code nowMillis} and returns the slot of the bucket {@code
+   * nowMillis} falls in, or -1 when that bucket is older than the window.
+   */
+  private int slotAt(int w, long nowMillis) {
+    long id = advance(w, nowMillis);
+    int h = w * HEAD_FIELDS;
+    int buckets = shape.buckets[w];
+    long head = heads[h + HEAD];
+    if (id <= head - buckets) {
+      return -1;
+    }
+    int slot = (int) heads[h + SLOT] + (int) (id - head);
+    return slot < 0 ? slot + buckets : slot;
   }
 
   /** Moves window {@code w} to {@code nowMillis}, evicting old buckets; returns its bucket id. */
