@@ -122,12 +122,11 @@ public final class SlidingWindows {
       if (slot < 0) {
         continue;
       }
-      int cell = shape.cellOffset[w] + (slot * series + s) * 2;
-      int sum = (w * series + s) * 2;
-      data[cell] += numerator;
-      data[cell + 1] += denominator;
-      data[sum] += numerator;
-      data[sum + 1] += denominator;
+      accumulate(
+          shape.cellOffset[w] + (slot * series + s) * 2,
+          (w * series + s) * 2,
+          numerator,
+          denominator);
       added = true;
     }
     return added;
@@ -158,16 +157,22 @@ public final class SlidingWindows {
       for (int s = 0; s < series; s++, cell += 2, sum += 2) {
         double den = denominators[s];
         if (den > 0) {
-          double num = numerators[s];
-          data[cell] += num;
-          data[cell + 1] += den;
-          data[sum] += num;
-          data[sum + 1] += den;
+          accumulate(cell, sum, numerators[s], den);
         }
       }
       added = true;
     }
     return added;
+  }
+
+  /**
+   * Adds {@code (numerator, denominator)} to the bucket cell at {@code cell} and its window sum.
+   */
+  private void accumulate(int cell, int sum, double numerator, double denominator) {
+    data[cell] += numerator;
+    data[cell + 1] += denominator;
+    data[sum] += numerator;
+    data[sum + 1] += denominator;
   }
 
   /** Σ numerator / Σ denominator of series {@code s} in window {@code w}; NaN when empty. */
