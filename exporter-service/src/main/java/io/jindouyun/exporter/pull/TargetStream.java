@@ -9,9 +9,7 @@ import io.jindouyun.exporter.target.Target;
 import io.jindouyun.proto.metrics.v1.MetricsServiceGrpc;
 import io.jindouyun.proto.metrics.v1.MetricsSnapshot;
 import io.jindouyun.proto.metrics.v1.WatchRequest;
-import io.jindouyun.support.backoff.Backoff;
 import java.time.Duration;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -31,16 +29,9 @@ final class TargetStream {
   private static final Logger log = LoggerFactory.getLogger(TargetStream.class);
 
   private final Target target;
+  private final StreamContext context;
   // executor thread only (replaced after a hung stream)
   private ManagedChannel channel;
-  private final int maxMessageBytes;
-  private final ScheduledExecutorService executor;
-  private final SnapshotStore store;
-  private final Backoff backoff;
-  private final long intervalMs;
-  private final long idleTimeoutNanos;
-  private final long firstSnapshotTimeoutNanos;
-  private final StreamStats stats;
 
   private volatile long epoch;
   private volatile long lastActivityNanos;
@@ -51,32 +42,16 @@ final class TargetStream {
   private int failures;
   private boolean closed;
 
-  TargetStream(
-      Target target,
-      ScheduledExecutorService executor,
-      SnapshotStore store,
-      Backoff backoff,
-      Duration interval,
-      int idleIntervals,
-      Duration connectTimeout,
-      int maxMessageBytes,
-      StreamStats stats) {
+  TargetStream(Target target, StreamContext context) {
     this.target = target;
-    this.executor = executor;
-    this.store = store;
-    this.backoff = backoff;
-    this.intervalMs = interval.toMillis();
-    this.idleTimeoutNanos = interval.toNanos() * idleIntervals;
-    this.firstSnapshotTimeoutNanos = Math.max(idleTimeoutNanos, connectTimeout.toNanos());
-    this.stats = stats;
-    this.maxMessageBytes = maxMessageBytes;
+    this.context = context;
     this.channel = newChannel();
   }
 
   private ManagedChannel newChannel() {
     return NettyChannelBuilder.forAddress(target.host(), target.grpcPort())
         .usePlaintext()
-        .maxInboundMessageSize(maxMessageBytes)
+        .maxInboundMessageSize(context.maxMessageBytes())
         .build();
   }
 
@@ -93,14 +68,16 @@ final class TargetStream {
     gotSnapshot = false;
     lastActivityNanos = System.nanoTime();
     channel.resetConnectBackoff();
-    stats.opened();
+    context.stats().opened();
     MetricsServiceGrpc.newStub(channel)
-        .watch(WatchRequest.newBuilder().setIntervalMs(intervalMs).build(), new Observer(myEpoch));
+        .watch(
+            WatchRequest.newBuilder().setIntervalMs(context.intervalMs()).build(),
+            new Observer(myEpoch));
   }
 
   /** Cancels the stream if it has been silent too long (executor thread). */
   void checkIdle(long nowNanos) {
-    long limit = gotSnapshot ? idleTimeoutNanos : firstSnapshotTimeoutNanos;
+    long limit = gotSnapshot ? context.idleTimeoutNanos() : context.firstSnapshotTimeoutNanos();
     if (closed || call == null || nowNanos - lastActivityNanos <= limit) {
       return;
     }
@@ -132,20 +109,20 @@ final class TargetStream {
     }
     epoch++;
     call = null;
-    store.down(target.key());
+    context.store().down(target.key());
     if (gotSnapshot) {
       failures = 0;
     }
-    Duration delay = backoff.delay(failures++);
-    stats.failed(hung);
+    Duration delay = context.backoff().delay(failures++);
+    context.stats().failed(hung);
     log.warn(
         "metrics stream of {} {}; retry {} in {} ms", target, reason, failures, delay.toMillis());
-    reconnect = executor.schedule(this::open, delay.toMillis(), TimeUnit.MILLISECONDS);
+    reconnect = context.executor().schedule(this::open, delay.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private void submit(Runnable task) {
     try {
-      executor.execute(task);
+      context.executor().execute(task);
     } catch (java.util.concurrent.RejectedExecutionException e) {
       // shutting down
     }
@@ -170,7 +147,7 @@ final class TargetStream {
       }
       lastActivityNanos = System.nanoTime();
       gotSnapshot = true;
-      store.snapshot(target, snapshot);
+      context.store().snapshot(target, snapshot);
     }
 
     @Override

@@ -20,14 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class TargetStreams {
 
-  private final ScheduledExecutorService executor;
-  private final SnapshotStore store;
-  private final Backoff backoff;
-  private final Duration interval;
-  private final int idleIntervals;
-  private final Duration connectTimeout;
-  private final int maxMessageBytes;
-  private final StreamStats stats;
+  private final StreamContext context;
   // executor thread only
   private final Map<String, TargetStream> streams = new HashMap<>();
   private ScheduledFuture<?> sweep;
@@ -43,29 +36,34 @@ public final class TargetStreams {
       Duration connectTimeout,
       int maxMessageBytes,
       MeterRegistry registry) {
-    this.executor = executor;
-    this.store = store;
-    this.backoff = backoff;
-    this.interval = interval;
-    this.idleIntervals = idleIntervals;
-    this.connectTimeout = connectTimeout;
-    this.maxMessageBytes = maxMessageBytes;
-    this.stats = new StreamStats(registry);
+    long idleTimeoutNanos = interval.toNanos() * idleIntervals;
+    this.context =
+        new StreamContext(
+            executor,
+            store,
+            backoff,
+            interval.toMillis(),
+            idleTimeoutNanos,
+            Math.max(idleTimeoutNanos, connectTimeout.toNanos()),
+            maxMessageBytes,
+            new StreamStats(registry));
     registry.gauge("jdy.exporter.targets", count);
   }
 
   /** Starts the idle sweep. */
   public void start() {
-    long ms = interval.toMillis();
+    long ms = context.intervalMs();
     sweep =
-        executor.scheduleWithFixedDelay(
-            () -> {
-              long now = System.nanoTime();
-              streams.values().forEach(s -> s.checkIdle(now));
-            },
-            ms,
-            ms,
-            TimeUnit.MILLISECONDS);
+        context
+            .executor()
+            .scheduleWithFixedDelay(
+                () -> {
+                  long now = System.nanoTime();
+                  streams.values().forEach(s -> s.checkIdle(now));
+                },
+                ms,
+                ms,
+                TimeUnit.MILLISECONDS);
   }
 
   /**
@@ -84,25 +82,15 @@ public final class TargetStreams {
                     return false;
                   }
                   e.getValue().close();
-                  store.remove(e.getKey());
+                  context.store().remove(e.getKey());
                   return true;
                 });
     targets.forEach(
         (key, target) -> {
           if (!streams.containsKey(key)) {
-            TargetStream stream =
-                new TargetStream(
-                    target,
-                    executor,
-                    store,
-                    backoff,
-                    interval,
-                    idleIntervals,
-                    connectTimeout,
-                    maxMessageBytes,
-                    stats);
+            TargetStream stream = new TargetStream(target, context);
             streams.put(key, stream);
-            store.add(target);
+            context.store().add(target);
             stream.open();
           }
         });
@@ -116,7 +104,7 @@ public final class TargetStreams {
       sweep.cancel(false);
     }
     streams.values().forEach(TargetStream::close);
-    streams.keySet().forEach(store::remove);
+    streams.keySet().forEach(context.store()::remove);
     streams.clear();
     count.set(0);
   }

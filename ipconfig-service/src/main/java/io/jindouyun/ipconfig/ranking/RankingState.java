@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 /**
@@ -106,41 +107,26 @@ public final class RankingState {
 
   /** Registers or updates an instance. */
   public Outcome putInstance(InstanceRecord instance) {
-    Outcome outcome;
-    lock.lock();
-    try {
-      ServiceState s = services.get(instance.service());
-      if (s == null) {
-        return Outcome.UNKNOWN_SERVICE;
-      }
-      if (!s.registered.containsKey(instance.id()) && s.registered.size() >= maxInstances) {
-        return Outcome.OVER_LIMIT;
-      }
-      InstanceRecord previous = s.registered.put(instance.id(), instance);
-      outcome = instance.equals(previous) ? Outcome.UNCHANGED : Outcome.APPLIED;
-    } finally {
-      lock.unlock();
-    }
-    changed(outcome);
-    return outcome;
+    return change(
+        instance.service(),
+        s -> {
+          if (!s.registered.containsKey(instance.id()) && s.registered.size() >= maxInstances) {
+            return Outcome.OVER_LIMIT;
+          }
+          InstanceRecord previous = s.registered.put(instance.id(), instance);
+          return instance.equals(previous) ? Outcome.UNCHANGED : Outcome.APPLIED;
+        });
   }
 
   /** Removes a registration (its lease ended or it shut down). Its windows go too. */
   public Outcome removeInstance(String service, String id) {
-    Outcome outcome;
-    lock.lock();
-    try {
-      ServiceState s = services.get(service);
-      if (s == null) {
-        return Outcome.UNKNOWN_SERVICE;
-      }
-      outcome = s.registered.remove(id) != null ? Outcome.APPLIED : Outcome.UNCHANGED;
-      s.stats.remove(id);
-    } finally {
-      lock.unlock();
-    }
-    changed(outcome);
-    return outcome;
+    return change(
+        service,
+        s -> {
+          Outcome outcome = s.registered.remove(id) != null ? Outcome.APPLIED : Outcome.UNCHANGED;
+          s.stats.remove(id);
+          return outcome;
+        });
   }
 
   /**
@@ -180,20 +166,13 @@ public final class RankingState {
 
   /** Sets the override of {@code service} ({@link RoutingOverride#NONE} to clear it). */
   public Outcome putOverride(String service, RoutingOverride override) {
-    Outcome outcome;
-    lock.lock();
-    try {
-      ServiceState s = services.get(service);
-      if (s == null) {
-        return Outcome.UNKNOWN_SERVICE;
-      }
-      outcome = override.equals(s.override) ? Outcome.UNCHANGED : Outcome.APPLIED;
-      s.override = override;
-    } finally {
-      lock.unlock();
-    }
-    changed(outcome);
-    return outcome;
+    return change(
+        service,
+        s -> {
+          Outcome outcome = override.equals(s.override) ? Outcome.UNCHANGED : Outcome.APPLIED;
+          s.override = override;
+          return outcome;
+        });
   }
 
   /** The registration of {@code id} in {@code service}, if any. */
@@ -326,6 +305,24 @@ public final class RankingState {
       }
     }
     return false;
+  }
+
+  /**
+   * Applies {@code update} to the state of {@code service} under the lock ({@link
+   * Outcome#UNKNOWN_SERVICE} when it is not configured), then, outside the lock, runs {@code
+   * onChange} if the update applied.
+   */
+  private Outcome change(String service, Function<ServiceState, Outcome> update) {
+    Outcome outcome;
+    lock.lock();
+    try {
+      ServiceState s = services.get(service);
+      outcome = s == null ? Outcome.UNKNOWN_SERVICE : update.apply(s);
+    } finally {
+      lock.unlock();
+    }
+    changed(outcome);
+    return outcome;
   }
 
   private void changed(Outcome outcome) {

@@ -118,23 +118,15 @@ public final class SlidingWindows {
     boolean added = false;
     int series = shape.series;
     for (int w = 0; w < shape.windows(); w++) {
-      long id = advance(w, nowMillis);
-      int h = w * HEAD_FIELDS;
-      int buckets = shape.buckets[w];
-      long head = heads[h + HEAD];
-      if (id <= head - buckets) {
+      int slot = slotAt(w, nowMillis);
+      if (slot < 0) {
         continue;
       }
-      int slot = (int) heads[h + SLOT] + (int) (id - head);
-      if (slot < 0) {
-        slot += buckets;
-      }
-      int cell = shape.cellOffset[w] + (slot * series + s) * 2;
-      int sum = (w * series + s) * 2;
-      data[cell] += numerator;
-      data[cell + 1] += denominator;
-      data[sum] += numerator;
-      data[sum + 1] += denominator;
+      accumulate(
+          shape.cellOffset[w] + (slot * series + s) * 2,
+          (w * series + s) * 2,
+          numerator,
+          denominator);
       added = true;
     }
     return added;
@@ -156,32 +148,31 @@ public final class SlidingWindows {
     }
     boolean added = false;
     for (int w = 0; w < shape.windows(); w++) {
-      long id = advance(w, nowMillis);
-      int h = w * HEAD_FIELDS;
-      int buckets = shape.buckets[w];
-      long head = heads[h + HEAD];
-      if (id <= head - buckets) {
-        continue;
-      }
-      int slot = (int) heads[h + SLOT] + (int) (id - head);
+      int slot = slotAt(w, nowMillis);
       if (slot < 0) {
-        slot += buckets;
+        continue;
       }
       int cell = shape.cellOffset[w] + slot * series * 2;
       int sum = w * series * 2;
       for (int s = 0; s < series; s++, cell += 2, sum += 2) {
         double den = denominators[s];
         if (den > 0) {
-          double num = numerators[s];
-          data[cell] += num;
-          data[cell + 1] += den;
-          data[sum] += num;
-          data[sum + 1] += den;
+          accumulate(cell, sum, numerators[s], den);
         }
       }
       added = true;
     }
     return added;
+  }
+
+  /**
+   * Adds {@code (numerator, denominator)} to the bucket cell at {@code cell} and its window sum.
+   */
+  private void accumulate(int cell, int sum, double numerator, double denominator) {
+    data[cell] += numerator;
+    data[cell + 1] += denominator;
+    data[sum] += numerator;
+    data[sum + 1] += denominator;
   }
 
   /** Σ numerator / Σ denominator of series {@code s} in window {@code w}; NaN when empty. */
@@ -196,6 +187,22 @@ public final class SlidingWindows {
   public double weight(int w, long nowMillis, int s) {
     advance(w, nowMillis);
     return data[(w * shape.series + s) * 2 + 1];
+  }
+
+  /**
+   * Moves window {@code w} to {@code nowMillis} and returns the slot of the bucket {@code
+   * nowMillis} falls in, or -1 when that bucket is older than the window.
+   */
+  private int slotAt(int w, long nowMillis) {
+    long id = advance(w, nowMillis);
+    int h = w * HEAD_FIELDS;
+    int buckets = shape.buckets[w];
+    long head = heads[h + HEAD];
+    if (id <= head - buckets) {
+      return -1;
+    }
+    int slot = (int) heads[h + SLOT] + (int) (id - head);
+    return slot < 0 ? slot + buckets : slot;
   }
 
   /** Moves window {@code w} to {@code nowMillis}, evicting old buckets; returns its bucket id. */

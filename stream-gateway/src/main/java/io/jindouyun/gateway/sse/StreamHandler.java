@@ -12,7 +12,9 @@ import io.jindouyun.gateway.stream.TokenUsage;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
@@ -86,23 +88,26 @@ public final class StreamHandler {
 
   /** {@code POST /v1/chat/ack/{streamId}}: 204; releases the buffer, the slot stays warm. */
   public Mono<ServerResponse> ack(ServerRequest request) {
-    String streamId = request.pathVariable("streamId");
-    return userCaller(request)
-        .flatMap(
-            caller -> {
-              streams.ack(caller.userId(), streamId);
-              return ServerResponse.noContent().build();
-            });
+    return onOwnStream(request, streams::ack, HttpStatus.NO_CONTENT);
   }
 
   /** {@code DELETE /v1/chat/stream/{streamId}}: 202; cancels upstream if still running. */
   public Mono<ServerResponse> cancel(ServerRequest request) {
+    return onOwnStream(request, streams::cancel, HttpStatus.ACCEPTED);
+  }
+
+  /**
+   * Runs {@code action} with the signed-in user (not a stream ticket) and the path's stream id,
+   * then answers {@code status} with no body.
+   */
+  private static Mono<ServerResponse> onOwnStream(
+      ServerRequest request, BiConsumer<String, String> action, HttpStatus status) {
     String streamId = request.pathVariable("streamId");
     return userCaller(request)
         .flatMap(
             caller -> {
-              streams.cancel(caller.userId(), streamId);
-              return ServerResponse.accepted().build();
+              action.accept(caller.userId(), streamId);
+              return ServerResponse.status(status).build();
             });
   }
 
