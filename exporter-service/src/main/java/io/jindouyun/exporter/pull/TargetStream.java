@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * exponential backoff; the backoff resets once a snapshot arrives.
  *
  * <p>Concurrency: state changes run on the shared single-threaded executor (gRPC callbacks hop onto
- * it); only {@link #lastSnapshotNanos} and {@link #epoch} are read from gRPC threads. Each opened
+ * it); only {@link #lastActivityNanos} and {@link #epoch} are read from gRPC threads. Each opened
  * call has an epoch; callbacks of an older call are ignored.
  */
 final class TargetStream {
