@@ -1,13 +1,19 @@
 package io.jindouyun.testkit;
 
+import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -157,6 +163,19 @@ public final class EtcdExtension
       client = Client.builder().endpoints(endpoint()).build();
     }
     return client;
+  }
+
+  /**
+   * The key-values stored at exactly {@code key} (none or one), read with {@link #client()}; waits
+   * at most 5 s.
+   */
+  public List<KeyValue> read(String key)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    return client()
+        .getKVClient()
+        .get(ByteSequence.from(key, StandardCharsets.UTF_8))
+        .get(5, TimeUnit.SECONDS)
+        .getKvs();
   }
 
   private boolean healthy() {

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.etcd.jetcd.ByteSequence;
-import io.etcd.jetcd.KeyValue;
 import io.jindouyun.contract.EtcdKeys;
 import io.jindouyun.gateway.StreamGatewayApplication;
 import io.jindouyun.gateway.handshake.NodeId;
@@ -17,16 +15,12 @@ import io.jindouyun.testkit.KafkaExtension;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.http.HttpHeaders;
-import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 /**
@@ -57,14 +51,6 @@ class InstanceIdIntegrationTests {
         .run(all.toArray(String[]::new));
   }
 
-  private static List<KeyValue> read(String key) throws Exception {
-    return etcd.client()
-        .getKVClient()
-        .get(ByteSequence.from(key, UTF_8))
-        .get(5, TimeUnit.SECONDS)
-        .getKvs();
-  }
-
   @Test
   void withoutAnIdTheGatewayIsNamedAfterServiceHostAndPortEverywhere() throws Exception {
     int port = FreePorts.next();
@@ -73,31 +59,24 @@ class InstanceIdIntegrationTests {
     try (ConfigurableApplicationContext gateway = run("--server.port=" + port)) {
       assertThat(gateway.getBean(NodeId.class).value()).isEqualTo(expected);
       assertThat(gateway.getBean(InstanceIdentity.class).id()).isEqualTo(expected);
-      assertThat(read(EtcdKeys.DEFAULT.replyKey(0)))
+      assertThat(etcd.read(EtcdKeys.DEFAULT.replyKey(0)))
           .singleElement()
           .satisfies(kv -> assertThat(kv.getValue().toString(UTF_8)).isEqualTo(expected));
       await()
           .atMost(Duration.ofSeconds(10))
-          .until(() -> read(EtcdKeys.DEFAULT.instanceKey("stream-gateway", expected)).size() == 1);
+          .until(
+              () ->
+                  etcd.read(EtcdKeys.DEFAULT.instanceKey("stream-gateway", expected)).size() == 1);
 
-      Map<?, ?> handshake =
-          WebTestClient.bindToServer()
-              .baseUrl("http://127.0.0.1:" + port)
-              .responseTimeout(Duration.ofSeconds(20))
-              .build()
-              .post()
-              .uri("/v1/chat/handshake")
-              .header(HttpHeaders.AUTHORIZATION, "Bearer " + TestTokens.user("ida"))
-              .contentType(MediaType.APPLICATION_JSON)
-              .bodyValue("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")
-              .exchange()
-              .expectStatus()
-              .isAccepted()
-              .expectBody(Map.class)
-              .returnResult()
-              .getResponseBody();
-      assertThat(handshake.get("node")).isEqualTo(expected);
-      assertThat((String) handshake.get("streamId")).startsWith(expected + "~");
+      ChatClient.Handshake handshake =
+          new ChatClient(
+                  WebTestClient.bindToServer()
+                      .baseUrl("http://127.0.0.1:" + port)
+                      .responseTimeout(Duration.ofSeconds(20))
+                      .build())
+              .handshake("ida", "hi");
+      assertThat(handshake.body().get("node")).isEqualTo(expected);
+      assertThat(handshake.streamId()).startsWith(expected + "~");
     }
   }
 

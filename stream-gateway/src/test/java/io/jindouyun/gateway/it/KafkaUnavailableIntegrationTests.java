@@ -8,7 +8,6 @@ import io.jindouyun.gateway.recycle.WheelDeadlines;
 import io.jindouyun.gateway.stream.StreamMap;
 import io.jindouyun.testkit.KafkaExtension;
 import java.time.Duration;
-import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -66,36 +65,12 @@ class KafkaUnavailableIntegrationTests {
   @Test
   void aHandshakeWhileKafkaIsDownAnswers503AndLeaksNoGeneration() {
     assertThat(replies.partition()).isEqualTo(1);
-    String token = "Bearer " + TestTokens.user("quinn");
-    Map<?, ?> ok =
-        client
-            .post()
-            .uri("/v1/chat/handshake")
-            .header(HttpHeaders.AUTHORIZATION, token)
-            .contentType(MediaType.APPLICATION_JSON)
-            .bodyValue("{\"messages\":[{\"role\":\"user\",\"content\":\"up\"}]}")
-            .exchange()
-            .expectStatus()
-            .isAccepted()
-            .expectBody(Map.class)
-            .returnResult()
-            .getResponseBody();
-    client
-        .delete()
-        .uri("/v1/chat/stream/{id}", ok.get("streamId"))
-        .header(HttpHeaders.AUTHORIZATION, token)
-        .exchange()
-        .expectStatus()
-        .isAccepted();
+    ChatClient chats = new ChatClient(client);
+    chats.cancel("quinn", chats.handshake("quinn", "up").streamId());
 
     kafka.stop();
-    client
-        .post()
-        .uri("/v1/chat/handshake")
-        .header(HttpHeaders.AUTHORIZATION, token)
-        .contentType(MediaType.APPLICATION_JSON)
-        .bodyValue("{\"messages\":[{\"role\":\"user\",\"content\":\"down\"}]}")
-        .exchange()
+    chats
+        .postHandshake(ChatClient.bearer("quinn"), ChatClient.body("down"))
         .expectStatus()
         .isEqualTo(503)
         .expectHeader()

@@ -7,13 +7,11 @@ import static org.awaitility.Awaitility.await;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
-import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.PutOption;
 import io.jindouyun.contract.EtcdKeys;
 import io.jindouyun.support.backoff.Backoff;
 import io.jindouyun.testkit.EtcdExtension;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -53,20 +51,12 @@ class RegistrarIntegrationTests {
     return registrar;
   }
 
-  private static List<KeyValue> read(String key) throws Exception {
-    return etcd.client()
-        .getKVClient()
-        .get(ByteSequence.from(key, UTF_8))
-        .get(5, TimeUnit.SECONDS)
-        .getKvs();
-  }
-
   @Test
   void keyAppearsUnderTheRegistrarsOwnLeaseAndOutlivesTheTtl() throws Exception {
     String key = EtcdKeys.DEFAULT.instanceKey("svc", "a");
     register(key);
 
-    assertThat(read(key))
+    assertThat(etcd.read(key))
         .singleElement()
         .satisfies(
             kv -> {
@@ -77,7 +67,7 @@ class RegistrarIntegrationTests {
     await()
         .during(TTL.multipliedBy(2))
         .atMost(TTL.multipliedBy(3))
-        .until(() -> read(key).size() == 1);
+        .until(() -> etcd.read(key).size() == 1);
     assertThat(registrar.state()).isEqualTo(Registrar.State.REGISTERED);
   }
 
@@ -91,7 +81,7 @@ class RegistrarIntegrationTests {
     registrar = null;
     ownClient = null;
 
-    await().atMost(TTL.plusSeconds(1)).until(() -> read(key).isEmpty());
+    await().atMost(TTL.plusSeconds(1)).until(() -> etcd.read(key).isEmpty());
     assertThat(Duration.ofNanos(System.nanoTime() - closedAt)).isLessThan(TTL.plusSeconds(1));
   }
 
@@ -107,7 +97,7 @@ class RegistrarIntegrationTests {
         .atMost(Duration.ofSeconds(5))
         .untilAsserted(
             () ->
-                assertThat(read(key))
+                assertThat(etcd.read(key))
                     .singleElement()
                     .satisfies(kv -> assertThat(kv.getLease()).isNotEqualTo(first).isNotZero()));
     assertThat(registrar.state()).isEqualTo(Registrar.State.REGISTERED);
@@ -129,7 +119,7 @@ class RegistrarIntegrationTests {
         .untilAsserted(
             () -> {
               assertThat(registrar.state()).isEqualTo(Registrar.State.REGISTERED);
-              assertThat(read(key))
+              assertThat(etcd.read(key))
                   .singleElement()
                   .satisfies(kv -> assertThat(kv.getLease()).isEqualTo(registrar.leaseId()));
             });
@@ -152,7 +142,7 @@ class RegistrarIntegrationTests {
         .untilAsserted(
             () -> {
               assertThat(registrar.state()).isEqualTo(Registrar.State.REGISTERED);
-              assertThat(read(key))
+              assertThat(etcd.read(key))
                   .singleElement()
                   .satisfies(
                       kv ->
@@ -177,7 +167,7 @@ class RegistrarIntegrationTests {
 
     register(key);
 
-    assertThat(read(key))
+    assertThat(etcd.read(key))
         .singleElement()
         .satisfies(kv -> assertThat(kv.getLease()).isEqualTo(registrar.leaseId()).isNotZero());
   }
@@ -204,7 +194,7 @@ class RegistrarIntegrationTests {
       second.deregister(Duration.ofSeconds(2)).get(5, TimeUnit.SECONDS);
     }
 
-    assertThat(read(key))
+    assertThat(etcd.read(key))
         .singleElement()
         .satisfies(
             kv -> {
@@ -229,7 +219,7 @@ class RegistrarIntegrationTests {
 
       second.started().get(15, TimeUnit.SECONDS);
       assertThat(second.state()).isEqualTo(Registrar.State.REGISTERED);
-      assertThat(read(key))
+      assertThat(etcd.read(key))
           .singleElement()
           .satisfies(
               kv -> {
@@ -252,7 +242,7 @@ class RegistrarIntegrationTests {
     registrar.deregister(Duration.ofSeconds(3)).get(5, TimeUnit.SECONDS);
     registrar = null;
 
-    assertThat(read(key))
+    assertThat(etcd.read(key))
         .singleElement()
         .satisfies(kv -> assertThat(kv.getValue().toString(UTF_8)).contains("other"));
   }
@@ -265,7 +255,7 @@ class RegistrarIntegrationTests {
 
     registrar.deregister(Duration.ofSeconds(3)).get(5, TimeUnit.SECONDS);
 
-    assertThat(read(key)).isEmpty();
+    assertThat(etcd.read(key)).isEmpty();
     assertThat(registrar.state()).isEqualTo(Registrar.State.STOPPED);
     assertThat(
             etcd.client()

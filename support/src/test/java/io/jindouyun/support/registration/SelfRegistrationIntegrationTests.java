@@ -70,7 +70,7 @@ class SelfRegistrationIntegrationTests {
           running = false;
           try {
             SEEN_BY_WEB_SERVER_PHASE.set(
-                read(EtcdKeys.DEFAULT.instanceKey("stream-gateway", "gw-1")));
+                etcd.read(EtcdKeys.DEFAULT.instanceKey("stream-gateway", "gw-1")));
           } catch (Exception e) {
             throw new IllegalStateException(e);
           }
@@ -99,14 +99,6 @@ class SelfRegistrationIntegrationTests {
         .run();
   }
 
-  private static List<KeyValue> read(String key) throws Exception {
-    return etcd.client()
-        .getKVClient()
-        .get(ByteSequence.from(key, UTF_8))
-        .get(5, TimeUnit.SECONDS)
-        .getKvs();
-  }
-
   @Test
   void registersOnceReadyAndDeletesTheKeyBeforeTheWebServerDrains() throws Exception {
     String key = EtcdKeys.DEFAULT.instanceKey("stream-gateway", "gw-1");
@@ -120,8 +112,8 @@ class SelfRegistrationIntegrationTests {
             "server.port=18081");
     int grpcPort = context.getBean(MetricsGrpcServer.class).port();
 
-    await().atMost(Duration.ofSeconds(5)).until(() -> read(key).size() == 1);
-    KeyValue kv = read(key).get(0);
+    await().atMost(Duration.ofSeconds(5)).until(() -> etcd.read(key).size() == 1);
+    KeyValue kv = etcd.read(key).get(0);
     assertThat(kv.getLease()).isNotZero();
     JsonNode json = JsonMapper.builder().build().readTree(kv.getValue().toString(UTF_8));
     assertThat(json.get("id").asString()).isEqualTo("gw-1");
@@ -165,13 +157,13 @@ class SelfRegistrationIntegrationTests {
     };
     ConfigurableApplicationContext first = run(twin);
     try {
-      KeyValue held = read(key).get(0);
+      KeyValue held = etcd.read(key).get(0);
 
       assertThatThrownBy(() -> run(twin))
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("instance id twin is taken")
           .hasMessageContaining(key);
-      assertThat(read(key))
+      assertThat(etcd.read(key))
           .singleElement()
           .satisfies(
               kv -> {
@@ -185,7 +177,7 @@ class SelfRegistrationIntegrationTests {
     try (ConfigurableApplicationContext second = run(twin)) {
       Registrar registrar = second.getBean(SelfRegistration.class).registrar();
       assertThat(registrar.state()).isEqualTo(Registrar.State.REGISTERED);
-      assertThat(read(key))
+      assertThat(etcd.read(key))
           .singleElement()
           .satisfies(kv -> assertThat(kv.getLease()).isEqualTo(registrar.leaseId()));
     }
