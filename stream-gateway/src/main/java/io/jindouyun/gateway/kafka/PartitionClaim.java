@@ -2,30 +2,41 @@ package io.jindouyun.gateway.kafka;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.LeaseOption;
 import io.etcd.jetcd.options.PutOption;
+import io.etcd.jetcd.options.WatchOption;
+import io.etcd.jetcd.watch.WatchEvent;
 import io.jindouyun.contract.EtcdKeys;
 import io.jindouyun.support.backoff.Backoff;
 import io.jindouyun.support.etcd.KeptAliveLease;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Claims one partition of the reply topic in etcd: the first free key {@code
  * /jindouyun/replies/<n>} for n = 0..partitions-1 is put, if absent, in a transaction, attached to
- * this gateway's {@link KeptAliveLease}. A key that already holds this node's id (a restart before
- * the old lease ran out) is taken over. When the lease is lost (etcd unreachable for longer than
- * the TTL, or the lease revoked from outside) the loss is logged and the same partition is claimed
- * again under a new lease, retried with backoff until it succeeds or the claim is closed; the
- * gateway keeps reading its partition meanwhile. Closing revokes the lease, which frees the key at
- * once.
+ * this gateway's {@link KeptAliveLease}. A key that already holds this node's id under another
+ * lease is either a crashed predecessor's (its lease runs out within its TTL) or a live gateway's
+ * with the same id (it is kept alive): the claim waits, at most the holder's remaining TTL plus the
+ * timeout and a second, for the key to go, then claims that same partition; a key still held then
+ * fails the claim (the id is taken), and is left alone. When the lease is lost (etcd unreachable
+ * for longer than the TTL, or the lease revoked from outside) the loss is logged and the same
+ * partition is claimed again under a new lease, retried with backoff until it succeeds or the claim
+ * is closed; the gateway keeps reading its partition meanwhile. Closing revokes the lease, which
+ * frees the key at once.
  *
  * <p>Concurrency: {@link #claim} runs once at startup on the starting thread; loss handling and
  * re-claims run on the claim's own single {@code jdy-partition-claim} thread, and {@link #close}
@@ -66,7 +77,7 @@ final class PartitionClaim implements AutoCloseable {
     this.timeout = timeout;
     lease = grant();
     for (int n = 0; n < partitions; n++) {
-      if (put(n, lease.id())) {
+      if (putIfAbsent(n, lease.id()) || (awaitReleaseOfOwn(n) && putIfAbsent(n, lease.id()))) {
         partition = n;
         return n;
       }
@@ -91,28 +102,92 @@ final class PartitionClaim implements AutoCloseable {
         .get(timeout.toMillis() * 2, TimeUnit.MILLISECONDS);
   }
 
-  /** Puts {@code PREFIX + n} under {@code leaseId} if the key is free or already this node's. */
+  /** Puts {@code PREFIX + n} under {@code leaseId} if the key is free. */
+  private boolean putIfAbsent(int n, long leaseId) throws Exception {
+    return putIf(n, leaseId, CmpTarget.version(0));
+  }
+
+  /**
+   * Puts {@code PREFIX + n} under {@code leaseId} if the key is free or holds this node's id (the
+   * same process re-claiming its partition after its lease was lost).
+   */
   private boolean put(int n, long leaseId) throws Exception {
+    return putIfAbsent(n, leaseId) || putIf(n, leaseId, CmpTarget.value(bytes(node)));
+  }
+
+  private boolean putIf(int n, long leaseId, CmpTarget<?> expected) throws Exception {
+    ByteSequence key = bytes(PREFIX + n);
+    return client
+        .getKVClient()
+        .txn()
+        .If(new Cmp(key, Cmp.Op.EQUAL, expected))
+        .Then(Op.put(key, bytes(node), PutOption.builder().withLeaseId(leaseId).build()))
+        .commit()
+        .get(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .isSucceeded();
+  }
+
+  /**
+   * When {@code PREFIX + n} holds this node's id, waits until it is deleted (its lease ran out) and
+   * answers true; answers false at once when it holds another node's id.
+   *
+   * @throws IllegalStateException when the key is still held after the holder's remaining TTL plus
+   *     the timeout and a second: a live gateway has this id
+   */
+  private boolean awaitReleaseOfOwn(int n) throws Exception {
     long ms = timeout.toMillis();
     ByteSequence key = bytes(PREFIX + n);
-    ByteSequence value = bytes(node);
-    PutOption withLease = PutOption.builder().withLeaseId(leaseId).build();
-    return client
-            .getKVClient()
-            .txn()
-            .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.version(0)))
-            .Then(Op.put(key, value, withLease))
-            .commit()
+    GetResponse found = client.getKVClient().get(key).get(ms, TimeUnit.MILLISECONDS);
+    if (found.getKvs().isEmpty()) {
+      return true;
+    }
+    KeyValue held = found.getKvs().get(0);
+    if (!held.getValue().equals(bytes(node))) {
+      return false;
+    }
+    long remainingSeconds =
+        client
+            .getLeaseClient()
+            .timeToLive(held.getLease(), LeaseOption.DEFAULT)
             .get(ms, TimeUnit.MILLISECONDS)
-            .isSucceeded()
-        || client
-            .getKVClient()
-            .txn()
-            .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.value(value)))
-            .Then(Op.put(key, value, withLease))
-            .commit()
-            .get(ms, TimeUnit.MILLISECONDS)
-            .isSucceeded();
+            .getTTL();
+    long patienceMs = Math.max(0, remainingSeconds) * 1000 + ms + 1000;
+    log.info(
+        "reply partition {} holds {} under another lease; waiting up to {} ms for it to run out",
+        n,
+        node,
+        patienceMs);
+    CompletableFuture<Void> deleted = new CompletableFuture<>();
+    WatchOption fromThen =
+        WatchOption.builder().withRevision(found.getHeader().getRevision() + 1).build();
+    try (Watch.Watcher watcher =
+        client
+            .getWatchClient()
+            .watch(
+                key,
+                fromThen,
+                Watch.listener(
+                    response -> {
+                      if (response.getEvents().stream()
+                          .anyMatch(e -> e.getEventType() == WatchEvent.EventType.DELETE)) {
+                        deleted.complete(null);
+                      }
+                    },
+                    deleted::completeExceptionally))) {
+      deleted.get(patienceMs, TimeUnit.MILLISECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      throw new IllegalStateException(
+          "instance id "
+              + node
+              + " is taken: reply partition "
+              + n
+              + " ("
+              + PREFIX
+              + n
+              + ") is held by a live gateway with this id; give this one another"
+              + " jindouyun.instance.id");
+    }
   }
 
   private void onLost(String reason) {

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.PutOption;
 import io.jindouyun.testkit.EtcdExtension;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -45,12 +46,38 @@ class PartitionClaimIntegrationTests {
   }
 
   @Test
-  void aRestartedGatewayTakesOverItsOwnKey() throws Exception {
-    PartitionClaim first = new PartitionClaim(etcd.client());
-    assertThat(first.claim("gw-a", 2, TTL, TIMEOUT)).isZero();
-    // the old process died without closing: its lease is still alive and the key holds gw-a
-    assertThat(claim("gw-a", 2)).isZero();
-    first.close();
+  void aRestartedGatewayWaitsOutItsCrashedPredecessorsLeaseAndClaimsTheSamePartition()
+      throws Exception {
+    claim("gw-b", 3);
+    // the old gw-a process died without closing: its key stays until its lease (2 s) runs out
+    long orphan = etcd.client().getLeaseClient().grant(2).get(5, TimeUnit.SECONDS).getID();
+    etcd.client()
+        .getKVClient()
+        .put(
+            bytes(PartitionClaim.PREFIX + 1),
+            bytes("gw-a"),
+            PutOption.builder().withLeaseId(orphan).build())
+        .get(5, TimeUnit.SECONDS);
+
+    assertThat(claim("gw-a", 3)).isEqualTo(1);
+    assertThat(get(PartitionClaim.PREFIX + 1).getKvs())
+        .singleElement()
+        .satisfies(kv -> assertThat(kv.getLease()).isEqualTo(claims.get(1).leaseId()));
+  }
+
+  @Test
+  void aSecondGatewayWithALiveGatewaysIdFailsItsClaimAndLeavesTheKeyAlone() throws Exception {
+    claim("gw-a", 2);
+    long live = claims.get(0).leaseId();
+
+    assertThatThrownBy(() -> claim("gw-a", 2))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("instance id gw-a is taken");
+    claims.get(1).close();
+
+    assertThat(get(PartitionClaim.PREFIX + 0).getKvs())
+        .singleElement()
+        .satisfies(kv -> assertThat(kv.getLease()).isEqualTo(live));
   }
 
   @Test
