@@ -30,13 +30,13 @@ import org.slf4j.LoggerFactory;
  * /jindouyun/replies/<n>} for n = 0..partitions-1 is put, if absent, in a transaction, attached to
  * this gateway's {@link KeptAliveLease}. A key that already holds this node's id under another
  * lease is either a crashed predecessor's (its lease runs out within its TTL) or a live gateway's
- * with the same id (it is kept alive): the claim waits, at most the holder's remaining TTL plus the
- * timeout and a second, for the key to go, then claims that same partition; a key still held then
- * fails the claim (the id is taken), and is left alone. When the lease is lost (etcd unreachable
- * for longer than the TTL, or the lease revoked from outside) the loss is logged and the same
- * partition is claimed again under a new lease, retried with backoff until it succeeds or the claim
- * is closed; the gateway keeps reading its partition meanwhile. Closing revokes the lease, which
- * frees the key at once.
+ * with the same id (it is kept alive): the claim waits, at most the holder's remaining TTL plus two
+ * seconds, for the key to go, then claims that same partition; a key still held then fails the
+ * claim (the id is taken), and is left alone. When the lease is lost (etcd unreachable for longer
+ * than the TTL, or the lease revoked from outside) the loss is logged and the same partition is
+ * claimed again under a new lease, retried with backoff until it succeeds or the claim is closed;
+ * the gateway keeps reading its partition meanwhile. Closing revokes the lease, which frees the key
+ * at once.
  *
  * <p>Concurrency: {@link #claim} runs once at startup on the starting thread; loss handling and
  * re-claims run on the claim's own single {@code jdy-partition-claim} thread, and {@link #close}
@@ -132,7 +132,7 @@ final class PartitionClaim implements AutoCloseable {
    * answers true; answers false at once when it holds another node's id.
    *
    * @throws IllegalStateException when the key is still held after the holder's remaining TTL plus
-   *     the timeout and a second: a live gateway has this id
+   *     two seconds: a live gateway has this id
    */
   private boolean awaitReleaseOfOwn(int n) throws Exception {
     long ms = timeout.toMillis();
@@ -151,7 +151,8 @@ final class PartitionClaim implements AutoCloseable {
             .timeToLive(held.getLease(), LeaseOption.DEFAULT)
             .get(ms, TimeUnit.MILLISECONDS)
             .getTTL();
-    long patienceMs = Math.max(0, remainingSeconds) * 1000 + ms + 1000;
+    // etcd reports the time left in whole seconds, cut down: two more cover that and the expiry
+    long patienceMs = Math.max(0, remainingSeconds) * 1000 + 2000;
     log.info(
         "reply partition {} holds {} under another lease; waiting up to {} ms for it to run out",
         n,
