@@ -60,7 +60,7 @@ class EdgeLatencyIntegrationTests {
   void aGatewayThatTurnsSlowLosesItsHandshakesWithinTwoSecondsAndGetsThemBackWhenFast()
       throws Exception {
     StandInGateway a = standIns.a();
-    Duration window = Duration.ofMillis(500);
+    Duration window = Duration.ofSeconds(1);
     // two handshakes at a time: in-flight counts alone keep the slow one at its third (one
     // request held there is within what chance explains)
     try (SteadyHandshakes load = SteadyHandshakes.start(nginx.port(), 2)) {
@@ -154,10 +154,12 @@ class EdgeLatencyIntegrationTests {
           ewma("gw-a"),
           ewma("gw-b"),
           ewma("gw-c"));
-      // a third, give or take the noise of fast answers (as a handshake time, a stream would
-      // leave gw-a next to nothing)
-      assertThat(whileStreaming).isBetween(0.2, 0.45);
+      // the status shows the largest average over the workers: a stream counted as a handshake
+      // time would show there whichever worker served it
       assertThat(ewma("gw-a")).isLessThan(0.1);
+      // and gw-a keeps a third of the handshakes, give or take the noise of fast answers (a
+      // stream counted would leave it next to nothing in the worker that served the stream)
+      assertThat(whileStreaming).isBetween(0.2, 0.45);
       streaming.set(false);
       streamer.get(10, TimeUnit.SECONDS);
       assertThat(load.failed()).isZero();

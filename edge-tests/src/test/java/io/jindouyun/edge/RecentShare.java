@@ -15,7 +15,7 @@ import java.util.List;
 final class RecentShare {
 
   /** Fewest handshakes in a window for its share to count. */
-  private static final int MIN_HANDSHAKES = 20;
+  private static final int MIN_HANDSHAKES = 10;
 
   private final StandInGateway of;
   private final List<StandInGateway> all;
@@ -32,7 +32,7 @@ final class RecentShare {
 
   /**
    * The share over the last window (from the newest sample at least a window old to now); NaN while
-   * less than a window has been sampled or fewer than 20 handshakes were answered in it.
+   * less than a window has been sampled or fewer than 10 handshakes were answered in it.
    */
   synchronized double get() {
     long now = System.currentTimeMillis();
