@@ -75,17 +75,29 @@ local function key(worker, id)
     return "ewma:" .. worker .. ":" .. id
 end
 
+-- decayed(c, since, now, decay) -> c decayed from since to now (unchanged when the clock went
+-- back)
+local function decayed(c, since, now, decay)
+    local age = now - since
+    if age <= 0 then
+        return c
+    end
+    return c * math_exp(-age / decay)
+end
+
 -- cost(id, now) -> the average handshake time of id as p2c weighs it: decayed to now, at least
--- ewma_floor (ewma_floor when there is no sample)
+-- ewma_floor (ewma_floor when there is no sample; a gateway that answers under the floor, the
+-- usual case, costs no exp())
 function _M.cost(id, now)
     local cfg = settings.current
+    local floor = cfg.ewma_floor
     local c = cost[id]
-    if not c then
-        return cfg.ewma_floor
+    if not c or c <= floor then
+        return floor
     end
-    c = c * math_exp((stamp[id] - now) / cfg.ewma_decay)
-    if c < cfg.ewma_floor then
-        return cfg.ewma_floor
+    c = decayed(c, stamp[id], now, cfg.ewma_decay)
+    if c < floor then
+        return floor
     end
     return c
 end
@@ -122,11 +134,14 @@ function _M.observe(id, rtt, now)
     if not followed_by_id or not followed_by_id[id] then
         return -- the gateway left the list since it was picked
     end
+    if rtt < 0 then
+        rtt = 0 -- the clock went back
+    end
     local c = cost[id]
     if not c or rtt > c then
         cost[id] = rtt
     else
-        local w = math_exp((stamp[id] - now) / settings.current.ewma_decay)
+        local w = decayed(1, stamp[id], now, settings.current.ewma_decay)
         cost[id] = c * w + rtt * (1 - w)
     end
     stamp[id] = now
@@ -162,7 +177,7 @@ function _M.ewma(id, now)
         local value = peers:get(key(worker, id))
         if value then
             local c, s = str_match(value, "^(%S+) (%S+)$")
-            c = tonumber(c) * math_exp((tonumber(s) - now) / decay)
+            c = decayed(tonumber(c), tonumber(s), now, decay)
             if not best or c > best then
                 best = c
             end
