@@ -1,6 +1,6 @@
 -- GET /_edge/status (loopback only): what the edge routes by right now, as JSON. Per instance:
 -- inFlight, and ewma: its average handshake time in seconds (jdy.latency; the largest over the
--- workers, decayed to now; null before its first handshake).
+-- workers, decayed to now; null while no worker has had a handshake on it in the last minute).
 local cjson = require("cjson.safe")
 local fallback = require("jdy.fallback")
 local health = require("jdy.health")
