@@ -61,7 +61,7 @@ local peers = ngx_shared.jdy_peers
 
 -- how often a worker writes its changed averages for /_edge/status, and how long a written one
 -- is kept without a newer sample, seconds
-local PUBLISH_INTERVAL = 0.1
+local PUBLISH_INTERVAL = 0.5
 local KEEP = 60
 
 -- per worker: gateway id -> average handshake time (s) and when it was last updated (ngx.now())
