@@ -34,10 +34,14 @@ end
 
 function _M.init_worker()
     math_randomseed(ngx_now() * 1000 + ngx_worker_pid())
+    local ok, err = require("jdy.latency").start()
+    if not ok then
+        ngx_log(ngx_ERR, "failed to start the latency publish timer: ", err)
+    end
     if ngx_worker_id() ~= 0 then
         return
     end
-    local ok, err = require("jdy.best_list_sync").start()
+    ok, err = require("jdy.best_list_sync").start()
     if not ok then
         ngx_log(ngx_ERR, "failed to start best list sync: ", err)
     end

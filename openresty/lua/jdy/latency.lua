@@ -33,12 +33,19 @@
 -- sample for a gateway no longer in the list is ignored; so they hold at most the gateways of
 -- the current list (max_instances).
 --
--- Status: a timer writes the worker's changed averages to shared dict `jdy_peers` (key
--- "ewma:<worker id>:<gateway id>", value "<cost> <stamp>") at most every PUBLISH_INTERVAL while
--- samples come, armed by a sample when none is armed (no shared-dict write on the request
--- path); follow() deletes the keys of gateways that left the list and every key expires after
--- KEEP seconds without a sample, so the dict holds at most workers x gateways of the list of
--- them. ewma(id, now) reads them for /_edge/status: the largest decayed cost over the workers.
+-- Status: a timer per worker (started in init_worker, every PUBLISH_INTERVAL) writes the
+-- worker's changed averages to shared dict `jdy_peers` (key "ewma:<worker id>:<gateway id>",
+-- value "<cost> <stamp>"), so the request path has no shared-dict write and no ngx.timer.at
+-- (which is not JIT-compiled); follow() deletes the keys of gateways that left the list and
+-- every key expires after KEEP seconds without a sample, so the dict holds at most workers x
+-- gateways of the list of them. ewma(id, now) reads them for /_edge/status: the largest
+-- decayed cost over the workers.
+--
+-- JIT: cost() (on the balancer's path, twice per p2c pick) and observe() have no branch on the
+-- values (math.max/min instead): a cost that turns from under the floor to above it and back,
+-- as handshake times near the floor do, would otherwise fork the compiled balancer path into
+-- side traces, some of which fall back to the interpreter. A gateway with no sample has
+-- cost 0 and stamp 0 (follow sets them), which the first sample replaces as a peak.
 --
 -- Concurrency: the tables are this worker's own (one request runs Lua at a time per worker);
 -- the timer runs in the same worker.
@@ -46,14 +53,16 @@ local settings = require("jdy.settings")
 local ngx_shared = ngx.shared
 local ngx_log = ngx.log
 local ngx_ERR = ngx.ERR
-local ngx_timer_at = ngx.timer.at
+local ngx_timer_every = ngx.timer.every
 local ngx_worker_id = ngx.worker.id
 local ngx_worker_count = ngx.worker.count
-local ngx_worker_exiting = ngx.worker.exiting
 local math_exp = math.exp
+local math_max = math.max
+local math_min = math.min
 local str_match = string.match
 local tonumber = tonumber
 local pairs = pairs
+local next = next
 
 local _M = {version = 0.1}
 
@@ -69,7 +78,6 @@ local cost, stamp = {}, {}
 -- the view the tables follow, its by_id, and the ids whose average changed since the last write
 local followed, followed_by_id = nil, nil
 local changed = {}
-local publish_armed = false
 
 local function key(worker, id)
     return "ewma:" .. worker .. ":" .. id
@@ -86,25 +94,16 @@ local function decayed(c, since, now, decay)
 end
 
 -- cost(id, now) -> the average handshake time of id as p2c weighs it: decayed to now, at least
--- ewma_floor (ewma_floor when there is no sample; a gateway that answers under the floor, the
--- usual case, costs no exp())
+-- ewma_floor (ewma_floor when there is no sample). Branch-free (math.max, math.min): a cost
+-- that is now above the floor, now under it, must not fork the JIT-compiled balancer path
 function _M.cost(id, now)
     local cfg = settings.current
-    local floor = cfg.ewma_floor
-    local c = cost[id]
-    if not c or c <= floor then
-        return floor
-    end
-    c = decayed(c, stamp[id], now, cfg.ewma_decay)
-    if c < floor then
-        return floor
-    end
-    return c
+    local w = math_exp(math_min((stamp[id] or now) - now, 0) / cfg.ewma_decay)
+    return math_max((cost[id] or 0) * w, cfg.ewma_floor)
 end
 
 local function publish(premature)
-    publish_armed = false
-    if premature then
+    if premature or not next(changed) then
         return
     end
     local worker = ngx_worker_id()
@@ -120,13 +119,11 @@ local function publish(premature)
     changed = {}
 end
 
-local function arm()
-    local ok, err = ngx_timer_at(PUBLISH_INTERVAL, publish)
-    if ok then
-        publish_armed = true
-    elseif not ngx_worker_exiting() then
-        ngx_log(ngx_ERR, "failed to arm the latency publish timer: ", err)
-    end
+-- start() -> ok, err: in init_worker of every worker, the timer that writes the worker's
+-- changed averages every PUBLISH_INTERVAL (a timer armed by samples would put ngx.timer.at,
+-- which is not JIT-compiled, on the request path)
+function _M.start()
+    return ngx_timer_every(PUBLISH_INTERVAL, publish)
 end
 
 -- observe(id, rtt, now): a handshake on gateway id took rtt seconds, ending at now
@@ -134,21 +131,14 @@ function _M.observe(id, rtt, now)
     if not followed_by_id or not followed_by_id[id] then
         return -- the gateway left the list since it was picked
     end
-    if rtt < 0 then
-        rtt = 0 -- the clock went back
-    end
+    -- rtt > c: the peak; else the average (which is then at least rtt): the larger of the two,
+    -- without a branch; a gateway with no sample has c = 0 (see follow)
+    local w = math_exp(math_min(stamp[id] - now, 0) / settings.current.ewma_decay)
     local c = cost[id]
-    if not c or rtt > c then
-        cost[id] = rtt
-    else
-        local w = decayed(1, stamp[id], now, settings.current.ewma_decay)
-        cost[id] = c * w + rtt * (1 - w)
-    end
+    rtt = math_max(rtt, 0) -- the clock went back
+    cost[id] = math_max(rtt, c * w + rtt * (1 - w))
     stamp[id] = now
     changed[id] = true
-    if not publish_armed then
-        arm()
-    end
 end
 
 -- follow(view): the balancer's view for this request; when it is a new one, the averages of
@@ -160,6 +150,11 @@ function _M.follow(view)
     local by_id = view.by_id
     followed, followed_by_id = view, by_id
     local worker = ngx_worker_id()
+    for id in pairs(by_id) do
+        if not cost[id] then
+            cost[id], stamp[id] = 0, 0 -- no sample yet: the first one sets the peak
+        end
+    end
     for id in pairs(cost) do
         if not by_id[id] then
             cost[id], stamp[id], changed[id] = nil, nil, nil
