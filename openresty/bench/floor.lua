@@ -18,4 +18,6 @@ _M.balance_owner = _M.balance
 function _M.log()
 end
 
+_M.log_handshake = _M.log
+
 return _M

@@ -13,17 +13,20 @@
 -- placeholders, so a new request tries at most three gateways with no per-request
 -- set_more_tries (measured: ~300 of the ~1,000 instructions its Lua adds). No gateway -> 502,
 -- which nginx.conf's error_page turns into a problem. log() releases the in-flight count of the
--- gateway that served the request.
+-- gateway that served the request; log_handshake() (location = /v1/chat/handshake) also gives
+-- jdy.latency the handshake's time on it: from the balancer's choice (of its last try) to the
+-- log phase, both ngx.now() kept per request beside the gateway (`since`).
 --
 -- A new request usually reads and writes no shared dict: the routing epoch (list and down marks
 -- are this worker's copies while it does not move) is read at most every epoch_interval, and a
 -- timer writes the worker's in-flight changes at most every count_max_age (jdy.health). The
--- balancer reads ngx.now() once per call, the log phase not at all. The gateway that serves a
--- request is remembered in a per-worker table keyed by the request's address (from resty.core's
--- get_request(); balancer and log phase of a request run in the same worker), not in ngx.var or
--- ngx.ctx: resty.core's ngx.var read cannot be JIT-compiled (ffi.string in a tail call) and
--- costs ~1 us per request interpreted; ngx.ctx creates a table and a cleanup per request. An
--- entry for the request means a retry: ngx.balancer's get_last_failure() is called only then.
+-- balancer reads ngx.now() once per call, the log phase once for a handshake, else not at all.
+-- The gateway that serves a request is remembered in a per-worker table keyed by the request's
+-- address (from resty.core's get_request(); balancer and log phase of a request run in the
+-- same worker), not in ngx.var or ngx.ctx: resty.core's ngx.var read cannot be JIT-compiled
+-- (ffi.string in a tail call) and costs ~1 us per request interpreted; ngx.ctx creates a table
+-- and a cleanup per request. An entry for the request means a retry: ngx.balancer's
+-- get_last_failure() is called only then.
 --
 -- Concurrency: `serving` is this worker's own (one request runs Lua at a time per worker). An
 -- entry lives from the balancer to the log phase of its request, so the table holds at most
@@ -32,6 +35,7 @@
 -- whose log phase never ran is released when its request address is reused.
 local fallback = require("jdy.fallback")
 local health = require("jdy.health")
+local latency = require("jdy.latency")
 local list_store = require("jdy.list_store")
 local picker = require("jdy.picker")
 local settings = require("jdy.settings")
@@ -53,8 +57,10 @@ local tonumber = tonumber
 
 local _M = {version = 0.3}
 
--- per worker: request key -> id of the gateway counted in flight for it; number of entries
+-- per worker: request key -> id of the gateway counted in flight for it; number of entries;
+-- request key -> when that gateway was chosen (ngx.now())
 local serving, serving_n = {}, 0
+local since = {}
 
 -- request_key() -> this request's address as a number (get_request() gives a new cdata
 -- pointer object each time: as a table key it would never match)
@@ -62,9 +68,9 @@ local function request_key()
     return tonumber(ffi_cast("uintptr_t", get_request()))
 end
 
--- serve(key, id): the request goes to gateway id, which the picker (or acquire) counted in
--- flight; log() releases it
-local function serve(key, id)
+-- serve(key, id, now): the request goes to gateway id, chosen at now, which the picker (or
+-- acquire) counted in flight; log() releases it
+local function serve(key, id, now)
     if serving_n >= settings.current.max_tracked_requests then
         ngx_log(ngx_ERR, "more than ", serving_n, " requests in flight in this worker: ",
                 "this one is not counted")
@@ -73,10 +79,12 @@ local function serve(key, id)
     end
     serving_n = serving_n + 1
     serving[key] = id
+    since[key] = now
 end
 
 local function forget(key, id)
     serving[key] = nil
+    since[key] = nil
     serving_n = serving_n - 1
     health.release(id)
 end
@@ -110,6 +118,7 @@ local function pick(exclude, owner_route, now)
     if not view then
         return nil, "the edge has no gateway list yet"
     end
+    latency.follow(view)
     local mode = fallback.mode(view.strategy, fetched_at, now)
     local uid = mode == "hash" and not owner_route and user.current() or nil
     local peer = picker.pick(view, mode, uid, exclude, health.marks(view, epoch, now), now)
@@ -125,7 +134,7 @@ local function first(key, owner_route, now)
         ngx_log(ngx_ERR, "balancer: no gateway: ", view)
         return ngx_exit(502)
     end
-    serve(key, peer.id)
+    serve(key, peer.id, now)
     return set_peer(peer.id, peer.host, peer.port)
 end
 
@@ -156,6 +165,7 @@ local function retry(key, state, code, owner, now)
     end
     health.release(id)
     serving[key] = next_peer.id
+    since[key] = now
     return set_peer(next_peer.id, next_peer.host, next_peer.port)
 end
 
@@ -203,7 +213,7 @@ function _M.balance_owner()
         return first(key, owner_route, now)
     end
     health.acquire(node)
-    serve(key, node)
+    serve(key, node, now)
     return set_peer(node, host, port)
 end
 
@@ -212,6 +222,18 @@ function _M.log()
     local key = request_key()
     local id = serving[key]
     if id then
+        forget(key, id)
+    end
+end
+
+-- log_by_lua of location = /v1/chat/handshake: log(), and the handshake's time is a sample of
+-- its gateway's latency
+function _M.log_handshake()
+    local key = request_key()
+    local id = serving[key]
+    if id then
+        local now = ngx_now()
+        latency.observe(id, now - since[key], now)
         forget(key, id)
     end
 end

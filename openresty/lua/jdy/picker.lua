@@ -10,7 +10,12 @@
 --             Plain "fewer in-flight per weight wins" pulls the split toward equal in-flight
 --             counts and misses the weights by 5-10% at small concurrency; this way the split
 --             follows the weights, a burst interleaves instead of herding, and a gateway that
---             holds on to requests (slow, stuck) loses traffic. Only the two candidates' counts
+--             holds on to requests (slow, stuck) loses traffic. Each count is weighed by the
+--             gateway's average handshake time (Peak-EWMA, jdy.latency): the slower of the two
+--             counts as (n + 1) * its time / the faster's time - 1 (see settle), so a gateway
+--             that turns slow loses its traffic at low concurrency too, where counts alone
+--             barely differ; times under ewma_floor count as equal, and so the rule is the
+--             in-flight one while the gateways answer fast. Only the two candidates' counts
 --             are read (health.acquire and health.recent_in_flight: exact for this worker's own
 --             requests, up to ~2 count_max_age behind the other workers'); the first choice is
 --             counted before the rule runs and released again if the second wins.
@@ -25,8 +30,10 @@
 -- instance is marked down the marks are ignored (trying beats a certain 502).
 --
 -- Concurrency: the round-robin state and the hash ring live in the worker's own view (one
--- request at a time per worker); in-flight counts are in the shared dict (health).
+-- request at a time per worker); in-flight counts are in the shared dict (health); average
+-- handshake times are the worker's own (latency).
 local health = require("jdy.health")
+local latency = require("jdy.latency")
 local settings = require("jdy.settings")
 local ngx_md5_bin = ngx.md5_bin
 local str_byte = string.byte
@@ -182,20 +189,28 @@ local function build_schedule(view)
 end
 
 -- p2c's decision: a (first choice, already counted in flight: n_a includes this request)
--- or b, by the rule in the header; returns the one chosen, counted in flight
-local function settle(a, n_a, b)
+-- or b, by the rule in the header; returns the one chosen, counted in flight. Each count n
+-- enters the rule as the load (n + 1) * cost / m - 1, cost being the gateway's average
+-- handshake time (jdy.latency, at least ewma_floor) and m the smaller of the two: the faster
+-- gateway's load is its count, the slower's is what its count would be at the faster one's
+-- speed. Equal costs (no samples, or both under the floor) leave the counts as they are.
+local function settle(a, n_a, b, now)
     n_a = n_a - 1 -- before this request
+    local c_a, c_b = latency.cost(a.id, now), latency.cost(b.id, now)
+    local m = c_a < c_b and c_a or c_b
     local w_a, w_b = a.weight, b.weight
     local z = settings.current.p2c_z
-    -- the excess is at most `bound` (n_b = 0) and the threshold at least max(1, z * sqrt(n_a)):
-    -- when that already keeps a, b's count need not be read
-    local bound = 2 * n_a * w_b / (w_a + w_b)
-    if bound <= 1 or bound <= z * math_sqrt(n_a) then
+    local l_a = (n_a + 1) * c_a / m - 1
+    -- the excess is at most `bound` (n_b = 0: l_b = c_b / m - 1) and the threshold at least
+    -- max(1, z * sqrt(l_a + l_b)): when that already keeps a, b's count need not be read
+    local l_b = c_b / m - 1
+    local bound = 2 * (l_a * w_b - l_b * w_a) / (w_a + w_b)
+    if bound <= 1 or bound <= z * math_sqrt(l_a + l_b) then
         return a
     end
-    local n_b = health.recent_in_flight(b.id)
-    local excess = 2 * (n_a * w_b - n_b * w_a) / (w_a + w_b)
-    if excess > 1 and excess > z * math_sqrt(n_a + n_b) then
+    l_b = (health.recent_in_flight(b.id) + 1) * c_b / m - 1
+    local excess = 2 * (l_a * w_b - l_b * w_a) / (w_a + w_b)
+    if excess > 1 and excess > z * math_sqrt(l_a + l_b) then
         health.release(a.id)
         health.acquire(b.id)
         return b
@@ -206,7 +221,7 @@ end
 -- p2c when nothing is excluded or marked down: the first choice is the next in this worker's
 -- schedule, the second the instance at a random position of it (or, when that is the first
 -- choice, the next other one after that position)
-local function pick_p2c_scheduled(view)
+local function pick_p2c_scheduled(view, now)
     local sched = view.schedule or build_schedule(view)
     local len = view.schedule_len
     if len == 0 then
@@ -224,14 +239,14 @@ local function pick_p2c_scheduled(view)
             return a
         end
     end
-    return settle(a, n_a, b)
+    return settle(a, n_a, b, now)
 end
 
 -- p2c when some instance is excluded or marked down: the same rule over round robin and a
 -- weighted draw among the instances that are not
 local function pick_p2c(view, exclude, marks, now)
     if not exclude and not marks then
-        return pick_p2c_scheduled(view)
+        return pick_p2c_scheduled(view, now)
     end
     local a = next_round_robin(view, exclude, marks, now)
     if not a then
@@ -242,7 +257,7 @@ local function pick_p2c(view, exclude, marks, now)
     if not b then
         return a
     end
-    return settle(a, n_a, b)
+    return settle(a, n_a, b, now)
 end
 
 -- A point on the ring: the first four bytes of the key's MD5 as an unsigned 32-bit number. CRC32

@@ -61,6 +61,12 @@ local DEFAULTS = {
     -- most positions in a worker's round-robin schedule (one period of smooth weighted round
     -- robin; longer periods are cut here, which moves each share by under 1/max_schedule)
     max_schedule = 4096,
+    -- time constant of the average handshake time per gateway (Peak-EWMA) that p2c weighs the
+    -- in-flight counts with: a sample's weight, and an old peak's, fall by e each this, seconds
+    ewma_decay = 1,
+    -- handshake times under this count as equal in p2c (and are what a gateway without
+    -- samples counts as); a floor above every handshake time leaves in-flight counts alone, s
+    ewma_floor = 0.02,
 }
 
 local current = {}
@@ -93,7 +99,8 @@ function _M.init(opts)
                           "probe_timeout", "max_instances", "p2c_z", "vnodes",
                           "retry_delay", "max_retry_delay", "connect_timeout",
                           "min_poll_interval", "max_tracked_requests", "epoch_interval",
-                          "max_ring_points", "count_max_age", "max_schedule"}) do
+                          "max_ring_points", "count_max_age", "max_schedule", "ewma_decay",
+                          "ewma_floor"}) do
         if current[name] <= 0 then
             return nil, "edge setting " .. name .. " must be > 0"
         end

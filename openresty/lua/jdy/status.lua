@@ -1,7 +1,10 @@
--- GET /_edge/status (loopback only): what the edge routes by right now, as JSON.
+-- GET /_edge/status (loopback only): what the edge routes by right now, as JSON. Per instance:
+-- inFlight, and ewma: its average handshake time in seconds (jdy.latency; the largest over the
+-- workers, decayed to now; null while no worker has had a handshake on it in the last minute).
 local cjson = require("cjson.safe")
 local fallback = require("jdy.fallback")
 local health = require("jdy.health")
+local latency = require("jdy.latency")
 local list_store = require("jdy.list_store")
 local ngx_now = ngx.now
 local ngx_say = ngx.say
@@ -23,7 +26,9 @@ function _M.serve()
     local instances = {}
     for i, inst in ipairs(view.instances) do
         instances[i] = {id = inst.id, host = inst.host, port = inst.port, weight = inst.weight,
-                        inFlight = health.in_flight(inst.id), down = health.is_down(inst.id)}
+                        inFlight = health.in_flight(inst.id),
+                        ewma = latency.ewma(inst.id, now) or cjson.null,
+                        down = health.is_down(inst.id)}
     end
     ngx_say(cjson.encode({
         source = view.source,
