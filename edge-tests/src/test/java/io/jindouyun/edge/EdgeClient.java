@@ -106,6 +106,33 @@ final class EdgeClient {
     Handshake send(KeepAliveClient client, int n) throws Exception;
   }
 
+  /** What one thread does on its own keep-alive connection. */
+  @FunctionalInterface
+  interface ConnectionLoop {
+    void run(KeepAliveClient client, int thread) throws Exception;
+  }
+
+  /**
+   * Starts {@code threads} tasks on {@code pool}, each on its own keep-alive connection to {@code
+   * port} (closed when its {@code loop} returns).
+   */
+  static List<Future<?>> onConnections(
+      ExecutorService pool, int port, int threads, ConnectionLoop loop) {
+    List<Future<?>> futures = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      final int thread = t;
+      futures.add(
+          pool.submit(
+              () -> {
+                try (KeepAliveClient client = new KeepAliveClient(port)) {
+                  loop.run(client, thread);
+                }
+                return null;
+              }));
+    }
+    return futures;
+  }
+
   /**
    * {@code total} handshakes through {@code port} from {@code threads} threads, each thread on its
    * own keep-alive connection; {@code call} makes each one, numbered {@code total} down to 1 (each
@@ -117,20 +144,17 @@ final class EdgeClient {
     AtomicInteger left = new AtomicInteger(total);
     List<Handshake> out = java.util.Collections.synchronizedList(new ArrayList<>(total));
     try {
-      List<Future<?>> futures = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        futures.add(
-            pool.submit(
-                () -> {
-                  try (KeepAliveClient client = new KeepAliveClient(port)) {
-                    int n;
-                    while ((n = left.getAndDecrement()) > 0) {
-                      out.add(call.send(client, n));
-                    }
-                  }
-                  return null;
-                }));
-      }
+      List<Future<?>> futures =
+          onConnections(
+              pool,
+              port,
+              threads,
+              (client, thread) -> {
+                int n;
+                while ((n = left.getAndDecrement()) > 0) {
+                  out.add(call.send(client, n));
+                }
+              });
       for (Future<?> future : futures) {
         future.get(120, TimeUnit.SECONDS);
       }
@@ -145,20 +169,17 @@ final class EdgeClient {
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     List<Handshake> out = java.util.Collections.synchronizedList(new ArrayList<>());
     try {
-      List<Future<?>> futures = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        final int thread = t;
-        futures.add(
-            pool.submit(
-                () -> {
-                  try (KeepAliveClient client = new KeepAliveClient(port)) {
-                    int n = 0;
-                    while (System.currentTimeMillis() < until) {
-                      out.add(rawHandshake(client, "user-" + thread + "-" + n++));
-                    }
-                  }
-                }));
-      }
+      List<Future<?>> futures =
+          onConnections(
+              pool,
+              port,
+              threads,
+              (client, thread) -> {
+                int n = 0;
+                while (System.currentTimeMillis() < until) {
+                  out.add(rawHandshake(client, "user-" + thread + "-" + n++));
+                }
+              });
       for (Future<?> future : futures) {
         future.get(until - System.currentTimeMillis() + 30_000, TimeUnit.MILLISECONDS);
       }

@@ -1,6 +1,5 @@
 package io.jindouyun.edge;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -17,35 +16,32 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class SteadyHandshakes implements AutoCloseable {
 
   private final ExecutorService pool;
-  private final List<Future<?>> futures = new ArrayList<>();
+  private final List<Future<?>> futures;
   private final AtomicInteger sent = new AtomicInteger();
   private final AtomicInteger failed = new AtomicInteger();
   private volatile boolean running = true;
 
   private SteadyHandshakes(int port, int threads) {
     pool = Executors.newFixedThreadPool(threads);
-    for (int t = 0; t < threads; t++) {
-      final int thread = t;
-      futures.add(
-          pool.submit(
-              () -> {
-                try (KeepAliveClient client = new KeepAliveClient(port)) {
-                  int n = 0;
-                  while (running) {
-                    EdgeClient.Handshake h =
-                        EdgeClient.handshake(
-                            client,
-                            "Bearer " + EdgeClient.token("steady-" + thread + "-" + n++),
-                            EdgeClient.HANDSHAKE_BODY);
-                    sent.incrementAndGet();
-                    if (h.status() != 202) {
-                      failed.incrementAndGet();
-                    }
-                  }
+    futures =
+        EdgeClient.onConnections(
+            pool,
+            port,
+            threads,
+            (client, thread) -> {
+              int n = 0;
+              while (running) {
+                EdgeClient.Handshake h =
+                    EdgeClient.handshake(
+                        client,
+                        "Bearer " + EdgeClient.token("steady-" + thread + "-" + n++),
+                        EdgeClient.HANDSHAKE_BODY);
+                sent.incrementAndGet();
+                if (h.status() != 202) {
+                  failed.incrementAndGet();
                 }
-                return null;
-              }));
-    }
+              }
+            });
   }
 
   /** Starts {@code threads} threads of handshakes on the edge at {@code port}. */
