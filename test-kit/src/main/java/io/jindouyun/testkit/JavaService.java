@@ -118,6 +118,16 @@ public final class JavaService implements AutoCloseable {
     return name + " log:\n" + process.tail(40);
   }
 
+  /** The JVM's process id, -1 when it never started. */
+  public long pid() {
+    return process.pid();
+  }
+
+  /** Sends the JVM a signal by name (for example {@code STOP}, {@code CONT} or {@code QUIT}). */
+  public void signal(String signal) {
+    process.signal(signal);
+  }
+
   /** SIGKILLs the JVM (no shutdown hooks run) and waits for it to be gone. */
   public void kill() {
     process.kill();
