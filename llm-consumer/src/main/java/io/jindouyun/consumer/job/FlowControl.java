@@ -32,6 +32,18 @@ import java.util.function.ToIntFunction;
  * A poll returns at most {@code pollRecords} records, so pausing with that much room left keeps
  * both bounds exact.
  *
+ * <h2>Design</h2>
+ *
+ * Out-of-order completion with bounded memory: per partition, the received offsets are tracked
+ * (running and finished), the contiguous finished prefix is committed, and only a partition whose
+ * tracked set is full pauses. Not chosen: recording the finished offsets above the commit in the
+ * commit's metadata so that a new owner skips them (no window to bound, but an encoding to keep
+ * within the broker's metadata limit and a second source of truth after every rebalance), and one
+ * consumer per partition (flow control per partition for free, but a thread and a connection per
+ * partition, and still one long job stalling its partition). With the window, a long job stalls its
+ * partition only after {@code maxUncommitted} records arrived behind it, and a takeover redoes at
+ * most that many finished jobs (the gateway drops their chunks as stale).
+ *
  * <h2>Threads</h2>
  *
  * {@link #update} is called on the consumer thread (a record arrived) and on the jobs' workers (a

@@ -74,11 +74,6 @@ final class JobListener
     this.container = container;
   }
 
-  /** Partitions paused one by one now (their window of uncommitted records is full). */
-  int pausedPartitions() {
-    return flow.pausedPartitions().size();
-  }
-
   /** Records tracked: running or finished behind a running one. */
   int tracked() {
     return tracker.tracked();
