@@ -24,6 +24,7 @@ class ArchitectureTests {
   private static final String[] PURE = {
     ROOT + ".reply.ChunkCoalescer",
     ROOT + ".job.OffsetTracker",
+    ROOT + ".job.FlowControl",
     ROOT + ".job.AttemptStamps",
     ROOT + ".job.JobParser",
     ROOT + ".job.InFlightJobs",

@@ -42,6 +42,18 @@ import tools.jackson.databind.json.JsonMapper;
  * Wires the consumer: Kafka clients built from {@code spring.kafka.*} with the settings the design
  * fixes (producer {@code acks=all}, idempotence, {@code linger.ms=1}; consumers without
  * auto-commit), the LLM client, the job runner, the job consumers and the control reader.
+ *
+ * <h2>Takeover of a dead consumer</h2>
+ *
+ * The job consumers use the classic group protocol with {@code session-timeout} (6 s) and {@code
+ * heartbeat-interval} (1 s) from {@link ConsumerProperties}: a killed consumer stops heartbeating,
+ * the coordinator drops it after the session timeout and the cooperative rebalance hands its
+ * partitions to the survivors, which restart its uncommitted jobs (higher attempt, so the gateway
+ * resets the stream). The newer consumer protocol (KIP-848, which the 4.3 broker enables) was not
+ * chosen: its session timeout is the broker's ({@code group.consumer.session.timeout.ms}, at least
+ * {@code group.consumer.min.session.timeout.ms}, 45 s by default), so a fast takeover would need
+ * every broker configured for it, while the classic session timeout is the client's own down to the
+ * broker's default minimum of 6 s.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties({ConsumerProperties.class, LlmProperties.class})
@@ -148,6 +160,13 @@ class ConsumerConfiguration {
         ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
         CooperativeStickyAssignor.class.getName());
     config.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    // fast takeover: the classic protocol, the session and heartbeat set here (see README)
+    config.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic");
+    config.put(
+        ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) properties.sessionTimeout().toMillis());
+    config.put(
+        ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
+        (int) properties.heartbeatInterval().toMillis());
     DefaultKafkaConsumerFactory<String, byte[]> factory =
         new DefaultKafkaConsumerFactory<>(
             config, new StringDeserializer(), new ByteArrayDeserializer());
@@ -159,6 +178,7 @@ class ConsumerConfiguration {
             properties.groupId(),
             properties.concurrency(),
             properties.maxInProgress(),
+            properties.maxUncommitted(),
             properties.effectiveMaxPollRecords(),
             properties.pollTimeout(),
             properties.drainTimeout());

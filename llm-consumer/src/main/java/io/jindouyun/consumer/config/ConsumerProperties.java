@@ -15,9 +15,21 @@ import org.springframework.validation.annotation.Validated;
  * @param deadLetterTopic topic failed jobs go to, with error headers
  * @param groupId consumer group of the job consumers
  * @param concurrency job consumers (Kafka consumers, each on its own thread) in this process
- * @param maxInProgress jobs one consumer holds at most (running or waiting for an earlier offset);
- *     the consumer pauses before it could exceed it
- * @param maxPollRecords records one poll returns at most (capped at {@code maxInProgress})
+ * @param maxInProgress jobs one consumer runs at most; it pauses all its partitions before it could
+ *     exceed it (finished jobs waiting for an earlier offset's commit do not count)
+ * @param maxUncommitted records one partition tracks at most: running, or finished behind an older
+ *     running job (so not yet committable). Only that partition pauses before it could exceed it,
+ *     so one long job never stops the consumer's other partitions; it also bounds what a new owner
+ *     redoes after this consumer dies
+ * @param maxPollRecords records one poll returns at most (capped at {@code maxInProgress} and
+ *     {@code maxUncommitted})
+ * @param sessionTimeout the job consumers' group session timeout (Kafka {@code session.timeout.ms},
+ *     classic group protocol): a consumer that stops heartbeating for this long (killed, frozen)
+ *     loses its partitions to the others, whose jobs restart there. At least the broker's {@code
+ *     group.min.session.timeout.ms} (6 s by default)
+ * @param heartbeatInterval how often the job consumers heartbeat (Kafka {@code
+ *     heartbeat.interval.ms}); also how soon a survivor learns that a rebalance started. At most a
+ *     third of {@code sessionTimeout}
  * @param pollTimeout longest one poll waits; also bounds how late a paused consumer resumes and a
  *     finished job's commit is sent
  * @param coalesceDelay longest a token waits in the buffer before its chunk is sent
@@ -39,6 +51,7 @@ public record ConsumerProperties(
     @DefaultValue("llm-consumer") @NotBlank String groupId,
     @DefaultValue("2") @Min(1) int concurrency,
     @DefaultValue("64") @Min(1) int maxInProgress,
+    @DefaultValue("1024") @Min(1) int maxUncommitted,
     @DefaultValue("16") @Min(1) int maxPollRecords,
     @DefaultValue("100ms") Duration pollTimeout,
     @DefaultValue("20ms") Duration coalesceDelay,
@@ -48,10 +61,12 @@ public record ConsumerProperties(
     @DefaultValue("2") @Min(1) int replyThreads,
     @DefaultValue("10000") @Min(1) int cancelMemory,
     @DefaultValue("60s") Duration controlReplay,
-    @DefaultValue("65536") @Min(1) int stampMemory) {
+    @DefaultValue("65536") @Min(1) int stampMemory,
+    @DefaultValue("6s") Duration sessionTimeout,
+    @DefaultValue("1s") Duration heartbeatInterval) {
 
-  /** Records per poll: never more than one consumer may hold. */
+  /** Records per poll: never more than one consumer may run or one partition may track. */
   public int effectiveMaxPollRecords() {
-    return Math.min(maxPollRecords, maxInProgress);
+    return Math.min(maxPollRecords, Math.min(maxInProgress, maxUncommitted));
   }
 }

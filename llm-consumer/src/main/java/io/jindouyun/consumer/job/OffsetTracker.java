@@ -13,6 +13,9 @@ import java.util.function.Consumer;
  * A revoked partition is forgotten; tickets issued before are then ignored, so a job that finishes
  * after its partition moved to another consumer never commits.
  *
+ * <p>Memory: one entry per tracked record; {@link FlowControl} pauses a partition before its
+ * entries could exceed {@code max-uncommitted}.
+ *
  * <p>Thread-safe (every method is synchronized; the work is O(log n)). Type parameters: {@code K}
  * the partition, {@code A} the commit handle.
  */
@@ -90,5 +93,11 @@ public final class OffsetTracker<K, A> {
   /** Records received and not yet committable (running, or finished behind a running one). */
   public synchronized int tracked() {
     return tracked;
+  }
+
+  /** Records of {@code partition} received and not yet committable. */
+  public synchronized int tracked(K partition) {
+    PartitionState<A> state = partitions.get(partition);
+    return state == null ? 0 : state.pending().size();
   }
 }

@@ -1,5 +1,6 @@
 package io.jindouyun.consumer.kafka;
 
+import io.jindouyun.consumer.job.FlowControl;
 import io.jindouyun.consumer.job.JobMetrics;
 import io.jindouyun.consumer.job.JobRunner;
 import java.time.Duration;
@@ -17,8 +18,9 @@ import org.springframework.kafka.listener.KafkaMessageListenerContainer;
 
 /**
  * The job consumers: {@code concurrency} Kafka consumers in one group on the jobs topic, each with
- * its own container, {@link JobListener} and bound. Registers the {@code jdy.queue.depth} (records
- * in progress) and {@code jdy.consumer.lag} (sum of the consumers' {@code records-lag}) gauges.
+ * its own container, {@link JobListener} and bounds (see {@link FlowControl}: a long job pauses at
+ * most its own partition, never the consumer). Registers the {@code jdy.queue.depth} (records in
+ * progress) and {@code jdy.consumer.lag} (sum of the consumers' {@code records-lag}) gauges.
  *
  * <p>Stopping drains: the consumers are paused (they keep polling, so commits go on), running jobs
  * get up to {@code drainTimeout} to finish, the rest are abandoned uncommitted (another consumer
@@ -61,7 +63,9 @@ public final class JobConsumers implements SmartLifecycle {
    * @param jobsTopic the jobs topic
    * @param groupId the consumer group
    * @param concurrency Kafka consumers (threads)
-   * @param maxInProgress records one consumer holds at most
+   * @param maxInProgress jobs one consumer runs at most (past it, all its partitions pause)
+   * @param maxUncommitted records one partition tracks at most (running, or finished behind an
+   *     older running one; past it, that partition alone pauses)
    * @param maxPollRecords records one poll returns at most (the consumer's {@code
    *     max.poll.records})
    * @param pollTimeout longest one poll waits (bounds resume and commit latency)
@@ -72,6 +76,7 @@ public final class JobConsumers implements SmartLifecycle {
       String groupId,
       int concurrency,
       int maxInProgress,
+      int maxUncommitted,
       int maxPollRecords,
       Duration pollTimeout,
       Duration drainTimeout) {}
@@ -84,8 +89,10 @@ public final class JobConsumers implements SmartLifecycle {
               runner,
               deadLetters,
               metrics,
-              properties.maxInProgress(),
-              properties.maxPollRecords());
+              new FlowControl.Limits(
+                  properties.maxInProgress(),
+                  properties.maxUncommitted(),
+                  properties.maxPollRecords()));
       ContainerProperties container = new ContainerProperties(properties.jobsTopic());
       container.setGroupId(properties.groupId());
       container.setClientId(properties.groupId() + "-jobs-" + i);

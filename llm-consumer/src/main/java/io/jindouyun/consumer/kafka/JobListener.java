@@ -1,5 +1,6 @@
 package io.jindouyun.consumer.kafka;
 
+import io.jindouyun.consumer.job.FlowControl;
 import io.jindouyun.consumer.job.JobMetrics;
 import io.jindouyun.consumer.job.JobOutcome;
 import io.jindouyun.consumer.job.JobResult;
@@ -31,18 +32,21 @@ import org.springframework.kafka.support.Acknowledgment;
  * thread). A job that is abandoned (partition revoked, process stopping) is never acknowledged, so
  * it is redelivered. A dead-lettered job is acknowledged once the dead letter is in Kafka.
  *
- * <h2>Bound</h2>
+ * <h2>Flow control, without head-of-line blocking</h2>
  *
- * At most {@code maxInProgress} records are tracked (running, or finished behind a running one):
- * the container is paused as soon as fewer than {@code maxPollRecords} slots are free, so a poll
- * never brings more than fit, and resumed when a poll's worth is free again. Pause decisions are
- * made under one lock from the current count, so the last decision reflects the latest state.
+ * Finished jobs behind a running one stay tracked (their partition cannot commit past the running
+ * one), but they do not count against the consumer's job budget: {@link FlowControl} pauses only
+ * the partition whose tracked records reach {@code maxUncommitted}, and the whole consumer only
+ * when {@code maxInProgress} jobs run. One long job thus holds one job slot and, in its own
+ * partition, a window of at most {@code maxUncommitted} records; every other job, on any partition,
+ * starts as soon as it is polled. Pause requests go to the container, which applies them on the
+ * consumer thread before its next poll.
  *
  * <h2>Threads</h2>
  *
  * {@code onMessage} and the rebalance callbacks run on the consumer thread; job completions on the
  * jobs' workers. Shared state is the tracker (thread-safe), the running map (concurrent) and the
- * pause flag (under {@code this}).
+ * flow control (thread-safe).
  */
 final class JobListener
     implements AcknowledgingConsumerAwareMessageListener<String, byte[]>,
@@ -53,24 +57,17 @@ final class JobListener
   private final JobRunner runner;
   private final DeadLetters deadLetters;
   private final JobMetrics metrics;
-  private final int maxInProgress;
-  private final int maxPollRecords;
   private final OffsetTracker<TopicPartition, Acknowledgment> tracker = new OffsetTracker<>();
   private final Map<JobRunner.Handle, TopicPartition> running = new ConcurrentHashMap<>();
+  private final FlowControl<TopicPartition> flow;
   private volatile MessageListenerContainer container;
-  private boolean paused; // guarded by this
 
   JobListener(
-      JobRunner runner,
-      DeadLetters deadLetters,
-      JobMetrics metrics,
-      int maxInProgress,
-      int maxPollRecords) {
+      JobRunner runner, DeadLetters deadLetters, JobMetrics metrics, FlowControl.Limits limits) {
     this.runner = runner;
     this.deadLetters = deadLetters;
     this.metrics = metrics;
-    this.maxInProgress = maxInProgress;
-    this.maxPollRecords = Math.min(maxPollRecords, maxInProgress);
+    this.flow = new FlowControl<>(limits, running::size, tracker::tracked, new ContainerValve());
   }
 
   void attach(MessageListenerContainer container) {
@@ -97,7 +94,6 @@ final class JobListener
       ConsumerRecord<String, byte[]> record, Acknowledgment ack, Consumer<?, ?> consumer) {
     TopicPartition partition = new TopicPartition(record.topic(), record.partition());
     OffsetTracker.Ticket<TopicPartition> ticket = tracker.received(partition, record.offset(), ack);
-    updatePause();
     JobRunner.Handle handle;
     try {
       handle = runner.start(record.value());
@@ -109,6 +105,7 @@ final class JobListener
     }
     JobRunner.Handle started = handle;
     running.put(started, partition);
+    flow.update(partition);
     started
         .result()
         .thenCompose(result -> afterJob(record, result))
@@ -123,7 +120,7 @@ final class JobListener
                 // in the tracker's lock: a partition's acks go out in offset order
                 tracker.finished(ticket, Acknowledgment::acknowledge);
               }
-              updatePause();
+              flow.update(partition);
             });
   }
 
@@ -152,24 +149,9 @@ final class JobListener
             });
   }
 
-  private synchronized void updatePause() {
-    MessageListenerContainer target = container;
-    if (target == null) {
-      return;
-    }
-    boolean full = maxInProgress - tracker.tracked() < maxPollRecords;
-    if (full && !paused) {
-      paused = true;
-      target.pause();
-    } else if (!full && paused) {
-      paused = false;
-      target.resume();
-    }
-  }
-
   /** Pauses for good (shutdown drain); later completions do not resume. */
-  synchronized void hold() {
-    container = null;
+  void hold() {
+    flow.hold();
   }
 
   @Override
@@ -195,6 +177,47 @@ final class JobListener
           }
         });
     log.info("Partitions {} left this consumer; their running jobs are abandoned", partitions);
-    updatePause();
+    flow.forget(partitions);
+  }
+
+  /** Pause and resume requests to the container (it applies them on the consumer thread). */
+  private final class ContainerValve implements FlowControl.Valve<TopicPartition> {
+
+    @Override
+    public void pauseAll() {
+      MessageListenerContainer target = container;
+      if (target != null) {
+        target.pause();
+      }
+    }
+
+    @Override
+    public void resumeAll() {
+      MessageListenerContainer target = container;
+      if (target != null) {
+        target.resume();
+      }
+    }
+
+    @Override
+    public void pause(TopicPartition partition) {
+      MessageListenerContainer target = container;
+      if (target != null) {
+        log.info(
+            "Pausing {}: its oldest job still runs and {} records are uncommitted",
+            partition,
+            tracker.tracked(partition));
+        target.pausePartition(partition);
+      }
+    }
+
+    @Override
+    public void resume(TopicPartition partition) {
+      MessageListenerContainer target = container;
+      if (target != null) {
+        log.info("Resuming {}", partition);
+        target.resumePartition(partition);
+      }
+    }
   }
 }

@@ -87,4 +87,19 @@ class OffsetTrackerTests {
     assertThat(tracker.finished(again)).contains("x");
     assertThat(tracker.finished(first)).isEmpty();
   }
+
+  @Test
+  void eachPartitionCountsItsOwnTrackedRecords() {
+    var longJob = tracker.received(0, 0, "a0");
+    var shortJob = tracker.received(0, 1, "a1");
+    tracker.received(1, 0, "b0");
+
+    assertThat(tracker.finished(shortJob)).isEmpty();
+
+    assertThat(tracker.tracked(0)).isEqualTo(2);
+    assertThat(tracker.tracked(1)).isEqualTo(1);
+    assertThat(tracker.tracked(2)).isZero();
+    assertThat(tracker.finished(longJob)).contains("a1");
+    assertThat(tracker.tracked(0)).isZero();
+  }
 }
