@@ -51,6 +51,7 @@ class LlmConsumerIntegrationTests {
   static final int COALESCE_BYTES = 64;
   static final Duration WAIT = Duration.ofSeconds(15);
   static final String REPLIES = "chat.replies";
+  static final String JOB_EXPIRED = "https://jindouyun.io/problems/job-expired";
 
   static DevLlmServer llm;
   static ConfigurableApplicationContext app;
@@ -295,7 +296,7 @@ class LlmConsumerIntegrationTests {
   }
 
   @Test
-  void aJobWhoseDeadlinePassesIsStoppedAndItsUpstreamCallClosed() {
+  void aJobWhoseDeadlinePassesIsStoppedWithAnExpiredErrorAndItsUpstreamCallClosed() {
     long closed = closedEarlyBaseline();
     ChatJob job =
         job("Too slow [dev:ttft=10000]").toBuilder()
@@ -304,12 +305,20 @@ class LlmConsumerIntegrationTests {
     RecordMetadata at = sendRecord(job);
 
     await().atMost(WAIT).until(() -> llm.closedEarly() == closed + 1);
-    assertThat(reader.chunks(job.getStreamId())).isEmpty();
+    await().atMost(WAIT).until(() -> reader.ended(job.getStreamId()));
+    assertThat(reader.chunks(job.getStreamId()))
+        .singleElement()
+        .satisfies(
+            c -> {
+              assertThat(c.getSeq()).isZero();
+              assertThat(c.getError().getType()).isEqualTo(JOB_EXPIRED);
+              assertThat(c.getError().getStatus()).isEqualTo(504);
+            });
     await().atMost(WAIT).until(() -> committed(at) > at.offset());
   }
 
   @Test
-  void aJobPastItsDeadlineIsNeverStarted() {
+  void aJobPastItsDeadlineIsNeverStartedAndEndsItsStreamWithAnExpiredError() {
     long requests = llm.requests();
     ChatJob late =
         job("Late").toBuilder().setDeadlineMs(System.currentTimeMillis() - 1_000).build();
@@ -319,8 +328,17 @@ class LlmConsumerIntegrationTests {
     send(marker);
 
     await().atMost(WAIT).until(() -> reader.ended(marker.getStreamId()));
+    await().atMost(WAIT).until(() -> reader.ended(late.getStreamId()));
     assertThat(llm.requests()).isEqualTo(requests + 1);
-    assertThat(reader.chunks(late.getStreamId())).isEmpty();
+    assertThat(reader.chunks(late.getStreamId()))
+        .singleElement()
+        .satisfies(
+            c -> {
+              assertThat(c.getSeq()).isZero();
+              assertThat(c.getAttempt()).isPositive();
+              assertThat(c.getDelta()).isEmpty();
+              assertThat(c.getError().getType()).isEqualTo(JOB_EXPIRED);
+            });
   }
 
   @Test

@@ -47,7 +47,8 @@ import reactor.core.scheduler.Scheduler;
  * topic. A fatal failure: an {@code error} chunk ({@code llm-rejected}) and the dead-letter topic.
  * After the first token, any failure ends the stream with an {@code error} chunk ({@code
  * llm-stream-failed}) and is not retried: a silent restart would make the reader watch the answer
- * start over; the user can regenerate instead.
+ * start over; the user can regenerate instead. When the job's deadline (or the maximum job
+ * duration) passes, the run ends with a {@code job-expired} error chunk: every stream ends.
  *
  * <p>{@link #result()} completes once every chunk sent has been acknowledged (or failed), so the
  * caller commits a job only when its answer is in Kafka.
@@ -135,11 +136,10 @@ final class JobExecution {
     long limit = now + env.maxJobDuration().toMillis();
     long deadline = job.getDeadlineMs() > 0 ? Math.min(job.getDeadlineMs(), limit) : limit;
     if (deadline <= now) {
-      end(JobOutcome.EXPIRED, null);
+      expire();
       return;
     }
-    deadlineTimer =
-        worker.schedule(() -> end(JobOutcome.EXPIRED, null), deadline - now, TimeUnit.MILLISECONDS);
+    deadlineTimer = worker.schedule(this::expire, deadline - now, TimeUnit.MILLISECONDS);
     startAttempt();
   }
 
@@ -247,6 +247,24 @@ final class JobExecution {
       sendError(Problems.LLM_REJECTED.toError(failure.getMessage()));
       end(JobOutcome.FAILED_FATAL, failure);
     }
+  }
+
+  /**
+   * Ends the run because its deadline passed, with a {@code job-expired} error chunk, so that the
+   * stream ends for its readers instead of waiting for chunks that never come. Before any upstream
+   * call (a job already late when it arrives) the chunk takes a stamp of its own.
+   */
+  private void expire() {
+    if (ended) {
+      return;
+    }
+    cancelFlushTimer();
+    if (attempt == 0) {
+      attempt = env.stamps().next(key);
+      seq = 0;
+    }
+    sendError(Problems.JOB_EXPIRED.toError("the answer was not finished before its deadline"));
+    end(JobOutcome.EXPIRED, null);
   }
 
   private void sendError(ChatError error) {

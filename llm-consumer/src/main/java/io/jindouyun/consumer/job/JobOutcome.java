@@ -6,7 +6,7 @@ public enum JobOutcome {
   COMPLETED(false, true),
   /** A cancel came from {@code chat.control}. Commit. */
   CANCELLED(false, true),
-  /** The job's deadline (or the maximum job duration) passed. Commit. */
+  /** The job's deadline (or the maximum job duration) passed; an error chunk went out. Commit. */
   EXPIRED(false, true),
   /** The record repeats a job already running here. Commit (the running copy answers). */
   DUPLICATE(false, true),

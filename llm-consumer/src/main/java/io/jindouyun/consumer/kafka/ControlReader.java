@@ -3,14 +3,19 @@ package io.jindouyun.consumer.kafka;
 import io.jindouyun.consumer.job.InFlightJobs;
 import io.jindouyun.consumer.job.JobKey;
 import io.jindouyun.proto.chat.v1.ChatControl;
+import io.jindouyun.support.backoff.Backoff;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
@@ -27,7 +32,11 @@ import org.springframework.context.SmartLifecycle;
  * remembers the cancel for a job still on its way.
  *
  * <p>Owns one thread, which alone touches the Kafka consumer; {@link #stop} wakes it and waits for
- * it (bounded). Records that are not a {@code ChatControl} are logged and skipped.
+ * it (bounded). Records that are not a {@code ChatControl}, or whose handling throws, are logged
+ * and skipped. A runtime failure of the consumer itself (poll, assignment, seeks) does not end the
+ * reader: the consumer is closed and, after a jittered backoff (200 ms doubling to 10 s), a fresh
+ * one resumes each partition after the last record read (a partition never read starts {@code
+ * replay} back again).
  */
 public final class ControlReader implements SmartLifecycle {
 
@@ -35,6 +44,9 @@ public final class ControlReader implements SmartLifecycle {
   private static final Duration POLL = Duration.ofMillis(500);
   private static final Duration RETRY = Duration.ofSeconds(1);
   private static final Duration JOIN = Duration.ofSeconds(5);
+  private static final Duration CLOSE = Duration.ofSeconds(2);
+  private static final Backoff RESTART_BACKOFF =
+      new Backoff(Duration.ofMillis(200), Duration.ofSeconds(10));
 
   private final Supplier<Consumer<String, byte[]>> consumers;
   private final String topic;
@@ -44,6 +56,9 @@ public final class ControlReader implements SmartLifecycle {
   private volatile Consumer<String, byte[]> consumer;
   private volatile Thread thread;
   private volatile boolean running;
+  private final CountDownLatch stopping = new CountDownLatch(1);
+  // confined to the reader thread: where to resume each partition after a restart
+  private final Map<TopicPartition, Long> positions = new HashMap<>();
 
   /**
    * @param consumers makes the (group-less, non-committing) consumer
@@ -76,6 +91,7 @@ public final class ControlReader implements SmartLifecycle {
   @Override
   public void stop() {
     running = false;
+    stopping.countDown();
     Consumer<String, byte[]> current = consumer;
     if (current != null) {
       current.wakeup();
@@ -102,19 +118,64 @@ public final class ControlReader implements SmartLifecycle {
   }
 
   private void run() {
-    try (Consumer<String, byte[]> c = consumer) {
-      if (!assignAll(c)) {
-        return;
-      }
-      while (running) {
-        for (ConsumerRecord<String, byte[]> record : c.poll(POLL)) {
-          handle(record);
+    int failures = 0;
+    while (running) {
+      Consumer<String, byte[]> c = consumer;
+      try {
+        if (c == null) {
+          c = consumers.get();
+          consumer = c;
+        }
+        if (!assignAll(c)) {
+          break;
+        }
+        while (running) {
+          ConsumerRecords<String, byte[]> records = c.poll(POLL);
+          failures = 0;
+          for (ConsumerRecord<String, byte[]> record : records) {
+            handleQuietly(record);
+            positions.put(
+                new TopicPartition(record.topic(), record.partition()), record.offset() + 1);
+          }
+        }
+      } catch (WakeupException e) {
+        // stop() woke us; the loop ends as running is false
+      } catch (RuntimeException e) {
+        Duration wait = RESTART_BACKOFF.delay(failures++);
+        log.error(
+            "The control reader failed ({} in a row); cancels are not seen until it restarts in {}"
+                + " ms",
+            failures,
+            wait.toMillis(),
+            e);
+        consumer = null;
+        closeQuietly(c);
+        if (awaitStop(wait)) {
+          return;
         }
       }
-    } catch (WakeupException e) {
-      // stopping
+    }
+    closeQuietly(consumer);
+  }
+
+  /** Waits {@code wait} unless stopped first; true if stopped. */
+  private boolean awaitStop(Duration wait) {
+    try {
+      return stopping.await(wait.toMillis(), TimeUnit.MILLISECONDS) || !running;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return true;
+    }
+  }
+
+  private static void closeQuietly(Consumer<String, byte[]> c) {
+    if (c == null) {
+      return;
+    }
+    try {
+      c.close(CloseOptions.timeout(CLOSE));
     } catch (RuntimeException e) {
-      log.error("The control reader failed; cancels are no longer seen", e);
+      log.debug("Closing the control consumer", e);
     }
   }
 
@@ -127,11 +188,15 @@ public final class ControlReader implements SmartLifecycle {
         c.assign(all);
         Map<TopicPartition, Long> since = new HashMap<>();
         long from = clockMillis.getAsLong() - replay.toMillis();
-        all.forEach(tp -> since.put(tp, from));
-        Map<TopicPartition, OffsetAndTimestamp> offsets = c.offsetsForTimes(since);
+        all.stream().filter(tp -> !positions.containsKey(tp)).forEach(tp -> since.put(tp, from));
+        Map<TopicPartition, OffsetAndTimestamp> offsets =
+            since.isEmpty() ? Map.of() : c.offsetsForTimes(since);
         for (TopicPartition tp : all) {
+          Long resume = positions.get(tp);
           OffsetAndTimestamp at = offsets.get(tp);
-          if (at != null) {
+          if (resume != null) {
+            c.seek(tp, resume);
+          } else if (at != null) {
             c.seek(tp, at.offset());
           } else {
             c.seekToEnd(List.of(tp));
@@ -141,14 +206,20 @@ public final class ControlReader implements SmartLifecycle {
         return true;
       }
       log.warn("Control topic {} not found yet; retrying", topic);
-      try {
-        Thread.sleep(RETRY.toMillis()); // own thread, waiting for the topic to exist
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+      if (awaitStop(RETRY)) {
         return false;
       }
     }
     return false;
+  }
+
+  private void handleQuietly(ConsumerRecord<String, byte[]> record) {
+    try {
+      handle(record);
+    } catch (RuntimeException e) {
+      log.warn(
+          "Skipping a control record that could not be handled at offset {}", record.offset(), e);
+    }
   }
 
   private void handle(ConsumerRecord<String, byte[]> record) {

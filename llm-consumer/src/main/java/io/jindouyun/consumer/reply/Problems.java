@@ -13,6 +13,8 @@ public enum Problems {
   LLM_UNAVAILABLE("llm-unavailable", "The LLM is unavailable", 503),
   /** The LLM's stream failed after tokens were sent. */
   LLM_STREAM_FAILED("llm-stream-failed", "The LLM stream failed", 502),
+  /** The job's deadline (or the maximum job duration) passed before the answer was finished. */
+  JOB_EXPIRED("job-expired", "The chat job expired", 504),
   /** The job could not be used (missing fields, bad messages). */
   INVALID_JOB("invalid-job", "The chat job is invalid", 400),
   /** The consumer failed unexpectedly. */

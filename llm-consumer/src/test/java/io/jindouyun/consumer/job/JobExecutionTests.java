@@ -219,7 +219,7 @@ class JobExecutionTests {
   }
 
   @Test
-  void theDeadlineStopsTheRun() {
+  void theDeadlineStopsTheRunWithAnExpiredErrorChunk() {
     JobExecution run = execution(512, START + 500);
     emit(new LlmEvent.Delta("slow"));
     advance(499);
@@ -227,6 +227,21 @@ class JobExecutionTests {
     advance(1);
 
     assertThat(llm.cancels).hasValue(1);
+    assertThat(chunks).extracting(ChatChunk::getSeq).containsExactly(0L, 1L);
+    assertThat(chunks.get(1).getAttempt()).isEqualTo(chunks.get(0).getAttempt());
+    assertThat(chunks.get(1).getError().getType()).endsWith("/job-expired");
+    assertThat(run.result()).isCompletedWithValueMatching(r -> r.outcome() == JobOutcome.EXPIRED);
+  }
+
+  @Test
+  void aJobAlreadyPastItsDeadlineSendsOnlyAnExpiredErrorChunk() {
+    JobExecution run = execution(512, START - 1);
+    time.advanceTime();
+
+    assertThat(llm.calls).isEmpty();
+    assertThat(chunks).singleElement().satisfies(c -> assertThat(c.getSeq()).isZero());
+    assertThat(chunks.get(0).getAttempt()).isPositive();
+    assertThat(chunks.get(0).getError().getType()).endsWith("/job-expired");
     assertThat(run.result()).isCompletedWithValueMatching(r -> r.outcome() == JobOutcome.EXPIRED);
   }
 

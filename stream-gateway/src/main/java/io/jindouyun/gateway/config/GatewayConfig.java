@@ -4,6 +4,7 @@ import io.etcd.jetcd.Client;
 import io.jindouyun.gateway.handshake.NodeId;
 import io.jindouyun.gateway.kafka.KafkaCanceller;
 import io.jindouyun.gateway.kafka.KafkaJobSender;
+import io.jindouyun.gateway.kafka.ReplyConsumerFactory;
 import io.jindouyun.gateway.kafka.ReplyProperties;
 import io.jindouyun.gateway.kafka.ReplyReader;
 import io.jindouyun.gateway.metrics.GatewayMetrics;
@@ -18,6 +19,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -89,14 +92,40 @@ class GatewayConfig {
   }
 
   @Bean
+  ReplyConsumerFactory replyConsumerFactory() {
+    return ReplyConsumerFactory.KAFKA;
+  }
+
+  @Bean
   ReplyReader replyReader(
       ReplyProperties props,
       KafkaProperties kafka,
+      ReplyConsumerFactory consumers,
       StreamMap streams,
       NodeId node,
       ObjectProvider<Client> etcdClient) {
     return new ReplyReader(
-        props, kafka.buildConsumerProperties(), streams, node.value(), etcdClient.getIfAvailable());
+        props,
+        kafka.buildConsumerProperties(),
+        consumers,
+        streams,
+        node.value(),
+        etcdClient.getIfAvailable());
+  }
+
+  /**
+   * Health {@code replies} (part of readiness): UP while the reply partition is read, DOWN while
+   * the reader restarts after a failure (handshakes then get 503).
+   */
+  @Bean
+  HealthIndicator repliesHealthIndicator(ReplyReader reader) {
+    return () -> {
+      Health.Builder health = reader.reading() ? Health.up() : Health.down();
+      return health
+          .withDetail("partition", reader.partition())
+          .withDetail("failures", reader.failures())
+          .build();
+    };
   }
 
   @Bean

@@ -23,6 +23,10 @@ import org.springframework.validation.annotation.Validated;
  * @param warmTimeout how long a user's slot stays for reuse after the stream ended
  * @param historySize acknowledged stream ids remembered per user
  * @param pingInterval how often an idle SSE stream gets a {@code : ping} comment
+ * @param maxLifetime how long a stream may stay open from its handshake; then its readers get an
+ *     {@code error} event (stream-expired), its answer is cancelled upstream and its buffer
+ *     released. Longer than the handshake's job-ttl, so that the consumer's own expiry error
+ *     normally ends the stream first
  */
 @Validated
 @ConfigurationProperties("jindouyun.gateway.stream")
@@ -37,7 +41,8 @@ public record StreamProperties(
     @DefaultValue("2m") @NotNull Duration ackTimeout,
     @DefaultValue("2m") @NotNull Duration warmTimeout,
     @DefaultValue("16") @Min(0) int historySize,
-    @DefaultValue("15s") @NotNull Duration pingInterval) {
+    @DefaultValue("15s") @NotNull Duration pingInterval,
+    @DefaultValue("6m") @NotNull Duration maxLifetime) {
 
   /** The bounds as the stream map takes them. */
   StreamLimits limits() {
@@ -51,6 +56,7 @@ public record StreamProperties(
         claimTimeout,
         ackTimeout,
         warmTimeout,
-        historySize);
+        historySize,
+        maxLifetime);
   }
 }

@@ -10,7 +10,7 @@ import org.springframework.context.annotation.Configuration;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Wires the handshake pipeline: authenticate, validate, rate-limit, open, send. */
+/** Wires the handshake pipeline: authenticate, validate, ready, rate-limit, open, send. */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(HandshakeProperties.class)
 class HandshakeConfig {
@@ -27,6 +27,7 @@ class HandshakeConfig {
         List.of(
             new AuthenticateStage(),
             new ValidateStage(json, props),
+            new ReadyStage(sender),
             new RateLimitStage(props.rateLimit()),
             new OpenGenerationStage(streams, node.value()),
             new SendJobStage(sender, props, node.value()));

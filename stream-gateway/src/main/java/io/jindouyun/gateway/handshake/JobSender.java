@@ -12,4 +12,12 @@ public interface JobSender {
 
   /** Sends {@code job}; completes on the broker's ack. */
   CompletableFuture<?> send(JobSpec job);
+
+  /**
+   * Whether a job sent now would be answered (its replies are being read); cheap and non-blocking.
+   * While it is false, handshakes are refused with 503. Always true by default.
+   */
+  default boolean ready() {
+    return true;
+  }
 }

@@ -6,9 +6,10 @@ import io.jindouyun.gateway.stream.StreamMap;
 import reactor.core.publisher.Mono;
 
 /**
- * Opens a new generation in the stream map (compare-and-set; newer wins, the user's previous
- * generation is superseded). If a later stage fails, the generation is rolled back so that no
- * failed handshake leaves one behind.
+ * Prepares a new generation in the stream map and, once every later stage succeeded (the job is
+ * accepted by Kafka), commits it: compare-and-set, newer wins, and only then is the user's previous
+ * generation superseded. If a later stage or the commit fails, the generation is rolled back, so a
+ * failed handshake leaves none behind and never ends the user's running stream.
  */
 final class OpenGenerationStage implements HandshakeStage {
 
@@ -29,9 +30,14 @@ final class OpenGenerationStage implements HandshakeStage {
 
   @Override
   public Mono<HandshakeResult> apply(HandshakeContext ctx, HandshakeChain chain) {
-    Generation gen = streams.open(ctx.userId(), StreamIds.next(node)).generation();
+    Generation gen = streams.prepare(ctx.userId(), StreamIds.next(node));
     return chain
         .next(ctx.withGeneration(gen))
+        .map(
+            result -> {
+              streams.commit(gen);
+              return result;
+            })
         .onErrorResume(
             e -> {
               streams.rollback(gen, reason(e));

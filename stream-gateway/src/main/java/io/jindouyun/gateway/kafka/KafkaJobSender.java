@@ -28,6 +28,12 @@ public final class KafkaJobSender implements JobSender {
     this.reader = reader;
   }
 
+  /** Ready while the reply partition is being read: a job sent now would be answered. */
+  @Override
+  public boolean ready() {
+    return reader.reading();
+  }
+
   @Override
   public CompletableFuture<?> send(JobSpec spec) {
     int partition = reader.partition();

@@ -2,18 +2,20 @@ package io.jindouyun.gateway.kafka;
 
 import io.etcd.jetcd.Client;
 import io.jindouyun.gateway.stream.StreamMap;
+import io.jindouyun.support.backoff.Backoff;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -26,9 +28,16 @@ import org.springframework.context.SmartLifecycle;
  * one), assigns it, seeks to the end and resolves the position before returning, so no chunk of a
  * job sent after startup is skipped. Starts before the web server (lower phase) and stops after it.
  *
+ * <p>A reader that cannot die silently: a record that cannot be decoded or applied is logged and
+ * skipped; any runtime failure of the consumer itself (poll, seek) closes it and, after a jittered
+ * backoff (200 ms doubling to 5 s), a fresh consumer resumes at the offset after the last record
+ * read, so no chunk written meanwhile is lost. The partition claim is kept throughout. While the
+ * reader is not reading (from the failure until a poll succeeds again) {@link #reading} is false:
+ * readiness is DOWN and handshakes are refused with 503, since nobody would read their answers.
+ *
  * <p>Concurrency: the consumer is set up on the starting thread and then used only by the {@code
- * jdy-replies} thread; {@link #stop} wakes it up and joins it. {@link #partition} is safe from any
- * thread.
+ * jdy-replies} thread (which also replaces it); {@link #stop} wakes it up and joins it. {@link
+ * #partition}, {@link #reading} and {@link #failures} are safe from any thread.
  */
 public final class ReplyReader implements SmartLifecycle {
 
@@ -39,34 +48,55 @@ public final class ReplyReader implements SmartLifecycle {
   static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
 
   private static final Logger log = LoggerFactory.getLogger(ReplyReader.class);
+  private static final Backoff RESTART_BACKOFF =
+      new Backoff(Duration.ofMillis(200), Duration.ofSeconds(5));
+  private static final Duration CLOSE = Duration.ofSeconds(2);
 
   private final ReplyProperties props;
   private final Map<String, Object> consumerConfig;
+  private final ReplyConsumerFactory consumers;
   private final StreamMap streams;
   private final String node;
   private final Client etcdClient;
   private volatile int partition = -1;
   private volatile boolean running;
-  private KafkaConsumer<String, byte[]> consumer;
+  private volatile boolean reading;
+  private volatile long failures;
+  private volatile CountDownLatch stopping = new CountDownLatch(0);
+  private volatile Consumer<String, byte[]> consumer;
+  private long position; // the offset after the last record read; the reader thread's after start
   private PartitionClaim claim;
   private Thread thread;
 
   /**
-   * A reader for {@code node} with Kafka client settings {@code consumerConfig}; {@code etcdClient}
-   * is the process's shared etcd client, or null when no etcd endpoints are configured (then the
-   * configured partition is read, unclaimed).
+   * A reader for {@code node} with Kafka client settings {@code consumerConfig}, whose consumers
+   * {@code consumers} makes; {@code etcdClient} is the process's shared etcd client, or null when
+   * no etcd endpoints are configured (then the configured partition is read, unclaimed).
    */
   public ReplyReader(
       ReplyProperties props,
       Map<String, Object> consumerConfig,
+      ReplyConsumerFactory consumers,
       StreamMap streams,
       String node,
       Client etcdClient) {
     this.props = props;
     this.etcdClient = etcdClient;
-    this.consumerConfig = consumerConfig;
+    this.consumerConfig = readerConfig(consumerConfig, node);
+    this.consumers = consumers;
     this.streams = streams;
     this.node = node;
+  }
+
+  private static Map<String, Object> readerConfig(Map<String, Object> base, String node) {
+    Map<String, Object> config = new HashMap<>(base);
+    config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+    config.put(ConsumerConfig.RECEIVE_BUFFER_CONFIG, -1);
+    config.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1);
+    config.put(ConsumerConfig.CLIENT_ID_CONFIG, "jdy-replies-" + node);
+    return Map.copyOf(config);
   }
 
   /** The reply partition this gateway reads, or -1 before start. */
@@ -74,33 +104,42 @@ public final class ReplyReader implements SmartLifecycle {
     return partition;
   }
 
+  /**
+   * Whether the reply partition is being read now: false before start, after stop, and from a
+   * failure of the consumer until a poll of its replacement succeeds.
+   */
+  public boolean reading() {
+    return reading;
+  }
+
+  /** Failures of the consumer since the last successful poll (0 while reading). */
+  public long failures() {
+    return failures;
+  }
+
   @Override
   public synchronized void start() {
     if (running) {
       return;
     }
-    Map<String, Object> config = new HashMap<>(consumerConfig);
-    config.remove(ConsumerConfig.GROUP_ID_CONFIG);
-    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
-    config.put(ConsumerConfig.RECEIVE_BUFFER_CONFIG, -1);
-    config.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1);
-    config.put(ConsumerConfig.CLIENT_ID_CONFIG, "jdy-replies-" + node);
-    consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+    consumer = consumers.create(consumerConfig);
     Duration timeout = props.startupTimeout();
     try {
       int chosen = choosePartition(timeout);
       TopicPartition tp = new TopicPartition(props.repliesTopic(), chosen);
       consumer.assign(List.of(tp));
       consumer.seekToEnd(List.of(tp));
-      long position = consumer.position(tp, timeout);
+      position = consumer.position(tp, timeout);
       partition = chosen;
       log.info("reading {} from offset {}", tp, position);
     } catch (Exception e) {
-      closeQuietly();
+      closeQuietly(consumer);
+      closeClaim();
       throw new IllegalStateException("could not set up the reply partition", e);
     }
     running = true;
+    reading = true;
+    stopping = new CountDownLatch(1);
     thread = new Thread(this::loop, "jdy-replies");
     thread.setDaemon(true);
     thread.start();
@@ -128,22 +167,71 @@ public final class ReplyReader implements SmartLifecycle {
   }
 
   private void loop() {
-    try {
-      while (running) {
-        for (ConsumerRecord<String, byte[]> record : consumer.poll(props.pollTimeout())) {
-          try {
-            streams.onChunk(ChunkDecoder.decode(record.value(), record.timestamp()));
-          } catch (Exception e) {
-            log.warn("dropped an unreadable reply at offset {}: {}", record.offset(), e.toString());
-          }
+    TopicPartition tp = new TopicPartition(props.repliesTopic(), partition);
+    while (running) {
+      Consumer<String, byte[]> current = consumer;
+      try {
+        if (current == null) {
+          current = resume(tp);
         }
+        ConsumerRecords<String, byte[]> records = current.poll(props.pollTimeout());
+        if (!reading) {
+          log.info("reading {} again from offset {}", tp, position);
+          reading = true;
+        }
+        failures = 0;
+        for (ConsumerRecord<String, byte[]> record : records) {
+          apply(record);
+          position = record.offset() + 1;
+        }
+      } catch (WakeupException e) {
+        // stop() asked us to end; the loop sees running is false
+      } catch (RuntimeException e) {
+        reading = false;
+        long failed = failures;
+        failures = failed + 1;
+        Duration wait = RESTART_BACKOFF.delay((int) Math.min(failed, 30));
+        log.error(
+            "the reply reader failed ({} in a row): no replies are read and handshakes get 503;"
+                + " restarting it at offset {} in {} ms",
+            failed + 1,
+            position,
+            wait.toMillis(),
+            e);
+        Consumer<String, byte[]> broken = consumer;
+        consumer = null;
+        closeQuietly(broken);
+        awaitStop(wait);
       }
-    } catch (WakeupException e) {
-      // stop() asked us to end
-    } catch (RuntimeException e) {
-      log.error("the reply reader stopped", e);
-    } finally {
-      closeQuietly();
+    }
+    reading = false;
+    closeQuietly(consumer);
+    closeClaim();
+  }
+
+  /** A fresh consumer on the reply partition at the offset after the last record read. */
+  private Consumer<String, byte[]> resume(TopicPartition tp) {
+    Consumer<String, byte[]> fresh = consumers.create(consumerConfig);
+    consumer = fresh;
+    fresh.assign(List.of(tp));
+    fresh.seek(tp, position);
+    return fresh;
+  }
+
+  private void apply(ConsumerRecord<String, byte[]> record) {
+    try {
+      streams.onChunk(ChunkDecoder.decode(record.value(), record.timestamp()));
+    } catch (Exception e) {
+      log.warn("dropped an unreadable reply at offset {}: {}", record.offset(), e.toString());
+    }
+  }
+
+  private void awaitStop(Duration wait) {
+    try {
+      stopping.await(wait.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      running = false;
     }
   }
 
@@ -153,7 +241,15 @@ public final class ReplyReader implements SmartLifecycle {
       return;
     }
     running = false;
-    consumer.wakeup();
+    stopping.countDown();
+    Consumer<String, byte[]> current = consumer;
+    if (current != null) {
+      try {
+        current.wakeup();
+      } catch (RuntimeException e) {
+        log.debug("waking the reply consumer", e);
+      }
+    }
     try {
       thread.join(5_000);
     } catch (InterruptedException e) {
@@ -161,12 +257,18 @@ public final class ReplyReader implements SmartLifecycle {
     }
   }
 
-  private void closeQuietly() {
+  private static void closeQuietly(Consumer<String, byte[]> c) {
+    if (c == null) {
+      return;
+    }
     try {
-      consumer.close(CloseOptions.timeout(Duration.ofSeconds(2)));
+      c.close(CloseOptions.timeout(CLOSE));
     } catch (RuntimeException e) {
       log.debug("closing the reply consumer", e);
     }
+  }
+
+  private void closeClaim() {
     if (claim != null) {
       claim.close();
       claim = null;

@@ -16,6 +16,7 @@ public enum ProblemKind {
   UNAVAILABLE("unavailable", 503, "Service unavailable"),
   STREAM_TOO_LARGE("stream-too-large", 507, "Stream exceeded its byte bound"),
   STREAM_GAP("stream-gap", 504, "A chunk of the stream never arrived"),
+  STREAM_EXPIRED("stream-expired", 504, "Stream outlived its maximum lifetime"),
   UPSTREAM("upstream", 502, "The answer failed upstream"),
   INTERNAL("internal", 500, "Internal error");
 

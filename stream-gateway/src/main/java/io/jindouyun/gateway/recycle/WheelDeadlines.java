@@ -2,6 +2,7 @@ package io.jindouyun.gateway.recycle;
 
 import io.jindouyun.gateway.stream.Deadlines;
 import io.netty.util.HashedWheelTimer;
+import io.netty.util.Timeout;
 import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -15,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * thread up to one tick late, so tasks must be quick and never block; a task that throws is logged
  * and does not affect others. At most {@code maxPendingTimeouts} deadlines may be pending; beyond
  * that {@link #schedule} throws {@link RejectedExecutionException} (back-pressure the callers turn
- * into a 503 or an immediate expiry). Thread-safe.
+ * into a 503 for a new stream; see {@code StreamDeadlines} for the deadlines of running ones). A
+ * cancelled deadline stops counting at the next tick. Thread-safe.
  */
 public final class WheelDeadlines implements Deadlines, AutoCloseable {
 
@@ -42,17 +44,24 @@ public final class WheelDeadlines implements Deadlines, AutoCloseable {
 
   @Override
   public void schedule(long delayNanos, Runnable task) {
+    scheduleCancellable(delayNanos, task);
+  }
+
+  @Override
+  public Pending scheduleCancellable(long delayNanos, Runnable task) {
     try {
-      timer.newTimeout(
-          timeout -> {
-            try {
-              task.run();
-            } catch (RuntimeException | Error e) {
-              log.error("a deadline task failed", e);
-            }
-          },
-          Math.max(0, delayNanos),
-          TimeUnit.NANOSECONDS);
+      Timeout pending =
+          timer.newTimeout(
+              fired -> {
+                try {
+                  task.run();
+                } catch (RuntimeException | Error e) {
+                  log.error("a deadline task failed", e);
+                }
+              },
+              Math.max(0, delayNanos),
+              TimeUnit.NANOSECONDS);
+      return pending::cancel;
     } catch (IllegalStateException stopped) {
       throw new RejectedExecutionException("the timer is stopped", stopped);
     }

@@ -318,14 +318,15 @@ public final class Generation {
   }
 
   /**
-   * How long the {@code kind} deadline (claim, ack or gap) still has to run: the nanos left, 0 if
-   * it is due now, or a negative number if there is nothing to wait for any more.
+   * How long the {@code kind} deadline (claim, ack, gap or lifetime) still has to run: the nanos
+   * left, 0 if it is due now, or a negative number if there is nothing to wait for any more.
    */
   synchronized long timeLeft(StreamDeadlines.Kind kind, long nowNanos) {
     return switch (kind) {
       case CLAIM -> claimLeftLocked(nowNanos);
       case ACK -> ackLeftLocked(nowNanos);
       case GAP -> gapLeftLocked(nowNanos);
+      case LIFETIME -> lifetimeLeftLocked(nowNanos);
       case WARM -> throw new IllegalArgumentException("a generation has no warm deadline");
     };
   }
@@ -346,6 +347,21 @@ public final class Generation {
     }
     long since = Math.max(touchedNanos, finishedNanos);
     return Math.max(0, limits.ackTimeout().toNanos() - (nowNanos - since));
+  }
+
+  /**
+   * An open generation lives at most its maximum lifetime from the handshake; a finished one waits
+   * for its ack as the ack deadline would (the lifetime deadline stands in for an ack deadline the
+   * timer refused; when both are pending, the first to find the time up releases it).
+   */
+  private long lifetimeLeftLocked(long nowNanos) {
+    if (released || state.ordinal() > State.FAILED.ordinal()) {
+      return -1;
+    }
+    if (state == State.OPEN) {
+      return Math.max(0, limits.maxLifetime().toNanos() - (nowNanos - createdNanos));
+    }
+    return ackLeftLocked(nowNanos);
   }
 
   private long gapLeftLocked(long nowNanos) {

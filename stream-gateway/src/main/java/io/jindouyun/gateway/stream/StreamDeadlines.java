@@ -7,15 +7,26 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.function.LongSupplier;
 
 /**
- * The stream map's deadlines on the shared {@link Deadlines} timer: claim, ack and gap for each
- * {@link Generation}, warm for each {@link UserSlot}.
+ * The stream map's deadlines on the shared {@link Deadlines} timer: claim, ack, gap and lifetime
+ * for each {@link Generation}, warm for each {@link UserSlot}.
  *
- * <p>Deadlines are lazy: none is cancelled early. One that fires asks its generation or slot how
- * much time is left: if it was touched since, the deadline re-arms for the rest; if there is
- * nothing left to wait for, it lapses; if the time is up, it hands the generation or slot to the
- * map's {@link Expiry}. If the timer refuses a deadline (its bound is reached), the expiry runs at
- * once instead. Each generation and slot has at most one pending deadline per {@link Kind},
- * recorded in its {@link Armed} flags, which only this class reads or changes.
+ * <p>Deadlines are lazy: none is cancelled early, except the lifetime deadline, which is cancelled
+ * when its generation is released (it is the longest, so it would hold the timer's bound longest).
+ * One that fires asks its generation or slot how much time is left: if it was touched since, the
+ * deadline re-arms for the rest; if there is nothing left to wait for, it lapses; if the time is
+ * up, it hands the generation or slot to the map's {@link Expiry}. Each generation and slot has at
+ * most one pending deadline per {@link Kind}, recorded in its {@link Armed} flags, which only this
+ * class reads or changes.
+ *
+ * <h2>When the timer is full</h2>
+ *
+ * A new generation must get its lifetime and claim deadlines, or it is not opened ({@link
+ * #armOpened} throws; the handshake answers 503). Every later deadline of a generation (claim after
+ * its last reader left, gap, ack) that the timer refuses is simply not armed: nothing is expired
+ * early, so a full timer never turns a finished answer into an error or fails a stream whose
+ * missing chunk is about to arrive. The lifetime deadline, which every live generation holds, then
+ * stands in: it ends a stream still open at its maximum lifetime and releases a finished one once
+ * its ack time has passed. A refused warm deadline retires the slot at once (it holds no answer).
  *
  * <p>Concurrency: thread-safe, lock-free and non-blocking; called from request threads, the reply
  * thread and the timer thread. A flag changes only by compare-and-set. A deadline that fires clears
@@ -35,7 +46,9 @@ final class StreamDeadlines {
     /** A generation holding chunks behind a missing one waits for it. */
     GAP,
     /** A user slot without a current generation waits to be reused. */
-    WARM;
+    WARM,
+    /** A generation lives at most its maximum lifetime (and a finished one until its ack time). */
+    LIFETIME;
 
     private final int bit = 1 << ordinal();
 
@@ -48,7 +61,7 @@ final class StreamDeadlines {
   /** What the map does when a deadline's time is up. Called on the timer or the arming thread. */
   interface Expiry {
 
-    /** The claim or ack time of {@code gen} is up. */
+    /** The claim, ack or lifetime of {@code gen} is up. */
     void expire(Generation gen, Kind kind);
 
     /** The chunk {@code gen} waited for did not arrive in time. */
@@ -75,6 +88,7 @@ final class StreamDeadlines {
     }
 
     private volatile int bits;
+    private volatile Deadlines.Pending lifetime;
 
     /** Whether a deadline of {@code kind} is pending. */
     boolean armed(Kind kind) {
@@ -113,13 +127,31 @@ final class StreamDeadlines {
   }
 
   /**
-   * Arms the claim deadline of a generation just opened.
+   * Arms the lifetime and claim deadlines of a generation just opened.
    *
    * @throws RejectedExecutionException when the timer is full: the caller must undo the open
    */
-  void armFirstClaim(Generation gen) {
-    gen.armed().set(Kind.CLAIM);
-    timer.schedule(limits.claimTimeout().toNanos(), () -> fire(gen, Kind.CLAIM));
+  void armOpened(Generation gen) {
+    Armed armed = gen.armed();
+    armed.set(Kind.LIFETIME);
+    armed.lifetime =
+        timer.scheduleCancellable(fullTime(Kind.LIFETIME), () -> fire(gen, Kind.LIFETIME));
+    armed.set(Kind.CLAIM);
+    try {
+      timer.schedule(fullTime(Kind.CLAIM), () -> fire(gen, Kind.CLAIM));
+    } catch (RejectedExecutionException full) {
+      disarm(gen);
+      throw full;
+    }
+  }
+
+  /** Cancels the lifetime deadline of a released generation, so it stops holding the timer. */
+  void disarm(Generation gen) {
+    Deadlines.Pending pending = gen.armed().lifetime;
+    if (pending != null) {
+      gen.armed().lifetime = null;
+      pending.cancel();
+    }
   }
 
   /**
@@ -146,15 +178,20 @@ final class StreamDeadlines {
       case ACK -> limits.ackTimeout().toNanos();
       case GAP -> limits.gapWait().toNanos();
       case WARM -> limits.warmTimeout().toNanos();
+      case LIFETIME -> limits.maxLifetime().toNanos();
     };
   }
 
   private void schedule(Generation gen, Kind kind, long delayNanos) {
     try {
-      timer.schedule(delayNanos, () -> fire(gen, kind));
+      if (kind == Kind.LIFETIME) {
+        gen.armed().lifetime = timer.scheduleCancellable(delayNanos, () -> fire(gen, kind));
+      } else {
+        timer.schedule(delayNanos, () -> fire(gen, kind));
+      }
     } catch (RejectedExecutionException full) {
+      // not armed: the lifetime deadline stands in (see the class comment)
       gen.armed().clear(kind);
-      due(gen, kind);
     }
   }
 

@@ -15,6 +15,8 @@ import java.time.Duration;
  * @param ackTimeout how long a finished stream waits for its ack before it is released
  * @param warmTimeout how long a user's slot stays after its stream ended, for reuse
  * @param historySize delivered stream ids remembered per user
+ * @param maxLifetime how long a generation may stay open from its handshake; then it ends with an
+ *     error and its buffer is released
  */
 public record StreamLimits(
     long maxBytesPerStream,
@@ -26,4 +28,5 @@ public record StreamLimits(
     Duration claimTimeout,
     Duration ackTimeout,
     Duration warmTimeout,
-    int historySize) {}
+    int historySize,
+    Duration maxLifetime) {}

@@ -13,15 +13,17 @@ import java.util.function.LongSupplier;
  * The gateway's streams: {@link UserSlots} holding each user's current {@link Generation}, plus an
  * index {@code streamId -> Generation} of the live ones.
  *
- * <p>A handshake opens a generation by compare-and-set on the slot: it wins only if its number is
- * greater than the current one's; the replaced generation is superseded (its readers get {@code
- * superseded}, a cancel goes upstream, its buffer is released). Chunks for a {@code (streamId,
- * generation)} that is not live are dropped.
+ * <p>A handshake prepares a generation, sends its job, and only then commits it by compare-and-set
+ * on the slot: it wins only if its number is greater than the current one's; the replaced
+ * generation is superseded (its readers get {@code superseded}, a cancel goes upstream, its buffer
+ * is released). Chunks for a {@code (streamId, generation)} that is not live are dropped.
  *
- * <p>Deadlines (claim, ack, warm, gap) run on the shared {@link Deadlines} timer through {@link
- * StreamDeadlines} and are checked lazily: when one fires and the thing was touched since, it
- * re-arms for the remaining time instead of expiring. Each generation and slot has at most one
- * pending deadline per kind.
+ * <p>Deadlines (claim, ack, warm, gap, lifetime) run on the shared {@link Deadlines} timer through
+ * {@link StreamDeadlines} and are checked lazily: when one fires and the thing was touched since,
+ * it re-arms for the remaining time instead of expiring. Each generation and slot has at most one
+ * pending deadline per kind. Every stream ends: a generation still open at its maximum lifetime
+ * ends with an {@code error} event (its upstream call is cancelled and its buffer released), and a
+ * full timer never expires anything early (see {@link StreamDeadlines}).
  *
  * <p>Concurrency: thread-safe and lock-free at this level (concurrent maps, compare-and-set on
  * slots); each {@link Generation} guards its own state. Nothing here blocks, so it may be called
@@ -86,35 +88,70 @@ public final class StreamMap {
   }
 
   /**
-   * Opens a new generation for {@code userId} under {@code streamId}.
+   * Opens a new generation for {@code userId} under {@code streamId} and makes it the user's
+   * current one at once: {@link #prepare} and {@link #commit} in one step.
    *
    * @throws ProblemException UNAVAILABLE over the global byte budget, the user bound or the timer
    *     bound; SUPERSEDED if a newer handshake of the same user won the race
    */
   public Opened open(String userId, String streamId) {
+    Generation gen = prepare(userId, streamId);
+    try {
+      return commit(gen);
+    } catch (ProblemException e) {
+      discard(gen);
+      throw e;
+    }
+  }
+
+  /**
+   * Creates a generation for {@code userId} under {@code streamId} and arms its deadlines, but
+   * leaves the user's current generation alone: chunks for it are applied, yet it supersedes
+   * nothing until {@link #commit}. A handshake prepares, sends the job, and commits only once the
+   * job is accepted; if the send fails it calls {@link #rollback} and the user's running stream is
+   * untouched.
+   *
+   * @throws ProblemException UNAVAILABLE over the global byte budget, the user bound or the timer
+   *     bound
+   */
+  public Generation prepare(String userId, String streamId) {
     if (budget.exhausted()) {
       throw unavailable("the gateway's byte budget is spent", null);
     }
+    slots.checkRoom(userId);
+    Generation gen =
+        new Generation(
+            userId, streamId, clock.next(), nanos.getAsLong(), millis.getAsLong(), budget, limits);
+    byStreamId.put(streamId, gen);
+    try {
+      deadlines.armOpened(gen);
+    } catch (RejectedExecutionException e) {
+      discard(gen);
+      throw unavailable("too many pending deadlines", e);
+    }
+    return gen;
+  }
+
+  /**
+   * Makes a prepared generation its user's current one by compare-and-set on the slot (newer wins);
+   * the generation it replaces is superseded: its readers get {@code superseded}, a cancel goes
+   * upstream and its buffer is released.
+   *
+   * @throws ProblemException SUPERSEDED if a newer handshake of the same user won the race,
+   *     UNAVAILABLE at the user bound or if the generation ended meanwhile (then the caller rolls
+   *     it back)
+   */
+  public Opened commit(Generation gen) {
     long now = nanos.getAsLong();
     while (true) {
-      UserSlot slot = slots.get(userId);
+      UserSlot slot = slots.get(gen.userId());
       boolean existed = slot != null;
       if (slot == null) {
-        slot = slots.create(userId, now);
+        slot = slots.create(gen.userId(), now);
       }
       slot.touch(now);
-      Generation gen =
-          new Generation(userId, streamId, clock.next(), now, millis.getAsLong(), budget, limits);
-      byStreamId.put(streamId, gen);
-      Generation previous;
-      try {
-        previous = slots.install(slot, gen);
-      } catch (ProblemException newer) {
-        byStreamId.remove(streamId, gen);
-        throw newer;
-      }
+      Generation previous = slots.install(slot, gen);
       if (slots.isRetired(previous)) {
-        byStreamId.remove(streamId, gen);
         continue;
       }
       if (previous != null) {
@@ -122,19 +159,25 @@ public final class StreamMap {
       } else if (existed) {
         listener.slotReused();
       }
-      try {
-        deadlines.armFirstClaim(gen);
-      } catch (RejectedExecutionException e) {
-        rollback(gen, "timer-full");
-        throw unavailable("too many pending deadlines", e);
+      if (gen.released()) { // it ended (expired, drained) before it was committed
+        retire(gen, now);
+        throw unavailable("the stream ended before its job was queued", null);
       }
       return new Opened(gen, existed && previous == null);
     }
   }
 
+  /** Drops a generation that was never committed and whose job was never sent. */
+  private void discard(Generation gen) {
+    gen.end(
+        Generation.State.FAILED, failed(ProblemKind.UNAVAILABLE, "not opened"), nanos.getAsLong());
+    release(gen);
+  }
+
   /**
-   * Undoes {@link #open} after the job could not be sent: the generation ends, leaves the map and
-   * its slot turns warm. A cancel is still published in case the job did reach the broker.
+   * Undoes {@link #prepare} (and {@link #commit}) after the job could not be sent: the generation
+   * ends and leaves the map; if it was committed, its slot turns warm. A cancel is still published
+   * in case the job did reach the broker.
    */
   public void rollback(Generation gen, String reason) {
     long now = nanos.getAsLong();
@@ -279,19 +322,24 @@ public final class StreamMap {
     if (before == Generation.State.OPEN) {
       cancelUpstream(previous, "superseded");
     }
-    previous.release();
-    byStreamId.remove(previous.streamId(), previous);
+    release(previous);
   }
 
   /** Releases the buffer, drops the index entry and turns the slot warm if this was current. */
   private void retire(Generation gen, long now) {
-    gen.release();
-    byStreamId.remove(gen.streamId(), gen);
+    release(gen);
     UserSlot slot = slots.release(gen);
     if (slot != null) {
       slot.touch(now);
       deadlines.armWarm(slot);
     }
+  }
+
+  /** Drops the buffer, the index entry and the lifetime deadline of {@code gen}. */
+  private void release(Generation gen) {
+    gen.release();
+    byStreamId.remove(gen.streamId(), gen);
+    deadlines.disarm(gen);
   }
 
   private void cancelUpstream(Generation gen, String reason) {
@@ -307,7 +355,11 @@ public final class StreamMap {
       String label = kind.label();
       long now = nanos.getAsLong();
       StreamEvent event =
-          failed(ProblemKind.STREAM_NOT_FOUND, "the stream expired (" + label + ")");
+          kind == StreamDeadlines.Kind.LIFETIME
+              ? failed(
+                  ProblemKind.STREAM_EXPIRED,
+                  "the stream outlived its maximum lifetime of " + limits.maxLifetime())
+              : failed(ProblemKind.STREAM_NOT_FOUND, "the stream expired (" + label + ")");
       Generation.State before = gen.end(Generation.State.EXPIRED, event, now);
       if (before == null) {
         return;

@@ -38,14 +38,24 @@ final class UserSlots {
   }
 
   /**
+   * Checks that {@code userId} has a slot or there is room for one.
+   *
+   * @throws ProblemException UNAVAILABLE at the bound on users
+   */
+  void checkRoom(String userId) {
+    if (slots.size() >= maxUsers && !slots.containsKey(userId)) {
+      throw tooManyUsers();
+    }
+  }
+
+  /**
    * The user's slot, created now if the user has none.
    *
    * @throws ProblemException UNAVAILABLE at the bound on users
    */
   UserSlot create(String userId, long nowNanos) {
     if (slots.size() >= maxUsers) {
-      throw new ProblemException(
-          ProblemKind.UNAVAILABLE, "too many users on this gateway", Duration.ofSeconds(1), null);
+      throw tooManyUsers();
     }
     return slots.computeIfAbsent(userId, id -> new UserSlot(id, historySize, nowNanos));
   }
@@ -72,6 +82,11 @@ final class UserSlots {
         return previous;
       }
     }
+  }
+
+  private static ProblemException tooManyUsers() {
+    return new ProblemException(
+        ProblemKind.UNAVAILABLE, "too many users on this gateway", Duration.ofSeconds(1), null);
   }
 
   /** Whether {@code previous}, returned by {@link #install}, says the slot was retired. */

@@ -127,6 +127,21 @@ final class FakeLlm implements AutoCloseable {
                     .setDetail(detail)));
   }
 
+  /** Ends the stream as the consumer does when the job's deadline passed: a job-expired error. */
+  void expired(ChatJob job, int attempt, long seq) {
+    send(
+        job,
+        ChatChunk.newBuilder()
+            .setAttempt(attempt)
+            .setSeq(seq)
+            .setError(
+                ChatError.newBuilder()
+                    .setType("https://jindouyun.io/problems/job-expired")
+                    .setTitle("The chat job expired")
+                    .setStatus(504)
+                    .setDetail("the answer was not finished before its deadline")));
+  }
+
   /**
    * Sends every chunk of {@code text}, split in pieces of {@code size} code points, then a finish.
    */

@@ -7,7 +7,15 @@ import java.util.concurrent.RejectedExecutionException;
 /** A {@link Deadlines} on a hand-moved clock, for tests. Not thread-safe. */
 final class ManualDeadlines implements Deadlines {
 
-  private record Task(long due, Runnable run) {}
+  private static final class Task {
+    final long due;
+    final Runnable run;
+
+    Task(long due, Runnable run) {
+      this.due = due;
+      this.run = run;
+    }
+  }
 
   private final List<Task> tasks = new ArrayList<>();
   private final int max;
@@ -19,10 +27,17 @@ final class ManualDeadlines implements Deadlines {
 
   @Override
   public void schedule(long delayNanos, Runnable task) {
+    scheduleCancellable(delayNanos, task);
+  }
+
+  @Override
+  public Pending scheduleCancellable(long delayNanos, Runnable task) {
     if (tasks.size() >= max) {
       throw new RejectedExecutionException("full");
     }
-    tasks.add(new Task(now + delayNanos, task));
+    Task scheduled = new Task(now + delayNanos, task);
+    tasks.add(scheduled);
+    return () -> tasks.remove(scheduled);
   }
 
   int pending() {
@@ -35,7 +50,7 @@ final class ManualDeadlines implements Deadlines {
     while (true) {
       Task first = null;
       for (Task t : tasks) {
-        if (t.due() <= target && (first == null || t.due() < first.due())) {
+        if (t.due <= target && (first == null || t.due < first.due)) {
           first = t;
         }
       }
@@ -43,8 +58,8 @@ final class ManualDeadlines implements Deadlines {
         break;
       }
       tasks.remove(first);
-      now = Math.max(now, first.due());
-      first.run().run();
+      now = Math.max(now, first.due);
+      first.run.run();
     }
     now = target;
   }

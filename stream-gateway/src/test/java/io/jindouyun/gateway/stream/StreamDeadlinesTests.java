@@ -36,8 +36,8 @@ class StreamDeadlinesTests {
   private final StreamDeadlines deadlines = newDeadlines(timer);
   private final Generation gen = newGeneration();
 
-  private StreamDeadlines newDeadlines(Deadlines on) {
-    return new StreamDeadlines(on, TestLimits.small(), () -> timer.now, expiry);
+  private StreamDeadlines newDeadlines(ManualDeadlines on) {
+    return new StreamDeadlines(on, TestLimits.small(), () -> on.now, expiry);
   }
 
   private Generation newGeneration() {
@@ -50,7 +50,7 @@ class StreamDeadlinesTests {
 
   @Test
   void aDeadlineWhoseTimeIsUpHandsItsGenerationToTheExpiry() {
-    deadlines.armFirstClaim(gen);
+    deadlines.arm(gen, Kind.CLAIM);
     assertThat(gen.armed().armed(Kind.CLAIM)).isTrue();
     timer.advance(10 * SECOND - 1);
     assertThat(expired).isEmpty();
@@ -62,7 +62,7 @@ class StreamDeadlinesTests {
 
   @Test
   void aDeadlineTouchedSinceItWasArmedReArmsForTheRestOfTheTime() {
-    deadlines.armFirstClaim(gen);
+    deadlines.arm(gen, Kind.CLAIM);
     timer.advance(4 * SECOND);
     attach(gen).close(); // touched at 4 s, unclaimed again
     deadlines.arm(gen, Kind.CLAIM);
@@ -78,7 +78,7 @@ class StreamDeadlinesTests {
   @Test
   void aDeadlineWithNothingLeftToWaitForLapsesAndCanBeArmedAgain() {
     Cursor reader = attach(gen);
-    deadlines.armFirstClaim(gen);
+    deadlines.arm(gen, Kind.CLAIM);
     timer.advance(10 * SECOND);
     assertThat(expired).isEmpty();
     assertThat(gen.armed().armed(Kind.CLAIM)).isFalse();
@@ -106,22 +106,66 @@ class StreamDeadlinesTests {
   }
 
   @Test
-  void aFullTimerRunsTheExpiryAtOnceAndLeavesTheFlagClear() {
+  void aFullTimerExpiresNothingEarlyButRetiresAWarmSlotAtOnce() {
     StreamDeadlines full = newDeadlines(new ManualDeadlines(0));
     full.arm(gen, Kind.GAP);
-    assertThat(expired).containsExactly("gap");
+    full.arm(gen, Kind.CLAIM);
+    full.arm(gen, Kind.ACK);
+    assertThat(expired).isEmpty();
     assertThat(gen.armed().armed(Kind.GAP)).isFalse();
+    assertThat(gen.armed().armed(Kind.ACK)).isFalse();
     UserSlot slot = new UserSlot("u1", 2, timer.now);
     full.armWarm(slot);
-    assertThat(expired).containsExactly("gap", "warm");
+    assertThat(expired).containsExactly("warm");
     assertThat(slot.armed().armed(Kind.WARM)).isFalse();
+  }
+
+  @Test
+  void theLifetimeEndsAnOpenGenerationEvenWhenItsOtherDeadlinesWereRefused() {
+    ManualDeadlines room = new ManualDeadlines(2);
+    StreamDeadlines tight = newDeadlines(room);
+    tight.armOpened(gen); // lifetime and claim: the timer is full now
+    attach(gen);
+    tight.arm(gen, Kind.GAP);
+    assertThat(gen.armed().armed(Kind.GAP)).isFalse();
+    room.advance(100 * SECOND - 1);
+    assertThat(expired).isEmpty();
+    room.advance(1);
+    assertThat(expired).containsExactly("lifetime");
+  }
+
+  @Test
+  void theLifetimeStandsInForARefusedAckAndWaitsTheAckTimeAfterTheFinish() {
+    ManualDeadlines room = new ManualDeadlines(2);
+    StreamDeadlines tight = newDeadlines(room);
+    tight.armOpened(gen);
+    Cursor reader = gen.attach(null, () -> {}, c -> gen.detach(c, room.now), room.now);
+    room.advance(90 * SECOND); // the claim deadline lapsed at 10 s
+    room.schedule(1_000 * SECOND, () -> {}); // and something else took its place: full
+    gen.apply(new IncomingChunk("s1", 1, 1, 0, "answer", "stop", null, null, 0), room.now);
+    tight.arm(gen, Kind.ACK);
+    assertThat(gen.armed().armed(Kind.ACK)).as("refused").isFalse();
+    room.advance(10 * SECOND);
+    assertThat(expired).as("a reader is still on the finished answer").isEmpty();
+    reader.close();
+    room.advance(20 * SECOND - 1);
+    assertThat(expired).isEmpty();
+    room.advance(1);
+    assertThat(expired).containsExactly("lifetime");
+  }
+
+  @Test
+  void disarmCancelsTheLifetimeDeadline() {
+    deadlines.armOpened(gen);
+    assertThat(timer.pending()).isEqualTo(2);
+    deadlines.disarm(gen);
+    assertThat(timer.pending()).isEqualTo(1);
   }
 
   @Test
   void theFirstClaimOfAGenerationRefusedByAFullTimerIsTheCallersToUndo() {
     StreamDeadlines full = newDeadlines(new ManualDeadlines(0));
-    assertThatThrownBy(() -> full.armFirstClaim(gen))
-        .isInstanceOf(RejectedExecutionException.class);
+    assertThatThrownBy(() -> full.armOpened(gen)).isInstanceOf(RejectedExecutionException.class);
     assertThat(expired).isEmpty();
   }
 
@@ -161,7 +205,7 @@ class StreamDeadlinesTests {
               return timer.now;
             },
             expiry);
-    racing.armFirstClaim(gen);
+    racing.arm(gen, Kind.CLAIM);
     race[0] =
         () -> {
           race[0] = () -> {};
@@ -179,6 +223,6 @@ class StreamDeadlinesTests {
   void kindLabelsAreTheListenerAndCancelReasonNames() {
     assertThat(Kind.values())
         .extracting(Kind::label)
-        .containsExactly("claim", "ack", "gap", "warm");
+        .containsExactly("claim", "ack", "gap", "warm", "lifetime");
   }
 }

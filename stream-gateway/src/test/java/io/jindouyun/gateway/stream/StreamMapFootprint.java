@@ -35,7 +35,8 @@ public final class StreamMapFootprint {
             Duration.ofHours(1),
             Duration.ofHours(1),
             Duration.ofHours(1),
-            16);
+            16,
+            Duration.ofHours(1));
     Deadlines none = (d, t) -> {};
 
     // 1. idle streams: a generation with one attached reader and nothing buffered

@@ -24,10 +24,14 @@ class StreamMapTests {
   private StreamMap map = newMap();
 
   private StreamMap newMap() {
+    return newMap(timer);
+  }
+
+  private StreamMap newMap(ManualDeadlines on) {
     return new StreamMap(
         limits,
         new GenerationClock(() -> 1000L),
-        timer,
+        on,
         (sid, gen, reason) -> cancels.add(sid + "/" + gen + "/" + reason),
         new StreamMapListener() {
           @Override
@@ -45,7 +49,7 @@ class StreamMapTests {
             events.add("resumed-" + exact);
           }
         },
-        () -> timer.now,
+        () -> on.now,
         () -> 5000L);
   }
 
@@ -444,6 +448,105 @@ class StreamMapTests {
     long max = won.stream().mapToLong(Long::longValue).max().orElseThrow();
     assertThat(shared.users()).isEqualTo(1);
     assertThat(won.stream().filter(n -> n == max).count()).isEqualTo(1);
+  }
+
+  @Test
+  void aStreamStillOpenAtItsMaximumLifetimeEndsWithAnErrorAndReleasesItsBuffer() {
+    Generation g = map.open("u1", "s1").generation();
+    Cursor c = map.attach("u1", "s1", null, () -> {});
+    map.onChunk(chunk(g, 1, 0, "never finished"));
+    assertThat(text(c.poll())).isEqualTo("never finished");
+    timer.advance(100 * SECOND - 1);
+    assertThat(c.poll()).isEmpty();
+    timer.advance(1);
+    assertThat(text(c.poll())).isEqualTo("<error:https://jindouyun.io/problems/stream-expired>");
+    assertThat(c.finished()).isTrue();
+    assertThat(cancels).containsExactly("s1/1000/expired-lifetime");
+    assertThat(events).contains("expired-lifetime");
+    assertThat(map.bufferedBytes()).isZero();
+    assertThat(map.activeStreams()).isZero();
+  }
+
+  @Test
+  void theLifetimeDeadlineIsCancelledWhenTheStreamIsReleased() {
+    map.open("u1", "s1");
+    assertThat(timer.pending()).isEqualTo(2);
+    map.cancel("u1", "s1");
+    assertThat(timer.pending()).as("the claim deadline lapses later; warm is armed").isEqualTo(2);
+  }
+
+  @Test
+  void aFullTimerNeverTurnsAFinishedAnswerIntoAnError() {
+    ManualDeadlines room = new ManualDeadlines(2); // just room for a handshake's two deadlines
+    StreamMap tight = newMap(room);
+    Generation g = tight.open("u1", "s1").generation();
+    Cursor c = tight.attach("u1", "s1", null, () -> {});
+    tight.onChunk(chunk(g, 1, 0, "a fin"));
+    tight.onChunk(chunk(g, 1, 2, "answer"));
+    tight.onChunk(chunk(g, 1, 1, "ished ")); // the gap deadline was refused: nothing failed
+    tight.onChunk(last(g, 1, 3, "!")); // and so was the ack deadline
+    assertThat(text(c.poll())).isEqualTo("a finished answer!<done:stop>");
+    c.close();
+    room.advance(5 * SECOND);
+    assertThat(tight.bufferedBytes()).as("kept for its ack").isEqualTo(18);
+    Cursor again = tight.attach("u1", "s1", null, () -> {});
+    assertThat(text(again.poll())).isEqualTo("a finished answer!<done:stop>");
+    again.close();
+    tight.ack("u1", "s1");
+    assertThat(tight.bufferedBytes()).isZero();
+    assertThat(cancels).isEmpty();
+  }
+
+  @Test
+  void aFinishedAnswerWhoseAckDeadlineWasRefusedIsReleasedByItsLifetimeAfterTheAckTime() {
+    ManualDeadlines room = new ManualDeadlines(2);
+    StreamMap tight = newMap(room);
+    Generation g = tight.open("u1", "s1").generation();
+    tight.attach("u1", "s1", null, () -> {}).close();
+    tight.onChunk(last(g, 1, 0, "done"));
+    room.advance(100 * SECOND);
+    assertThat(tight.bufferedBytes()).as("finished at 0 s, ack time 20 s").isZero();
+    assertThat(tight.activeStreams()).isZero();
+    assertThat(cancels).isEmpty();
+  }
+
+  @Test
+  void aPreparedGenerationSupersedesNothingUntilItIsCommitted() {
+    Generation running = map.open("u1", "s1").generation();
+    Cursor reader = map.attach("u1", "s1", null, () -> {});
+    Generation next = map.prepare("u1", "s2");
+    map.onChunk(chunk(running, 1, 0, "still "));
+    assertThat(text(reader.poll())).isEqualTo("still ");
+    map.commit(next);
+    assertThat(text(reader.poll())).isEqualTo("<superseded>");
+    assertThat(cancels).containsExactly("s1/1000/superseded");
+  }
+
+  @Test
+  void aRolledBackPreparedGenerationLeavesTheRunningStreamStreaming() {
+    Generation running = map.open("u1", "s1").generation();
+    Cursor reader = map.attach("u1", "s1", null, () -> {});
+    Generation failed = map.prepare("u1", "s2");
+    map.rollback(failed, "unavailable");
+    map.onChunk(chunk(running, 1, 0, "on "));
+    map.onChunk(last(running, 1, 1, "to the end"));
+    assertThat(text(reader.poll())).isEqualTo("on to the end<done:stop>");
+    assertThat(cancels).containsExactly("s2/1001/unavailable");
+    assertThat(map.find("u1", "s2")).isNull();
+    assertThat(map.activeStreams()).isEqualTo(1);
+  }
+
+  @Test
+  void anOlderPreparedGenerationLosesToANewerCommittedOne() {
+    Generation older = map.prepare("u1", "s1");
+    Generation newer = map.prepare("u1", "s2");
+    map.commit(newer);
+    assertThatThrownBy(() -> map.commit(older))
+        .isInstanceOfSatisfying(
+            ProblemException.class, e -> assertThat(e.kind()).isEqualTo(ProblemKind.SUPERSEDED));
+    map.rollback(older, "superseded");
+    assertThat(map.activeStreams()).isEqualTo(1);
+    assertThat(map.find("u1", "s2")).isSameAs(newer);
   }
 
   @Test

@@ -4,7 +4,7 @@ import java.time.Duration;
 
 /**
  * Small stream limits for tests: 1,000 bytes per stream, 10,000 bytes in all, 100 users, short
- * deadlines.
+ * deadlines (a lifetime of 100 s).
  */
 public final class TestLimits {
 
@@ -27,6 +27,7 @@ public final class TestLimits {
         Duration.ofSeconds(10),
         Duration.ofSeconds(20),
         Duration.ofSeconds(30),
-        2);
+        2,
+        Duration.ofSeconds(100));
   }
 }
