@@ -44,10 +44,12 @@ public final class JobRunner {
   }
 
   /**
-   * Starts the job in {@code value}. An invalid job ends at once as {@link JobOutcome#FAILED_FATAL}
-   * (with an {@code invalid-job} error chunk when its stream can be reached).
+   * Starts the job in {@code value}, queued at {@code enqueuedAtMs} (its record's timestamp,
+   * milliseconds since the epoch; 0 or less when unknown). An invalid job ends at once as {@link
+   * JobOutcome#FAILED_FATAL} (with an {@code invalid-job} error chunk when its stream can be
+   * reached).
    */
-  public Handle start(byte[] value) {
+  public Handle start(byte[] value, long enqueuedAtMs) {
     ChatJob job;
     try {
       job = parser.parse(value);
@@ -57,7 +59,7 @@ public final class JobRunner {
     }
     try {
       JobExecution execution =
-          new JobExecution(job, parser.request(job), env, scheduler.createWorker());
+          new JobExecution(job, parser.request(job), env, scheduler.createWorker(), enqueuedAtMs);
       switch (inFlight.register(execution)) {
         case DUPLICATE -> {
           return done(new JobResult(JobOutcome.DUPLICATE, null, false));

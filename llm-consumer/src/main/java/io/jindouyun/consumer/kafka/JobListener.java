@@ -96,7 +96,7 @@ final class JobListener
     OffsetTracker.Ticket<TopicPartition> ticket = tracker.received(partition, record.offset(), ack);
     JobRunner.Handle handle;
     try {
-      handle = runner.start(record.value());
+      handle = runner.start(record.value(), record.timestamp());
     } catch (RuntimeException e) {
       // never leave a tracked offset unfinished: that would stop the partition's commits
       log.error("Could not start the job at {}@{}", partition, record.offset(), e);
