@@ -18,7 +18,8 @@ import java.util.Map;
  * <ul>
  *   <li><b>Hysteresis</b> ({@link #publish}): a published weight changes only when the target
  *       differs from it by more than {@code hysteresis} (relative). A drop applies at once; a rise
- *       is limited to {@code max-rise-per-second} weight points per second since the last change.
+ *       is limited to {@code max-rise-per-second} weight points per second since the last change,
+ *       and once started continues to its target (the band does not stop it short).
  *   <li><b>Damping</b> ({@link #endRound}): rank changes (positions of the listed order, by
  *       published weight then id, that differ from the previous recompute's) are counted over the
  *       last minute; above {@code damp-above} per minute the service is damped (predictions read
@@ -119,14 +120,19 @@ public final class ServiceModel {
       if (target < v.published * (1 - band)) {
         return set(v, target, nowMillis);
       }
-    } else if (target > v.published && target > v.published * (1 + band)) {
+    } else if (target > v.published && (v.rising || target > v.published * (1 + band))) {
+      // A rise under way continues to its target, the band notwithstanding.
       double allowed =
           v.published + settings.maxRisePerSecond() * (nowMillis - v.publishedAtMillis) / 1000.0;
       int next = (int) Math.min(target, Math.floor(allowed));
       if (next > v.published) {
         set(v, next, nowMillis);
       }
+      v.rising = next < target;
+      v.held = v.rising;
+      return v.published;
     }
+    v.rising = false;
     v.held = v.published != target;
     return v.published;
   }
@@ -135,6 +141,7 @@ public final class ServiceModel {
     v.published = weight;
     v.publishedAtMillis = nowMillis;
     v.held = false;
+    v.rising = false;
     return weight;
   }
 

@@ -33,6 +33,7 @@ public final class Verdict {
   int published = -1;
   long publishedAtMillis;
   boolean held;
+  boolean rising;
   boolean listed;
   long round;
 
