@@ -104,7 +104,7 @@ public final class Ranker {
       ServiceModel model,
       long nowMillis) {
     model.beginRound();
-    List<RankedList.Entry> scored = new ArrayList<>(instances.size());
+    List<InstanceRecord> members = new ArrayList<>(instances.size());
     List<Verdict> verdicts = new ArrayList<>(instances.size());
     double bestPredicted = Double.POSITIVE_INFINITY;
     double bestPrior = 0;
@@ -121,16 +121,15 @@ public final class Ranker {
           bestPredicted = Math.min(bestPredicted, v.predicted);
         }
       }
+      members.add(instance);
       verdicts.add(v);
     }
-    int i = 0;
-    for (InstanceRecord instance : instances) {
-      if (override.drain().contains(instance.id())) {
-        continue;
-      }
-      Verdict v = verdicts.get(i++);
+    List<RankedList.Entry> scored = new ArrayList<>(members.size());
+    for (int i = 0; i < members.size(); i++) {
+      Verdict v = verdicts.get(i);
       v.relative = relative(v, bestPredicted, bestPrior);
-      scored.add(new RankedList.Entry(instance, 0, v.relative, v.basis == Verdict.Basis.STALE));
+      scored.add(
+          new RankedList.Entry(members.get(i), 0, v.relative, v.basis == Verdict.Basis.STALE));
     }
     Strategy strategy = override.strategy();
     boolean manualWeights =
@@ -154,7 +153,9 @@ public final class Ranker {
 
   /** Fills the prior, the observed and model TTFT, the prediction and the basis of {@code v}. */
   private void predict(Verdict v, InstanceStats s, ServiceModel model, long nowMillis) {
-    v.prior = scorer.score(s, nowMillis);
+    // The prior (the linear score) is computed only where it is used: reading three windows of
+    // five metrics for every instance would double the cost of a recompute.
+    v.prior = Double.NaN;
     v.model = Double.NaN;
     v.observed = Double.NaN;
     v.predicted = Double.NaN;
@@ -173,6 +174,7 @@ public final class Ranker {
     }
     if (Double.isNaN(v.model) && Double.isNaN(v.observed)) {
       v.basis = Verdict.Basis.PRIOR;
+      v.prior = scorer.score(s, nowMillis);
       return;
     }
     boolean byModel = Double.isNaN(v.observed) || v.model > v.observed;

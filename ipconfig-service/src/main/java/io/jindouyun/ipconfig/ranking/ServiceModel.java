@@ -44,6 +44,7 @@ public final class ServiceModel {
   private final SlidingWindow churn = new SlidingWindow(CHURN_WINDOW_MILLIS / 6, 6, 1);
   private List<String> lastOrder = List.of();
   private long round;
+  private int seen;
   private boolean damped;
 
   public ServiceModel(ScoringPolicy.Prediction settings) {
@@ -90,11 +91,15 @@ public final class ServiceModel {
   /** Starts a recompute. */
   void beginRound() {
     round++;
+    seen = 0;
   }
 
   /** The verdict of {@code id} for this recompute (created on first sight). */
   Verdict verdict(String id) {
     Verdict v = verdicts.computeIfAbsent(id, k -> new Verdict());
+    if (v.round != round) {
+      seen++;
+    }
     v.round = round;
     v.listed = false;
     return v;
@@ -150,7 +155,9 @@ public final class ServiceModel {
    * order {@code ids} (best first, by published weight then id) and updates the damping.
    */
   void endRound(List<String> ids, long nowMillis) {
-    verdicts.values().removeIf(v -> v.round != round);
+    if (verdicts.size() > seen) {
+      verdicts.values().removeIf(v -> v.round != round);
+    }
     int changes = Math.abs(ids.size() - lastOrder.size());
     for (int i = 0; i < Math.min(ids.size(), lastOrder.size()); i++) {
       if (!ids.get(i).equals(lastOrder.get(i))) {

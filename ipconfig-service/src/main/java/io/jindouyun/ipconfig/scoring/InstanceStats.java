@@ -104,7 +104,6 @@ public final class InstanceStats {
     signal(Signal.LOAD, (double) sample.handshakesInFlight() + sample.activeStreams(), true);
     signal(Signal.THROTTLED, Math.min(1, sample.cpuThrottled()), sample.cpuThrottled() >= 0);
     signal(Signal.GC, sample.gcPauseMillisPerSecond(), sample.gcPauseMillisPerSecond() >= 0);
-    signal(Signal.CPU, sample.processCpu(), sample.processCpu() >= 0);
     signal(Signal.QUEUE_WAIT, sample.avgQueueWaitMillis(), sample.avgQueueWaitMillis() > 0);
     signal(
         Signal.UPSTREAM_TTFT, sample.avgUpstreamTtftMillis(), sample.avgUpstreamTtftMillis() > 0);

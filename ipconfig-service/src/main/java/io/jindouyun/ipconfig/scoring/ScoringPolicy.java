@@ -56,7 +56,7 @@ public record ScoringPolicy(
     public static final Prediction DEFAULTS =
         new Prediction(
             new WindowSpec(3_000, 1, 3),
-            new WindowSpec(15_000, 1, 15),
+            new WindowSpec(15_000, 1, 5),
             0.995,
             20,
             1.5,

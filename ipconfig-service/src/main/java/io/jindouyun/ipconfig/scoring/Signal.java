@@ -22,8 +22,6 @@ public enum Signal {
   THROTTLED,
   /** GC pause, ms per second (known only). */
   GC,
-  /** Process CPU, 0..1 (known only); shown, not fitted (see {@link TtftFeatures}). */
-  CPU,
   /** llm-consumer: average queue wait before the LLM call, ms (intervals with jobs only). */
   QUEUE_WAIT,
   /** llm-consumer: average upstream LLM TTFT, ms (intervals with calls only). */

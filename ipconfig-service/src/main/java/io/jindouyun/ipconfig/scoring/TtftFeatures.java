@@ -37,6 +37,7 @@ public final class TtftFeatures {
   public static final double TTFT_SCALE = 100;
 
   private static final double[] SCALE = {1, 100, 100, 100, 1, 10, 100, 100};
+  private static final double[] INVERSE = {1, 0.01, 0.01, 0.01, 1, 0.1, 0.01, 0.01};
 
   private TtftFeatures() {}
 
@@ -48,13 +49,13 @@ public final class TtftFeatures {
   /** Writes the scaled regressors of one sample into {@code x} (length {@link #COUNT}). */
   public static void ofSample(MetricsSample s, double[] x) {
     x[0] = 1;
-    x[1] = s.eventLoopLagMillis() / SCALE[1];
-    x[2] = s.avgHandshakeMillis() / SCALE[2];
-    x[3] = (double) (s.handshakesInFlight() + s.activeStreams()) / SCALE[3];
-    x[4] = known(Math.min(1, s.cpuThrottled())) / SCALE[4];
-    x[5] = known(s.gcPauseMillisPerSecond()) / SCALE[5];
-    x[6] = s.avgQueueWaitMillis() / SCALE[6];
-    x[7] = s.avgUpstreamTtftMillis() / SCALE[7];
+    x[1] = s.eventLoopLagMillis() * INVERSE[1];
+    x[2] = s.avgHandshakeMillis() * INVERSE[2];
+    x[3] = (double) (s.handshakesInFlight() + s.activeStreams()) * INVERSE[3];
+    x[4] = known(Math.min(1, s.cpuThrottled())) * INVERSE[4];
+    x[5] = known(s.gcPauseMillisPerSecond()) * INVERSE[5];
+    x[6] = s.avgQueueWaitMillis() * INVERSE[6];
+    x[7] = s.avgUpstreamTtftMillis() * INVERSE[7];
   }
 
   /**
@@ -63,13 +64,13 @@ public final class TtftFeatures {
    */
   public static void ofWindow(InstanceStats stats, int window, long nowMillis, double[] x) {
     x[0] = 1;
-    x[1] = value(stats, window, Signal.LAG, nowMillis) / SCALE[1];
-    x[2] = value(stats, window, Signal.HANDSHAKE, nowMillis) / SCALE[2];
-    x[3] = value(stats, window, Signal.LOAD, nowMillis) / SCALE[3];
-    x[4] = value(stats, window, Signal.THROTTLED, nowMillis) / SCALE[4];
-    x[5] = value(stats, window, Signal.GC, nowMillis) / SCALE[5];
-    x[6] = value(stats, window, Signal.QUEUE_WAIT, nowMillis) / SCALE[6];
-    x[7] = value(stats, window, Signal.UPSTREAM_TTFT, nowMillis) / SCALE[7];
+    x[1] = value(stats, window, Signal.LAG, nowMillis) * INVERSE[1];
+    x[2] = value(stats, window, Signal.HANDSHAKE, nowMillis) * INVERSE[2];
+    x[3] = value(stats, window, Signal.LOAD, nowMillis) * INVERSE[3];
+    x[4] = value(stats, window, Signal.THROTTLED, nowMillis) * INVERSE[4];
+    x[5] = value(stats, window, Signal.GC, nowMillis) * INVERSE[5];
+    x[6] = value(stats, window, Signal.QUEUE_WAIT, nowMillis) * INVERSE[6];
+    x[7] = value(stats, window, Signal.UPSTREAM_TTFT, nowMillis) * INVERSE[7];
   }
 
   private static double value(InstanceStats stats, int window, Signal signal, long nowMillis) {

@@ -18,8 +18,8 @@ package io.jindouyun.ipconfig.scoring;
  *   <li>the coefficients are not constrained (clipping them inside RLS, e.g. to keep slopes &ge; 0,
  *       makes it diverge along the directions the clip removes); a prediction is clipped at 0;
  *   <li>a sample with a target that is NaN, infinite or &le; 0, or a non-finite regressor, is
- *       rejected and counted, never absorbed; should the arithmetic still fail (non-finite state),
- *       {@code P} is reset to {@code p0·I}.
+ *       rejected and counted, never absorbed; should the arithmetic still fail (a non-finite gain,
+ *       or a diagonal of {@code P} that is not positive), {@code P} is reset to {@code p0·I}.
  * </ul>
  *
  * <p>Adding a sample is O(d²) with d = {@link TtftFeatures#COUNT} = 8 and allocates nothing.
@@ -36,6 +36,7 @@ public final class TtftFit {
   private final double[] p = new double[D * D];
   // Scratch, so that adding allocates nothing.
   private final double[] px = new double[D];
+  private final double[] w = new double[D];
   private final double[] x = new double[D];
   private long samples;
   private long rejected;
@@ -84,43 +85,47 @@ public final class TtftFit {
       return false;
     }
     double y = ttftMillis / TtftFeatures.TTFT_SCALE;
+    // px = P·x, column by column (P is symmetric): independent sums the JIT can vectorise.
+    java.util.Arrays.fill(px, 0);
+    for (int j = 0; j < D; j++) {
+      double xj = scaled[j];
+      int row = j * D;
+      for (int i = 0; i < D; i++) {
+        px[i] += p[row + i] * xj;
+      }
+    }
     double quad = 0;
     double predicted = 0;
     for (int i = 0; i < D; i++) {
-      double s = 0;
-      int row = i * D;
-      for (int j = 0; j < D; j++) {
-        s += p[row + j] * scaled[j];
-      }
-      px[i] = s;
-      quad += scaled[i] * s;
+      quad += scaled[i] * px[i];
       predicted += beta[i] * scaled[i];
     }
     double denominator = forgetting + quad;
-    if (!(denominator > 0) || Double.isInfinite(denominator)) {
+    double gain = (y - predicted) / denominator;
+    if (!(denominator > 0) || !Double.isFinite(gain)) {
       resetCovariance();
       rejected++;
       return false;
     }
-    double error = y - predicted;
-    double gain = error / denominator;
     for (int i = 0; i < D; i++) {
       beta[i] += px[i] * gain;
     }
+    // P = (P - px·pxᵀ / denominator) / λ, as P/λ - w·wᵀ with w = px / √(λ·denominator): w_i·w_j
+    // equals w_j·w_i exactly, so P stays exactly symmetric.
     double inverseForgetting = 1 / forgetting;
+    double root = Math.sqrt(inverseForgetting / denominator);
+    for (int i = 0; i < D; i++) {
+      w[i] = px[i] * root;
+    }
     for (int i = 0; i < D; i++) {
       int row = i * D;
-      double pi = px[i] / denominator;
+      double wi = w[i];
       for (int j = 0; j < D; j++) {
-        p[row + j] = (p[row + j] - pi * px[j]) * inverseForgetting;
+        p[row + j] = p[row + j] * inverseForgetting - wi * w[j];
       }
     }
     capVariances();
     samples++;
-    if (!Double.isFinite(predict(scaled)) || !Double.isFinite(p[0])) {
-      java.util.Arrays.fill(beta, 0);
-      resetCovariance();
-    }
     return true;
   }
 
@@ -170,6 +175,10 @@ public final class TtftFit {
           p[j * D + k] *= f;
           p[k * D + j] *= f;
         }
+      } else if (!(v > 0)) {
+        // Lost positive definiteness to rounding (or NaN): start over from the prior.
+        resetCovariance();
+        return;
       }
     }
   }

@@ -245,7 +245,7 @@ class IpconfigApiIntegrationTests {
               // No TTFT observed and no fit yet: ranked by the prior, the linear score.
               assertThat(gw1.get("basis").asString()).isEqualTo("prior");
               assertThat(gw1.get("score").asDouble()).isEqualTo(1.0);
-              assertThat(gw1.get("signals").get("cpu").asDouble()).isEqualTo(0.25);
+              assertThat(gw1.get("signals").get("lag").asDouble()).isZero();
               assertThat(gw1.get("signals").get("ttft").isNull()).isTrue();
               JsonNode cpu = gw1.get("prior").get("metrics").get(0);
               assertThat(cpu.get("metric").asString()).isEqualTo("cpu");
