@@ -50,7 +50,8 @@ import java.util.function.Function;
  *   <li>{@code hash}: as {@code manual} when weights are given, else as {@code score}.
  * </ul>
  *
- * Stateless and thread-safe as long as the stats and the model are not used concurrently.
+ * <p>Not thread-safe (a scratch regressor vector): the ranking state calls it under its lock, as it
+ * does every use of the stats and the models.
  */
 public final class Ranker {
 

@@ -30,7 +30,8 @@ public final class RankingMetrics implements Consumer<Map<String, RankedList>> {
     this.publisher = publisher;
     scores =
         MultiGauge.builder("ipconfig.instance.score")
-            .description("score of a listed instance, 0..1")
+            .description(
+                "relative weight of a listed instance, 0..1, before rounding and hysteresis")
             .register(registry);
     weights =
         MultiGauge.builder("ipconfig.instance.weight")
