@@ -33,9 +33,10 @@ import java.util.function.Function;
  *   <li>{@code relative = max(floor, (bestPredicted / predicted)^k)}, best over the members with a
  *       prediction;
  *   <li>a member with no prediction (no TTFT observed and no usable fit: thin data) gets the prior:
- *       its linear score from the configured metric weights relative to the best linear score,
- *       {@code max(floor, score / bestScore)}. The prior and the prediction are not averaged: a
- *       member is ranked by its prediction as soon as it has one.
+ *       its linear score from the configured metric weights relative to the best linear score of
+ *       the fresh members (predicted ones included), {@code max(floor, score / bestScore)}. The
+ *       prior and the prediction are not averaged: a member is ranked by its prediction as soon as
+ *       it has one. The linear score is computed only when some member is ranked by the prior.
  * </ul>
  *
  * <p><b>Lists</b>:
@@ -107,23 +108,37 @@ public final class Ranker {
     model.beginRound();
     List<InstanceRecord> members = new ArrayList<>(instances.size());
     List<Verdict> verdicts = new ArrayList<>(instances.size());
+    List<InstanceStats> memberStats = new ArrayList<>(instances.size());
     double bestPredicted = Double.POSITIVE_INFINITY;
     double bestPrior = 0;
+    boolean anyPrior = false;
     for (InstanceRecord instance : instances) {
       if (override.drain().contains(instance.id())) {
         continue;
       }
       Verdict v = model.verdict(instance.id());
-      predict(v, stats.apply(instance.id()), model, nowMillis);
-      if (v.basis != Verdict.Basis.STALE) {
-        if (Double.isNaN(v.predicted)) {
-          bestPrior = Math.max(bestPrior, v.prior);
-        } else {
-          bestPredicted = Math.min(bestPredicted, v.predicted);
-        }
+      InstanceStats s = stats.apply(instance.id());
+      predict(v, s, model, nowMillis);
+      if (v.basis == Verdict.Basis.PRIOR) {
+        anyPrior = true;
+        bestPrior = Math.max(bestPrior, v.prior);
+      } else if (v.basis != Verdict.Basis.STALE) {
+        bestPredicted = Math.min(bestPredicted, v.predicted);
       }
       members.add(instance);
       verdicts.add(v);
+      memberStats.add(s);
+    }
+    if (anyPrior) {
+      // The prior is relative to the best linear score of every fresh member, predicted ones too,
+      // so that an instance without evidence does not outrank the measured ones by default.
+      for (int i = 0; i < verdicts.size(); i++) {
+        Verdict v = verdicts.get(i);
+        if (v.basis == Verdict.Basis.OBSERVED || v.basis == Verdict.Basis.MODEL) {
+          v.prior = scorer.score(memberStats.get(i), nowMillis);
+          bestPrior = Math.max(bestPrior, v.prior);
+        }
+      }
     }
     List<RankedList.Entry> scored = new ArrayList<>(members.size());
     for (int i = 0; i < members.size(); i++) {

@@ -41,8 +41,8 @@ public final class Verdict {
    * The immutable copy.
    *
    * @param basis where the relative weight came from
-   * @param prior the linear score of the configured metric weights, 0..1; NaN unless the basis is
-   *     the prior
+   * @param prior the linear score of the configured metric weights, 0..1; NaN when no member of the
+   *     service was ranked by the prior (it is not computed then)
    * @param modelMillis the fit's prediction from the signals, NaN when the fit was not used
    * @param observedMillis the observed TTFT of the fast (or, failing that, damped) window; NaN when
    *     none

@@ -146,18 +146,16 @@ class PredictedWeightsTests {
 
   @Test
   void withThinDataTheLinearScoreIsThePrior() {
-    only("a", sample(0.2, 100, 2, 5), 0); // observed TTFT: ranked by it
+    only("a", sample(0.1, 100, 2, 5), 0); // observed TTFT: ranked by it (prior 0.9)
     only("b", sample(0.2, 0, 2, 0), 0); // idle, fit not ready: prior 0.8
     only("c", sample(0.6, 0, 2, 0), 0); // idle, fit not ready: prior 0.4
     RankedList list = rank(0, "a", "b", "c");
     assertThat(model.fitReady()).isFalse();
     assertThat(model.lastVerdict("a").view().basis()).isEqualTo(Verdict.Basis.OBSERVED);
     assertThat(model.lastVerdict("b").view().basis()).isEqualTo(Verdict.Basis.PRIOR);
-    // The prior's relative weight is the linear score over the best linear score among them.
-    assertThat(weights(list))
-        .containsEntry("a", 100)
-        .containsEntry("b", 100)
-        .containsEntry("c", 50);
+    // The prior's relative weight is the linear score over the best linear score of every fresh
+    // member, a's included: an instance without evidence does not outrank a measured one.
+    assertThat(weights(list)).containsEntry("a", 100).containsEntry("b", 89).containsEntry("c", 44);
   }
 
   /** TTFT = 100 + 1.5 × lag + 0.5 × handshake (± 5 ms), lag and handshake varying apart. */
