@@ -5,6 +5,8 @@ import io.jindouyun.ipconfig.scoring.ScoreExplanation;
 import io.jindouyun.ipconfig.scoring.Signal;
 import io.jindouyun.ipconfig.scoring.TtftFit;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -30,7 +32,7 @@ public record ServiceExplanation(
 
   public ServiceExplanation {
     coefficients = coefficients.clone();
-    members = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(members));
+    members = Collections.unmodifiableMap(new LinkedHashMap<>(members));
   }
 
   @Override

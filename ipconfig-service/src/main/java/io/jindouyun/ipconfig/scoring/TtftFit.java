@@ -1,5 +1,7 @@
 package io.jindouyun.ipconfig.scoring;
 
+import java.util.Arrays;
+
 /**
  * An online linear fit of a service's TTFT against its instances' signals: {@code ttft ≈ β·x} with
  * {@code x} the regressors of {@link TtftFeatures}, by recursive least squares with a forgetting
@@ -86,7 +88,7 @@ public final class TtftFit {
     }
     double y = ttftMillis / TtftFeatures.TTFT_SCALE;
     // px = P·x, column by column (P is symmetric): independent sums the JIT can vectorise.
-    java.util.Arrays.fill(px, 0);
+    Arrays.fill(px, 0);
     for (int j = 0; j < D; j++) {
       double xj = scaled[j];
       int row = j * D;
@@ -184,7 +186,7 @@ public final class TtftFit {
   }
 
   private void resetCovariance() {
-    java.util.Arrays.fill(p, 0);
+    Arrays.fill(p, 0);
     for (int i = 0; i < D; i++) {
       p[i * D + i] = initialVariance;
     }
