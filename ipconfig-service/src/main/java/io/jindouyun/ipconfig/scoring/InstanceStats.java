@@ -99,7 +99,7 @@ public final class InstanceStats {
     double[] n = signalCounts;
     Arrays.fill(n, 0);
     signal(Signal.TTFT, sample.avgTtftMillis(), sample.avgTtftMillis() > 0);
-    signal(Signal.LAG, sample.eventLoopLagMillis(), true);
+    signal(Signal.LAG, sample.eventLoopLagMillis(), sample.eventLoopLagMillis() >= 0);
     signal(Signal.HANDSHAKE, sample.avgHandshakeMillis(), sample.avgHandshakeMillis() > 0);
     signal(Signal.LOAD, (double) sample.handshakesInFlight() + sample.activeStreams(), true);
     signal(Signal.THROTTLED, Math.min(1, sample.cpuThrottled()), sample.cpuThrottled() >= 0);

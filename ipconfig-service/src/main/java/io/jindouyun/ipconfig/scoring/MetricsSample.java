@@ -14,7 +14,8 @@ package io.jindouyun.ipconfig.scoring;
  * @param activeStreams streams open now
  * @param errorsTotal errors since start
  * @param avgTtftMillis average time to first token over the last interval, 0 when none
- * @param eventLoopLagMillis p99 event-loop scheduling lag over the last second, &ge; 0
+ * @param eventLoopLagMillis p99 event-loop scheduling lag over the last second; negative when
+ *     unknown
  * @param avgHandshakeMillis average handshake service time, &ge; 0 (0 when none)
  * @param handshakesInFlight handshakes being served now, &ge; 0
  * @param cpuThrottled share of CFS periods throttled, 0..1; negative when unknown

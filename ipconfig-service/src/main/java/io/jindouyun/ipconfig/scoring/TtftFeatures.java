@@ -49,7 +49,7 @@ public final class TtftFeatures {
   /** Writes the scaled regressors of one sample into {@code x} (length {@link #COUNT}). */
   public static void ofSample(MetricsSample s, double[] x) {
     x[0] = 1;
-    x[1] = s.eventLoopLagMillis() * INVERSE[1];
+    x[1] = known(s.eventLoopLagMillis()) * INVERSE[1];
     x[2] = s.avgHandshakeMillis() * INVERSE[2];
     x[3] = (double) (s.handshakesInFlight() + s.activeStreams()) * INVERSE[3];
     x[4] = known(Math.min(1, s.cpuThrottled())) * INVERSE[4];

@@ -10,8 +10,9 @@ import io.jindouyun.proto.metrics.v1.MetricsSnapshot;
  * Reads the part of a metrics record that scoring uses: the snapshot JSON is read by the contract
  * ({@link MetricsJson}), then the values scoring relies on are checked: {@code timestampMs} &ge; 1,
  * {@code processCpu} finite and &le; 1.01, {@code avgTtftMs} finite and &ge; 0, the heap and
- * request counts &ge; 0; the TTFT signals finite, and &ge; 0 except {@code cpuThrottled} and {@code
- * gcPauseMsPerS}, where a negative value means unknown. Stateless.
+ * request counts &ge; 0; the TTFT signals finite, and &ge; 0 except {@code eventLoopLagMs}, {@code
+ * cpuThrottled} and {@code gcPauseMsPerS}, where a negative value means unknown (a backend that
+ * runs no loop probe, such as the llm-consumer, reports a lag of -1). Stateless.
  */
 final class MetricsSampleDecoder {
 
@@ -35,7 +36,7 @@ final class MetricsSampleDecoder {
         atLeast("activeStreams", s.getActiveStreams(), 0),
         atLeast("errorsTotal", s.getErrorsTotal(), 0),
         ttft,
-        nonNegative("eventLoopLagMs", s.getEventLoopLagMs()),
+        finite("eventLoopLagMs", s.getEventLoopLagMs()),
         nonNegative("avgHandshakeMs", s.getAvgHandshakeMs()),
         atLeast("handshakesInFlight", s.getHandshakesInFlight(), 0),
         finite("cpuThrottled", s.getCpuThrottled()),

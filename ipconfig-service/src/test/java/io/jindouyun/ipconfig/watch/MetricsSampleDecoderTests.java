@@ -49,18 +49,19 @@ class MetricsSampleDecoderTests {
   }
 
   @Test
-  void negativeThrottlingAndGcPauseMeanUnknownAndAreKept() throws Exception {
+  void negativeLagThrottlingAndGcPauseMeanUnknownAndAreKept() throws Exception {
     MetricsSample sample =
         MetricsSampleDecoder.decode(
-            key, "{\"timestampMs\":\"1\",\"cpuThrottled\":-1,\"gcPauseMsPerS\":-1}");
+            key,
+            "{\"timestampMs\":\"1\",\"eventLoopLagMs\":-1,\"cpuThrottled\":-1,\"gcPauseMsPerS\":-1}");
+    assertThat(sample.eventLoopLagMillis()).isEqualTo(-1.0);
     assertThat(sample.cpuThrottled()).isEqualTo(-1.0);
     assertThat(sample.gcPauseMillisPerSecond()).isEqualTo(-1.0);
   }
 
   @Test
   void rejectsNegativeOrNonFiniteSignals() {
-    for (String field :
-        new String[] {"eventLoopLagMs", "avgHandshakeMs", "avgQueueWaitMs", "avgUpstreamTtftMs"}) {
+    for (String field : new String[] {"avgHandshakeMs", "avgQueueWaitMs", "avgUpstreamTtftMs"}) {
       assertThatThrownBy(
               () ->
                   MetricsSampleDecoder.decode(key, "{\"timestampMs\":\"1\",\"" + field + "\":-3}"))
