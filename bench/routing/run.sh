@@ -57,10 +57,14 @@ say() { printf 'routing bench: %s\n' "$*"; }
 
 work=$(mktemp -d -t jdy-routebench-XXXXXX)
 export JDY_RUN=$root/.jdy/run FAULT_STATE=$work/fault FAULT_GROUP=jdy-routebench-$$
-own_suite=0
+own_suite=0 load_pid=""
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
+  if [[ -n $load_pid ]] && kill -0 "$load_pid" 2>/dev/null; then # the load first: no new fault
+    kill -TERM "$load_pid" 2>/dev/null || true
+    wait "$load_pid" 2>/dev/null || true
+  fi
   "$here/fault.sh" restore || rc=1
   local pidfile pid
   for pidfile in "$work"/*/logs/nginx.pid; do
@@ -169,4 +173,8 @@ if ((quick)); then
     --fault-s=6 --recovery-s=8 --hold-ms=2000)
 fi
 say "doors: ${doors[*]}; victim $victim; results in $out"
-java -Xmx1g -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar "$jar" "${args[@]}" "${passthrough[@]}"
+# in the background, so that a signal reaches this script's trap at once (bash runs a trap only
+# after the foreground command ends)
+java -Xmx1g -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar "$jar" "${args[@]}" "${passthrough[@]}" &
+load_pid=$!
+wait "$load_pid"

@@ -11,6 +11,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import reactor.core.publisher.Mono;
 import reactor.netty.ByteBufFlux;
@@ -130,7 +131,9 @@ final class OpenLoopChats {
   /**
    * Runs chats through {@code door} at the schedule's times; runs {@code faultStart} at {@code
    * faultAt} and {@code faultEnd} at {@code faultAt + faultFor} (null hooks: nothing runs), then
-   * waits for the chats still running (bounded by the chat timeout).
+   * waits for the chats still running (bounded by the chat timeout). A hook that fails runs no
+   * later hook and fails the round once its chats are scheduled (run.sh's exit trap undoes any
+   * fault left).
    */
   Round run(
       String door,
@@ -146,9 +149,10 @@ final class OpenLoopChats {
     CountDownLatch done = new CountDownLatch(schedule.length);
     long base = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
     long[] hookTimes = {faultAt.toNanos(), faultAt.plus(faultFor).toNanos()};
+    AtomicReference<Exception> hookFailure = new AtomicReference<>();
     Thread hooks =
         new Thread(
-            () -> runHooks(base, faultAt, faultFor, faultStart, faultEnd, hookTimes),
+            () -> runHooks(base, faultAt, faultFor, faultStart, faultEnd, hookTimes, hookFailure),
             "routing-bench-faults");
     hooks.start();
     try {
@@ -176,6 +180,9 @@ final class OpenLoopChats {
     } finally {
       hooks.join();
     }
+    if (hookFailure.get() != null) {
+      throw new IllegalStateException("a fault hook failed", hookFailure.get());
+    }
     long end = length.toNanos();
     if (!done.await(chatTimeout.toSeconds() + 5, TimeUnit.SECONDS)) {
       firstErrors.putIfAbsent("unfinished", done.getCount() + " chats had not ended in time");
@@ -187,8 +194,14 @@ final class OpenLoopChats {
     return new Round(copy, hookTimes[0], hookTimes[1], end);
   }
 
-  private void runHooks(
-      long base, Duration at, Duration length, Hook start, Hook end, long[] hookTimes) {
+  private static void runHooks(
+      long base,
+      Duration at,
+      Duration length,
+      Hook start,
+      Hook end,
+      long[] hookTimes,
+      AtomicReference<Exception> failure) {
     try {
       if (start != null) {
         pause(base + at.toNanos());
@@ -201,7 +214,7 @@ final class OpenLoopChats {
         hookTimes[1] = System.nanoTime() - base;
       }
     } catch (Exception e) {
-      throw new IllegalStateException("a fault hook failed", e);
+      failure.set(e);
     }
   }
 

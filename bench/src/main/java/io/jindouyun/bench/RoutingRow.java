@@ -249,11 +249,21 @@ record RoutingRow(
               r.p99Ms / p99Of(rows, r, LEAST_CONN)));
       gateways.forEach(
           g -> csv.append(String.format(Locale.ROOT, "%.4f,", r.shares.getOrDefault(g, 0.0))));
-      csv.append(
-          String.format(
-              Locale.ROOT, "%.4f,%.0f,%.0f%n", r.maxShareDeviation, r.belowHalfMs, r.backMs));
+      csv.append(String.format(Locale.ROOT, "%.4f,", r.maxShareDeviation))
+          .append(csvTime(r.belowHalfMs))
+          .append(',')
+          .append(csvTime(r.backMs))
+          .append('\n');
     }
     return csv.toString();
+  }
+
+  /** Milliseconds; empty: not measured; -1: never. */
+  private static String csvTime(double ms) {
+    if (Double.isNaN(ms)) {
+      return "";
+    }
+    return Double.isInfinite(ms) ? "-1" : String.format(Locale.ROOT, "%.0f", ms);
   }
 
   /** The rows as maps for JSON (times in ms; null: not measured; -1: never). */
