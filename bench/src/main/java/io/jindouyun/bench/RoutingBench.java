@@ -102,7 +102,7 @@ public final class RoutingBench {
           Integer.parseInt(map.getOrDefault("capacity-bisections", "3")),
           seconds(map.getOrDefault("capacity-trial-s", "8")),
           Double.parseDouble(map.getOrDefault("ttft-bound-ms", "500")),
-          seconds(map.getOrDefault("warmup-s", "15")),
+          seconds(map.getOrDefault("warmup-s", "10")),
           seconds(map.getOrDefault("warm-s", "5")),
           seconds(map.getOrDefault("fault-s", "20")),
           seconds(map.getOrDefault("recovery-s", "30")),
