@@ -321,6 +321,11 @@ public final class RoutingBench {
     settings.put("shareWindowMs", options.shareWindow().toMillis());
     settings.put("holdMs", options.hold().toMillis());
     settings.put("shareMinCount", options.shareMinCount());
+    Map<String, String> faults = new LinkedHashMap<>();
+    for (String name : List.of("QUOTA_PCT", "HOG_QUOTA_PCT", "STOP_MS", "STOP_EVERY_MS")) {
+      faults.put(name, System.getenv().getOrDefault(name, "default"));
+    }
+    settings.put("faultEnvironment", faults);
     settings.put(
         "chat",
         Map.of(

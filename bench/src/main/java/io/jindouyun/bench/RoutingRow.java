@@ -221,7 +221,7 @@ record RoutingRow(
     return md.toString();
   }
 
-  /** The rows as CSV, one column per gateway's share. */
+  /** The rows as CSV, one column per gateway's share; an empty cell: not measured. */
   static String csv(List<RoutingRow> rows, List<String> gateways) {
     StringBuilder csv =
         new StringBuilder(
@@ -233,20 +233,26 @@ record RoutingRow(
       csv.append(
           String.format(
               Locale.ROOT,
-              "%.2f,%.2f,%s,%s,%d,%d,%d,%.1f,%.1f,%.1f,%.1f,%.3f,%.3f,",
+              "%.2f,%.2f,%s,%s,%d,%d,%d,",
               r.load,
               r.rate,
               r.scenario,
               r.door,
               r.chats,
               r.errors,
-              r.wrongText,
-              r.p50Ms,
-              r.p99Ms,
-              r.p999Ms,
-              r.recoveryP99Ms,
-              r.p99Ms / p99Of(rows, r, ROUND_ROBIN),
-              r.p99Ms / p99Of(rows, r, LEAST_CONN)));
+              r.wrongText));
+      for (double value :
+          new double[] {
+            r.p50Ms,
+            r.p99Ms,
+            r.p999Ms,
+            r.recoveryP99Ms,
+            r.p99Ms / p99Of(rows, r, ROUND_ROBIN),
+            r.p99Ms / p99Of(rows, r, LEAST_CONN)
+          }) {
+        csv.append(Double.isFinite(value) ? String.format(Locale.ROOT, "%.3f", value) : "")
+            .append(',');
+      }
       gateways.forEach(
           g -> csv.append(String.format(Locale.ROOT, "%.4f,", r.shares.getOrDefault(g, 0.0))));
       csv.append(String.format(Locale.ROOT, "%.4f,", r.maxShareDeviation))
