@@ -40,11 +40,11 @@ into_group() {
 out_of_group() {
   [[ -d $group ]] || return 0
   local pid from
-  for pid in $(cat "$group/cgroup.procs" 2>/dev/null); do
+  while read -r pid; do
     from=$(cat "$state/origin.$pid" 2>/dev/null || echo /)
     echo "$pid" >"$CPU_ROOT${from%/}/cgroup.procs" 2>/dev/null || echo "$pid" >"$CPU_ROOT/cgroup.procs" || true
     rm -f "$state/origin.$pid"
-  done
+  done < <(cat "$group/cgroup.procs" 2>/dev/null)
   rmdir "$group" 2>/dev/null || { echo "fault.sh: could not remove $group" >&2; return 1; }
 }
 
