@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -28,10 +29,12 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>Every answer's text is checked against the LLM's non-streaming answer for the same request.
  * Reports time to first token (TTFT) and the delay between chunks, p50 and p99, for both paths, and
  * the difference. With {@code --mode=idle} it holds N streams open on answers that do not start,
- * and reports the gateway's heap per idle stream (needs {@code --gateway-pid} and {@code jcmd}).
- * {@code --warmup=K} first runs K unreported rounds of both paths (young JVMs spend most of their
- * CPU in the JIT compilers); {@code --pids=name=pid,…} reports each process's CPU per delivered
- * chunk in each phase, split into work, JIT and GC.
+ * and reports the gateway's heap per idle stream (needs {@code --gateway-pid} and {@code jcmd});
+ * {@code --mode=routing} runs {@link RoutingBench} (open-loop chats through several front doors
+ * while one gateway is made sick; bench/routing/run.sh). {@code --warmup=K} first runs K unreported
+ * rounds of both paths (young JVMs spend most of their CPU in the JIT compilers); {@code
+ * --pids=name=pid,…} reports each process's CPU per delivered chunk in each phase, split into work,
+ * JIT and GC.
  *
  * <pre>
  * java -jar bench/target/bench-*-exec.jar --gateway=http://127.0.0.1:8081 \
@@ -131,6 +134,10 @@ public final class StreamLoad {
   }
 
   public static void main(String[] args) throws Exception {
+    if (Arrays.asList(args).contains("--mode=routing")) {
+      RoutingBench.main(args);
+      return;
+    }
     Options options = Options.parse(args);
     StreamLoad load = new StreamLoad(options);
     if ("idle".equals(options.mode())) {

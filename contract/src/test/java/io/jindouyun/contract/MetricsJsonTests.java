@@ -33,7 +33,14 @@ class MetricsJsonTests {
             "avgTtftMs",
             "tokensPerSecond",
             "queueDepth",
-            "consumerLag");
+            "consumerLag",
+            "eventLoopLagMs",
+            "avgHandshakeMs",
+            "handshakesInFlight",
+            "cpuThrottled",
+            "gcPauseMsPerS",
+            "avgQueueWaitMs",
+            "avgUpstreamTtftMs");
   }
 
   @Test
@@ -45,6 +52,8 @@ class MetricsJsonTests {
                 .setInstanceId("gw-1")
                 .setActiveStreams(3)
                 .setAvgTtftMs(12.5)
+                .setHandshakesInFlight(2)
+                .setCpuThrottled(-1)
                 .build());
 
     for (String field : MetricsJson.FIELDS) {
@@ -54,6 +63,9 @@ class MetricsJsonTests {
         .contains("\"activeStreams\":\"3\"")
         .contains("\"avgTtftMs\":12.5")
         .contains("\"errorsTotal\":\"0\"")
+        .contains("\"handshakesInFlight\":\"2\"")
+        .contains("\"cpuThrottled\":-1.0")
+        .contains("\"eventLoopLagMs\":0.0")
         .doesNotContain(" ")
         .doesNotContain("\n");
   }
@@ -69,6 +81,12 @@ class MetricsJsonTests {
             .setHeapUsedBytes(256)
             .setProcessors(2)
             .setConsumerLag(7)
+            .setEventLoopLagMs(3.5)
+            .setAvgHandshakeMs(4.25)
+            .setCpuThrottled(0.4)
+            .setGcPauseMsPerS(12)
+            .setAvgQueueWaitMs(30)
+            .setAvgUpstreamTtftMs(250)
             .build();
     assertThat(MetricsJson.parse(KEY, MetricsJson.print(snapshot))).isEqualTo(snapshot);
   }

@@ -164,6 +164,7 @@ class ExporterIntegrationTests {
                     .isEqualTo(3);
               });
       gw1.activeStreams.set(40);
+      gw1.handshakesInFlight.set(5);
       await()
           .atMost(INTERVAL.multipliedBy(3))
           .until(
@@ -180,7 +181,25 @@ class ExporterIntegrationTests {
                               l.startsWith("jdy_backend_active_streams{")
                                   && l.contains("instance=\"gw-1\"")
                                   && l.contains("service=\"stream-gateway\"")
-                                  && l.endsWith(" 40.0")));
+                                  && l.endsWith(" 40.0"))
+                      .anyMatch(
+                          l ->
+                              l.startsWith("jdy_backend_handshakes_in_flight{")
+                                  && l.contains("instance=\"gw-1\"")
+                                  && l.endsWith(" 5.0"))
+                      .anyMatch(
+                          l ->
+                              l.startsWith("jdy_backend_eventloop_lag_milliseconds{")
+                                  && l.contains("instance=\"gw-1\"")
+                                  && l.endsWith(" -1.0")));
+      await()
+          .atMost(INTERVAL.multipliedBy(3))
+          .until(
+              () ->
+                  metrics(etcd.client(), "stream-gateway", "gw-1")
+                          .get("handshakesInFlight")
+                          .asLong()
+                      == 5);
     }
   }
 

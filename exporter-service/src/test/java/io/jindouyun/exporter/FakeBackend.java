@@ -27,6 +27,7 @@ final class FakeBackend implements AutoCloseable {
   final String id;
   final AtomicLong activeStreams = new AtomicLong();
   final AtomicLong inFlight = new AtomicLong();
+  final AtomicLong handshakesInFlight = new AtomicLong();
   final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final MetricsGrpcServer server;
   private final Client client;
@@ -37,6 +38,7 @@ final class FakeBackend implements AutoCloseable {
     this.id = id;
     Gauge.builder("jdy.streams.active", activeStreams, AtomicLong::get).register(registry);
     Gauge.builder("jdy.requests.active", inFlight, AtomicLong::get).register(registry);
+    Gauge.builder("jdy.handshakes.active", handshakesInFlight, AtomicLong::get).register(registry);
     server =
         new MetricsGrpcServer(
             new MetricsProperties(

@@ -3,6 +3,8 @@ package io.jindouyun.consumer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.jindouyun.consumer.job.InFlightJobs;
 import io.jindouyun.consumer.job.JobKey;
 import io.jindouyun.devllm.DevLlmServer;
@@ -11,6 +13,10 @@ import io.jindouyun.proto.chat.v1.ChatChunk;
 import io.jindouyun.proto.chat.v1.ChatControl;
 import io.jindouyun.proto.chat.v1.ChatJob;
 import io.jindouyun.proto.chat.v1.ChatMessage;
+import io.jindouyun.proto.metrics.v1.GetRequest;
+import io.jindouyun.proto.metrics.v1.MetricsServiceGrpc;
+import io.jindouyun.proto.metrics.v1.MetricsSnapshot;
+import io.jindouyun.support.metrics.MetricsGrpcServer;
 import io.jindouyun.testkit.KafkaExtension;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -21,6 +27,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -407,6 +414,47 @@ class LlmConsumerIntegrationTests {
       seqs[i] = (long) i;
     }
     return seqs;
+  }
+
+  @Test
+  void theSnapshotShowsTheQueueWaitFromTheRecordTimestampAndTheUpstreamTtft() throws Exception {
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress("127.0.0.1", app.getBean(MetricsGrpcServer.class).port())
+            .usePlaintext()
+            .build();
+    try {
+      MetricsServiceGrpc.MetricsServiceBlockingStub metrics =
+          MetricsServiceGrpc.newBlockingStub(channel);
+      metrics.withDeadlineAfter(5, TimeUnit.SECONDS).get(GetRequest.getDefaultInstance());
+      ChatJob job = job("Queued a while [dev:ttft=400] [dev:tokens=3]");
+      // a record stamped 3 s ago: the job waited that long in the queue before its LLM call
+      sent(
+          producer.send(
+              new ProducerRecord<>(
+                  "chat.jobs",
+                  null,
+                  System.currentTimeMillis() - 3_000,
+                  job.getUserId(),
+                  job.toByteArray())));
+      double[] most = new double[2];
+
+      await()
+          .atMost(WAIT)
+          .untilAsserted(
+              () -> {
+                MetricsSnapshot s =
+                    metrics
+                        .withDeadlineAfter(5, TimeUnit.SECONDS)
+                        .get(GetRequest.getDefaultInstance());
+                most[0] = Math.max(most[0], s.getAvgQueueWaitMs());
+                most[1] = Math.max(most[1], s.getAvgUpstreamTtftMs());
+                assertThat(most[0]).isGreaterThanOrEqualTo(1_000);
+                assertThat(most[1]).isGreaterThanOrEqualTo(200);
+              });
+      await().atMost(WAIT).until(() -> reader.ended(job.getStreamId()));
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
   }
 
   static ChatJob job(String prompt) {

@@ -43,7 +43,10 @@ class ArchitectureTests {
         ROOT + ".metrics.Sample",
         ROOT + ".metrics.MeterTotals",
         ROOT + ".metrics.ProcessFigures",
-        ROOT + ".metrics.ProcessProbe");
+        ROOT + ".metrics.ProcessProbe",
+        ROOT + ".metrics.CpuStat",
+        ROOT + ".metrics.CgroupCpuFiles",
+        ROOT + ".metrics.GcPauses");
   }
 
   @Test

@@ -18,7 +18,8 @@ import java.util.function.ToDoubleFunction;
  * jdy_backend_active_streams{service="stream-gateway",instance="gw-1"}}), read from the {@link
  * SnapshotStore} at scrape time. A target's series are registered when it appears and removed when
  * it is gone. {@code jdy_backend_up} is 1 while its stream delivers. Before a target's first
- * snapshot its figures read NaN.
+ * snapshot its figures read NaN; a figure the backend reports as unknown (a negative event-loop
+ * lag, throttled share or GC pause rate) is passed on as it is.
  *
  * <p>Concurrency: {@link #update} runs on the exporter's executor; the gauges are read by scrapes.
  */
@@ -42,7 +43,20 @@ public final class BackendGauges {
           new Figure("jdy.backend.ttft.avg", "milliseconds", MetricsSnapshot::getAvgTtftMs),
           new Figure("jdy.backend.tokens.per.second", null, MetricsSnapshot::getTokensPerSecond),
           new Figure("jdy.backend.queue.depth", null, s -> s.getQueueDepth()),
-          new Figure("jdy.backend.consumer.lag", null, s -> s.getConsumerLag()));
+          new Figure("jdy.backend.consumer.lag", null, s -> s.getConsumerLag()),
+          new Figure(
+              "jdy.backend.eventloop.lag", "milliseconds", MetricsSnapshot::getEventLoopLagMs),
+          new Figure(
+              "jdy.backend.handshake.avg", "milliseconds", MetricsSnapshot::getAvgHandshakeMs),
+          new Figure("jdy.backend.handshakes.in.flight", null, s -> s.getHandshakesInFlight()),
+          new Figure("jdy.backend.cpu.throttled", null, MetricsSnapshot::getCpuThrottled),
+          new Figure("jdy.backend.gc.pause.ms.per.second", null, MetricsSnapshot::getGcPauseMsPerS),
+          new Figure(
+              "jdy.backend.queue.wait.avg", "milliseconds", MetricsSnapshot::getAvgQueueWaitMs),
+          new Figure(
+              "jdy.backend.upstream.ttft.avg",
+              "milliseconds",
+              MetricsSnapshot::getAvgUpstreamTtftMs));
 
   private final MeterRegistry registry;
   private final SnapshotStore store;

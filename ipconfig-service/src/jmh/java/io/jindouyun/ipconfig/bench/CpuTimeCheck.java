@@ -22,7 +22,9 @@ public final class CpuTimeCheck {
     add.setUp();
     report("add: baseline (array write)", 20_000_000, () -> (long) add.baseline());
     report("add: one value, one window", 20_000_000, () -> add.window() ? 1 : 0);
-    report("add: one snapshot (5 metrics x 3 windows)", 5_000_000, () -> add.snapshot() ? 1 : 0);
+    report("add: one snapshot (windows, no fit)", 5_000_000, () -> add.snapshot() ? 1 : 0);
+    report("add: one observation into the fit", 5_000_000, () -> add.fit() ? 1 : 0);
+    report("add: snapshot and fit", 5_000_000, () -> add.snapshotAndFit() ? 1 : 0);
     for (int n : new int[] {100, 1_000, 10_000}) {
       RecomputeBenchmark recompute = new RecomputeBenchmark();
       recompute.instances = n;

@@ -29,10 +29,11 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Cost of recomputing a service's best list ({@link RankingState#rankAll()}: score every instance
- * over 5 metrics × 3 windows, sort, cut to the list size, weights) for 100, 1,000 and 10,000
- * instances, each with 30 samples in its windows. {@code baselineSort}: sorting the same number of
- * doubles, for scale.
+ * Cost of recomputing a service's best list ({@link RankingState#rankAll()}: per instance the prior
+ * score over 5 metrics × 3 windows, the observed TTFT and the fit's prediction from the fast
+ * window's signals; the relative weights, sort, cut to the list size, weights through the
+ * hysteresis, the churn count) for 100, 1,000 and 10,000 instances, each with 30 samples in its
+ * windows (the fit is ready). {@code baselineSort}: sorting the same number of doubles, for scale.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -94,7 +95,14 @@ public class RecomputeBenchmark {
                 random.nextLong(50),
                 random.nextLong(500),
                 s * random.nextLong(5),
-                100 + random.nextDouble(900)));
+                100 + random.nextDouble(900),
+                random.nextDouble(50),
+                random.nextDouble(100),
+                random.nextLong(10),
+                random.nextDouble(),
+                random.nextDouble(10),
+                0,
+                0));
       }
     }
     doubles = random.doubles(instances).toArray();

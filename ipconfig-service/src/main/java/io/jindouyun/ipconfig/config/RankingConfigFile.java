@@ -16,7 +16,19 @@ record RankingConfigFile(
     @JsonProperty("stale-after") String staleAfter,
     @JsonProperty("error-penalty") Double errorPenalty,
     @JsonProperty("list-size") Integer listSize,
+    Prediction prediction,
     List<Service> services) {
+
+  record Prediction(
+      @JsonProperty("fast-window") Window fastWindow,
+      @JsonProperty("damped-window") Window dampedWindow,
+      Double forgetting,
+      @JsonProperty("min-samples") Integer minSamples,
+      Double exponent,
+      @JsonProperty("min-ttft") String minTtft,
+      Double hysteresis,
+      @JsonProperty("max-rise-per-second") Double maxRisePerSecond,
+      @JsonProperty("damp-above-rank-changes-per-minute") Double dampAbove) {}
 
   record Window(String length, Double weight, Integer buckets) {}
 

@@ -28,6 +28,10 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  *   <li>metrics named cpu, memory, inflight, ttft, errors; weights &ge; 0 and not all zero; limits
  *       &gt; 0;
  *   <li>weight-floor and neutral-score in [0,1]; stale-after &gt; 0; error-penalty &ge; 0;
+ *   <li>prediction (every field optional, defaults in {@link ScoringPolicy.Prediction#DEFAULTS}):
+ *       fast-window and damped-window as windows (their weight is not used), the damped one longer;
+ *       forgetting in (0,1]; min-samples &ge; 1; exponent &gt; 0; min-ttft &gt; 0; hysteresis in
+ *       [0,1); max-rise-per-second &gt; 0; damp-above-rank-changes-per-minute &gt; 0;
  *   <li>at least one service, unique valid names, list-size &ge; 1, static instances valid and
  *       unique per service.
  * </ul>
@@ -81,12 +85,14 @@ public final class RankingConfigLoader {
     if (listSize < 1) {
       problems.add("list-size must be >= 1, got " + listSize);
     }
+    ScoringPolicy.Prediction prediction = prediction(file.prediction(), problems);
     List<ServiceSpec> services = services(file.services(), listSize, problems);
     if (!problems.isEmpty()) {
       throw new InvalidConfigException(origin, problems);
     }
     ScoringPolicy policy =
-        new ScoringPolicy(windows, metrics, floor, neutral, staleAfter.toMillis(), penalty);
+        new ScoringPolicy(
+            windows, metrics, floor, neutral, staleAfter.toMillis(), penalty, prediction);
     return new RankingConfig(policy, services);
   }
 
@@ -122,6 +128,95 @@ public final class RankingConfigLoader {
       }
     }
     return windows;
+  }
+
+  private static ScoringPolicy.Prediction prediction(
+      RankingConfigFile.Prediction raw, List<String> problems) {
+    ScoringPolicy.Prediction d = ScoringPolicy.Prediction.DEFAULTS;
+    if (raw == null) {
+      return d;
+    }
+    int before = problems.size();
+    WindowSpec fast = window(raw.fastWindow(), d.fastWindow(), "prediction.fast-window", problems);
+    WindowSpec slow =
+        window(raw.dampedWindow(), d.dampedWindow(), "prediction.damped-window", problems);
+    if (fast != null && slow != null && fast.lengthMillis() >= slow.lengthMillis()) {
+      problems.add("prediction.damped-window must be longer than prediction.fast-window");
+    }
+    double forgetting = raw.forgetting() == null ? d.forgetting() : raw.forgetting();
+    if (!(forgetting > 0 && forgetting <= 1)) {
+      problems.add("prediction.forgetting must be in (0,1], got " + forgetting);
+    }
+    int minSamples = raw.minSamples() == null ? d.minSamples() : raw.minSamples();
+    if (minSamples < 1) {
+      problems.add("prediction.min-samples must be >= 1, got " + minSamples);
+    }
+    double exponent = positive(raw.exponent(), d.exponent(), "prediction.exponent", problems);
+    Duration minTtft =
+        positiveDuration(
+            raw.minTtft(),
+            Duration.ofNanos((long) (d.minTtftMillis() * 1_000_000)),
+            "prediction.min-ttft",
+            problems);
+    double hysteresis = raw.hysteresis() == null ? d.hysteresis() : raw.hysteresis();
+    if (!(hysteresis >= 0 && hysteresis < 1)) {
+      problems.add("prediction.hysteresis must be in [0,1), got " + hysteresis);
+    }
+    double rise =
+        positive(
+            raw.maxRisePerSecond(),
+            d.maxRisePerSecond(),
+            "prediction.max-rise-per-second",
+            problems);
+    double dampAbove =
+        positive(
+            raw.dampAbove(),
+            d.dampAboveRankChangesPerMinute(),
+            "prediction.damp-above-rank-changes-per-minute",
+            problems);
+    if (problems.size() != before) {
+      return d;
+    }
+    return new ScoringPolicy.Prediction(
+        fast,
+        slow,
+        forgetting,
+        minSamples,
+        exponent,
+        minTtft.toNanos() / 1e6,
+        hysteresis,
+        rise,
+        dampAbove);
+  }
+
+  private static WindowSpec window(
+      RankingConfigFile.Window w, WindowSpec def, String at, List<String> problems) {
+    if (w == null) {
+      return def;
+    }
+    Duration length = positiveDuration(w.length(), null, at + ".length", problems);
+    int buckets = w.buckets() == null ? DEFAULT_BUCKETS : w.buckets();
+    if (buckets < 1 || buckets > MAX_BUCKETS) {
+      problems.add(at + ".buckets must be in 1.." + MAX_BUCKETS + ", got " + buckets);
+      return null;
+    }
+    if (length == null) {
+      return null;
+    }
+    if (length.toMillis() % buckets != 0) {
+      problems.add(
+          at + ".length (" + length.toMillis() + " ms) must divide into " + buckets + " buckets");
+      return null;
+    }
+    return new WindowSpec(length.toMillis(), 1, buckets);
+  }
+
+  private static double positive(Double value, double def, String name, List<String> problems) {
+    double v = value == null ? def : value;
+    if (!(v > 0) || Double.isInfinite(v)) {
+      problems.add(name + " must be > 0, got " + v);
+    }
+    return v;
   }
 
   private static Map<Metric, MetricSpec> metrics(

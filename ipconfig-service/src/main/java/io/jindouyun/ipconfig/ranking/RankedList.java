@@ -8,11 +8,28 @@ import java.util.List;
  *
  * @param strategy strategy in force
  * @param entries listed instances, best first
+ * @param damping whether the ranking churns and is damped (not part of the routing)
  */
-public record RankedList(Strategy strategy, List<Entry> entries) {
+public record RankedList(Strategy strategy, List<Entry> entries, Damping damping) {
 
   public RankedList {
     entries = List.copyOf(entries);
+  }
+
+  /** A list without churn information (not damped, no rank change counted). */
+  public RankedList(Strategy strategy, List<Entry> entries) {
+    this(strategy, entries, Damping.NONE);
+  }
+
+  /**
+   * The service's churn when the list was computed.
+   *
+   * @param damped predictions read the damped window because the ranking churned
+   * @param rankChangesPerMinute rank changes counted over the last minute
+   */
+  public record Damping(boolean damped, double rankChangesPerMinute) {
+    /** Not damped, nothing counted. */
+    public static final Damping NONE = new Damping(false, 0);
   }
 
   /**
@@ -20,7 +37,7 @@ public record RankedList(Strategy strategy, List<Entry> entries) {
    *
    * @param instance the instance
    * @param weight traffic weight (0..100 from scores, 0..1000 from an operator)
-   * @param score score 0..1
+   * @param score relative weight 0..1 before rounding and hysteresis (see {@link Ranker})
    * @param stale no fresh metrics: the score is the neutral score
    */
   public record Entry(InstanceRecord instance, int weight, double score, boolean stale) {}

@@ -12,21 +12,26 @@ import java.util.function.Consumer;
 /**
  * Micrometer view of the ranking: {@code ipconfig.instance.score} and {@code
  * ipconfig.instance.weight} per listed instance (tags service, instance), {@code
- * ipconfig.list.version} per service, {@code ipconfig.longpoll.waiters}. Rows of instances that
- * left the list are removed. {@link #accept} runs on the recompute thread only.
+ * ipconfig.list.version}, {@code ipconfig.rank.changes} (rank changes over the last minute) and
+ * {@code ipconfig.ranking.damped} (1 while damped) per service, {@code ipconfig.longpoll.waiters}.
+ * Rows of instances that left the list are removed. {@link #accept} runs on the recompute thread
+ * only.
  */
 public final class RankingMetrics implements Consumer<Map<String, RankedList>> {
 
   private final MultiGauge scores;
   private final MultiGauge weights;
   private final MultiGauge versions;
+  private final MultiGauge rankChanges;
+  private final MultiGauge damped;
   private final BestListPublisher publisher;
 
   public RankingMetrics(MeterRegistry registry, BestListPublisher publisher) {
     this.publisher = publisher;
     scores =
         MultiGauge.builder("ipconfig.instance.score")
-            .description("score of a listed instance, 0..1")
+            .description(
+                "relative weight of a listed instance, 0..1, before rounding and hysteresis")
             .register(registry);
     weights =
         MultiGauge.builder("ipconfig.instance.weight")
@@ -35,6 +40,14 @@ public final class RankingMetrics implements Consumer<Map<String, RankedList>> {
     versions =
         MultiGauge.builder("ipconfig.list.version")
             .description("version of the served best list")
+            .register(registry);
+    rankChanges =
+        MultiGauge.builder("ipconfig.rank.changes")
+            .description("rank changes of a service's list over the last minute")
+            .register(registry);
+    damped =
+        MultiGauge.builder("ipconfig.ranking.damped")
+            .description("1 while a service's ranking churns and reads the damped window")
             .register(registry);
     Gauge.builder("ipconfig.longpoll.waiters", publisher, BestListPublisher::waiters)
         .description("long-poll requests waiting for a change")
@@ -45,7 +58,13 @@ public final class RankingMetrics implements Consumer<Map<String, RankedList>> {
   public void accept(Map<String, RankedList> lists) {
     List<MultiGauge.Row<?>> scoreRows = new ArrayList<>();
     List<MultiGauge.Row<?>> weightRows = new ArrayList<>();
+    List<MultiGauge.Row<?>> changeRows = new ArrayList<>();
+    List<MultiGauge.Row<?>> dampedRows = new ArrayList<>();
     for (Map.Entry<String, RankedList> e : lists.entrySet()) {
+      Tags service = Tags.of("service", e.getKey());
+      RankedList.Damping damping = e.getValue().damping();
+      changeRows.add(MultiGauge.Row.of(service, damping.rankChangesPerMinute()));
+      dampedRows.add(MultiGauge.Row.of(service, damping.damped() ? 1 : 0));
       for (RankedList.Entry entry : e.getValue().entries()) {
         Tags tags = Tags.of("service", e.getKey(), "instance", entry.instance().id());
         scoreRows.add(MultiGauge.Row.of(tags, entry.score()));
@@ -54,6 +73,8 @@ public final class RankingMetrics implements Consumer<Map<String, RankedList>> {
     }
     scores.register(scoreRows, true);
     weights.register(weightRows, true);
+    rankChanges.register(changeRows, true);
+    damped.register(dampedRows, true);
     List<MultiGauge.Row<?>> versionRows = new ArrayList<>();
     publisher
         .current()

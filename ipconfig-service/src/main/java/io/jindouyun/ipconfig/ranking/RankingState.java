@@ -40,6 +40,7 @@ public final class RankingState {
   private final Runnable onChange;
   private final long statsRetentionMillis;
   private final SlidingWindows.Shape shape;
+  private final SlidingWindows.Shape recentShape;
   private static final long SWEEP_INTERVAL_MILLIS = 10_000;
   private long lastSweepMillis = Long.MIN_VALUE / 2;
 
@@ -59,10 +60,12 @@ public final class RankingState {
     final ServiceSpec spec;
     final Map<String, InstanceRecord> registered = new HashMap<>();
     final Map<String, InstanceStats> stats = new HashMap<>();
+    final ServiceModel model;
     RoutingOverride override = RoutingOverride.NONE;
 
-    ServiceState(ServiceSpec spec) {
+    ServiceState(ServiceSpec spec, ServiceModel model) {
       this.spec = spec;
+      this.model = model;
     }
   }
 
@@ -80,7 +83,7 @@ public final class RankingState {
       LongSupplier clock,
       Runnable onChange) {
     for (ServiceSpec spec : specs) {
-      services.put(spec.name(), new ServiceState(spec));
+      services.put(spec.name(), new ServiceState(spec, ranker.newModel()));
     }
     this.ranker = ranker;
     this.maxInstances = maxInstances;
@@ -93,6 +96,7 @@ public final class RankingState {
             .orElse(0);
     this.statsRetentionMillis = longest + ranker.scorer().policy().staleAfterMillis();
     this.shape = SlidingWindows.Shape.of(ranker.scorer().policy().windows());
+    this.recentShape = SlidingWindows.Shape.recent(ranker.scorer().policy().prediction());
   }
 
   /** Names of the configured services, in config order. */
@@ -154,11 +158,15 @@ public final class RankingState {
         if (s.stats.size() >= maxInstances) {
           return Outcome.OVER_LIMIT;
         }
-        stats = new InstanceStats(shape);
+        stats = new InstanceStats(shape, recentShape);
         s.stats.put(id, stats);
       }
       long at = clock.getAsLong() - Math.max(0, ageMillis);
-      return stats.record(sample, at) ? Outcome.APPLIED : Outcome.UNCHANGED;
+      if (!stats.record(sample, at)) {
+        return Outcome.UNCHANGED;
+      }
+      s.model.learn(sample);
+      return Outcome.APPLIED;
     } finally {
       lock.unlock();
     }
@@ -258,7 +266,7 @@ public final class RankingState {
         }
         lists.put(
             s.spec.name(),
-            ranker.rank(s.spec.listSize(), members(s), s.stats::get, s.override, now));
+            ranker.rank(s.spec.listSize(), members(s), s.stats::get, s.override, s.model, now));
       }
       return lists;
     } finally {
@@ -266,8 +274,11 @@ public final class RankingState {
     }
   }
 
-  /** Explains the score of every member of {@code service}, by id; empty when not configured. */
-  public Optional<Map<String, ScoreExplanation>> explain(String service) {
+  /**
+   * Explains the weights of {@code service}: the fit, the damping, and per member its signals, its
+   * prior score and the last recompute's verdict; empty when not configured.
+   */
+  public Optional<ServiceExplanation> explain(String service) {
     lock.lock();
     try {
       ServiceState s = services.get(service);
@@ -275,11 +286,20 @@ public final class RankingState {
         return Optional.empty();
       }
       long now = clock.getAsLong();
-      Map<String, ScoreExplanation> out = new LinkedHashMap<>();
+      Map<String, ServiceExplanation.Member> members = new LinkedHashMap<>();
       for (InstanceRecord instance : members(s)) {
-        out.put(instance.id(), ranker.scorer().explain(s.stats.get(instance.id()), now));
+        InstanceStats stats = s.stats.get(instance.id());
+        ScoreExplanation prior = ranker.scorer().explain(stats, now);
+        Verdict verdict = s.model.lastVerdict(instance.id());
+        members.put(
+            instance.id(),
+            new ServiceExplanation.Member(
+                prior,
+                ServiceExplanation.signals(stats, InstanceStats.FAST, now),
+                ServiceExplanation.signals(stats, InstanceStats.DAMPED, now),
+                verdict == null ? null : verdict.view()));
       }
-      return Optional.of(out);
+      return Optional.of(ServiceExplanation.of(s.model, now, members));
     } finally {
       lock.unlock();
     }

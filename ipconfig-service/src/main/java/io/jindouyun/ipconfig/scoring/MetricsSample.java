@@ -2,7 +2,8 @@ package io.jindouyun.ipconfig.scoring;
 
 /**
  * The part of one exporter snapshot ({@code MetricsSnapshot}) that scoring uses. Negative CPU means
- * unknown; counters are totals since the instance started.
+ * unknown; counters are totals since the instance started. Averages and rates cover the snapshot's
+ * interval and are 0 when nothing happened.
  *
  * @param timestampMillis when the snapshot was taken (wall clock of the exporter's target)
  * @param processCpu process CPU load 0..1, negative when unknown
@@ -13,6 +14,14 @@ package io.jindouyun.ipconfig.scoring;
  * @param activeStreams streams open now
  * @param errorsTotal errors since start
  * @param avgTtftMillis average time to first token over the last interval, 0 when none
+ * @param eventLoopLagMillis p99 event-loop scheduling lag over the last second; negative when
+ *     unknown
+ * @param avgHandshakeMillis average handshake service time, &ge; 0 (0 when none)
+ * @param handshakesInFlight handshakes being served now, &ge; 0
+ * @param cpuThrottled share of CFS periods throttled, 0..1; negative when unknown
+ * @param gcPauseMillisPerSecond GC pause per second of the interval; negative when unknown
+ * @param avgQueueWaitMillis llm-consumer: average wait of a job before its LLM call, &ge; 0
+ * @param avgUpstreamTtftMillis llm-consumer: average TTFT of the upstream LLM, &ge; 0
  */
 public record MetricsSample(
     long timestampMillis,
@@ -23,4 +32,42 @@ public record MetricsSample(
     long requestsInFlight,
     long activeStreams,
     long errorsTotal,
-    double avgTtftMillis) {}
+    double avgTtftMillis,
+    double eventLoopLagMillis,
+    double avgHandshakeMillis,
+    long handshakesInFlight,
+    double cpuThrottled,
+    double gcPauseMillisPerSecond,
+    double avgQueueWaitMillis,
+    double avgUpstreamTtftMillis) {
+
+  /** A sample without the TTFT signals (all 0, throttling and GC unknown). */
+  public MetricsSample(
+      long timestampMillis,
+      double processCpu,
+      long heapUsedBytes,
+      long heapMaxBytes,
+      long requestsTotal,
+      long requestsInFlight,
+      long activeStreams,
+      long errorsTotal,
+      double avgTtftMillis) {
+    this(
+        timestampMillis,
+        processCpu,
+        heapUsedBytes,
+        heapMaxBytes,
+        requestsTotal,
+        requestsInFlight,
+        activeStreams,
+        errorsTotal,
+        avgTtftMillis,
+        0,
+        0,
+        0,
+        -1,
+        -1,
+        0,
+        0);
+  }
+}

@@ -14,6 +14,7 @@ import java.util.Map;
  * @param neutralScore score of an instance without fresh metrics, 0..1
  * @param staleAfterMillis an instance whose last sample is older than this is stale
  * @param errorPenalty the score is multiplied by {@code max(0, 1 - errorPenalty × errorRate)}
+ * @param prediction the predicted-TTFT weights: fit, fast window, hysteresis, damping
  */
 public record ScoringPolicy(
     List<WindowSpec> windows,
@@ -21,7 +22,95 @@ public record ScoringPolicy(
     double weightFloor,
     double neutralScore,
     long staleAfterMillis,
-    double errorPenalty) {
+    double errorPenalty,
+    Prediction prediction) {
+
+  /**
+   * How weights follow the predicted TTFT (see {@code Ranker}).
+   *
+   * @param fastWindow window the prediction reads the signals and the observed TTFT from (its
+   *     weight is not used)
+   * @param dampedWindow longer window used instead while the ranking churns, and the fallback for
+   *     the observed TTFT when the fast window has none
+   * @param forgetting the fit's forgetting factor λ per sample, in (0, 1]
+   * @param minSamples samples the fit needs before its prediction is used, &ge; 1
+   * @param exponent {@code k} in {@code (best / predicted)^k}, &gt; 0
+   * @param minTtftMillis predictions below this count as this (noise of tiny TTFTs), &gt; 0
+   * @param hysteresis relative change a weight needs before it is published, in [0, 1)
+   * @param maxRisePerSecond most weight points a published weight rises per second, &gt; 0
+   * @param dampAboveRankChangesPerMinute rank changes per minute above which the service is damped
+   *     (the damped window replaces the fast one) until the rate falls to half of it, &gt; 0
+   */
+  public record Prediction(
+      WindowSpec fastWindow,
+      WindowSpec dampedWindow,
+      double forgetting,
+      int minSamples,
+      double exponent,
+      double minTtftMillis,
+      double hysteresis,
+      double maxRisePerSecond,
+      double dampAboveRankChangesPerMinute) {
+
+    /** The defaults of {@code ipconfig.yml}. */
+    public static final Prediction DEFAULTS =
+        new Prediction(
+            new WindowSpec(3_000, 1, 3),
+            new WindowSpec(15_000, 1, 5),
+            0.995,
+            20,
+            1.5,
+            20,
+            0.1,
+            10,
+            6);
+
+    public Prediction {
+      if (fastWindow.lengthMillis() >= dampedWindow.lengthMillis()) {
+        throw new IllegalArgumentException("the damped window must be longer than the fast one");
+      }
+      if (!(forgetting > 0 && forgetting <= 1)) {
+        throw new IllegalArgumentException("forgetting must be in (0, 1]");
+      }
+      if (minSamples < 1) {
+        throw new IllegalArgumentException("min-samples must be >= 1");
+      }
+      if (!(exponent > 0) || Double.isInfinite(exponent)) {
+        throw new IllegalArgumentException("exponent must be > 0");
+      }
+      if (!(minTtftMillis > 0) || Double.isInfinite(minTtftMillis)) {
+        throw new IllegalArgumentException("min-ttft must be > 0");
+      }
+      if (!(hysteresis >= 0 && hysteresis < 1)) {
+        throw new IllegalArgumentException("hysteresis must be in [0, 1)");
+      }
+      if (!(maxRisePerSecond > 0) || Double.isInfinite(maxRisePerSecond)) {
+        throw new IllegalArgumentException("max-rise-per-second must be > 0");
+      }
+      if (!(dampAboveRankChangesPerMinute > 0)
+          || Double.isInfinite(dampAboveRankChangesPerMinute)) {
+        throw new IllegalArgumentException("damping rank-changes-per-minute must be > 0");
+      }
+    }
+  }
+
+  /** A policy with the default {@link Prediction} settings. */
+  public ScoringPolicy(
+      List<WindowSpec> windows,
+      Map<Metric, MetricSpec> metrics,
+      double weightFloor,
+      double neutralScore,
+      long staleAfterMillis,
+      double errorPenalty) {
+    this(
+        windows,
+        metrics,
+        weightFloor,
+        neutralScore,
+        staleAfterMillis,
+        errorPenalty,
+        Prediction.DEFAULTS);
+  }
 
   /** Largest weight served, for the best instance. */
   public static final int WEIGHT_SCALE = 100;
@@ -88,6 +177,9 @@ public record ScoringPolicy(
     }
     if (!(errorPenalty >= 0) || !Double.isFinite(errorPenalty)) {
       throw new IllegalArgumentException("error penalty must be >= 0");
+    }
+    if (prediction == null) {
+      throw new IllegalArgumentException("prediction settings are required");
     }
   }
 

@@ -78,6 +78,19 @@ public final class SlidingWindows {
       return new Shape(millis, counts, Metric.COUNT);
     }
 
+    /**
+     * The shape of the recent windows of {@code prediction}: the fast window, then the damped
+     * window, with one series per {@link Signal}.
+     */
+    public static Shape recent(ScoringPolicy.Prediction prediction) {
+      ScoringPolicy.WindowSpec fast = prediction.fastWindow();
+      ScoringPolicy.WindowSpec damped = prediction.dampedWindow();
+      return new Shape(
+          new long[] {fast.bucketMillis(), damped.bucketMillis()},
+          new int[] {fast.buckets(), damped.buckets()},
+          Signal.COUNT);
+    }
+
     /** Number of windows. */
     public int windows() {
       return buckets.length;

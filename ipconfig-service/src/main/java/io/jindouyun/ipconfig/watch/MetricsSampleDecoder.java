@@ -10,7 +10,9 @@ import io.jindouyun.proto.metrics.v1.MetricsSnapshot;
  * Reads the part of a metrics record that scoring uses: the snapshot JSON is read by the contract
  * ({@link MetricsJson}), then the values scoring relies on are checked: {@code timestampMs} &ge; 1,
  * {@code processCpu} finite and &le; 1.01, {@code avgTtftMs} finite and &ge; 0, the heap and
- * request counts &ge; 0. Stateless.
+ * request counts &ge; 0; the TTFT signals finite, and &ge; 0 except {@code eventLoopLagMs}, {@code
+ * cpuThrottled} and {@code gcPauseMsPerS}, where a negative value means unknown (a backend that
+ * runs no loop probe, such as the llm-consumer, reports a lag of -1). Stateless.
  */
 final class MetricsSampleDecoder {
 
@@ -23,10 +25,7 @@ final class MetricsSampleDecoder {
     if (cpu > 1.01) {
       throw new BadRecordException("processCpu must be <= 1, got " + cpu);
     }
-    double ttft = finite("avgTtftMs", s.getAvgTtftMs());
-    if (ttft < 0) {
-      throw new BadRecordException("avgTtftMs must be >= 0, got " + ttft);
-    }
+    double ttft = nonNegative("avgTtftMs", s.getAvgTtftMs());
     return new MetricsSample(
         timestamp,
         cpu,
@@ -36,7 +35,22 @@ final class MetricsSampleDecoder {
         atLeast("requestsInFlight", s.getRequestsInFlight(), 0),
         atLeast("activeStreams", s.getActiveStreams(), 0),
         atLeast("errorsTotal", s.getErrorsTotal(), 0),
-        ttft);
+        ttft,
+        finite("eventLoopLagMs", s.getEventLoopLagMs()),
+        nonNegative("avgHandshakeMs", s.getAvgHandshakeMs()),
+        atLeast("handshakesInFlight", s.getHandshakesInFlight(), 0),
+        finite("cpuThrottled", s.getCpuThrottled()),
+        finite("gcPauseMsPerS", s.getGcPauseMsPerS()),
+        nonNegative("avgQueueWaitMs", s.getAvgQueueWaitMs()),
+        nonNegative("avgUpstreamTtftMs", s.getAvgUpstreamTtftMs()));
+  }
+
+  private static double nonNegative(String name, double v) throws BadRecordException {
+    finite(name, v);
+    if (v < 0) {
+      throw new BadRecordException(name + " must be >= 0, got " + v);
+    }
+    return v;
   }
 
   private static long atLeast(String name, long v, long min) throws BadRecordException {

@@ -220,7 +220,7 @@ class IpconfigApiIntegrationTests {
 
   @Test
   @Order(6)
-  void scoresExplainEachMetric() throws Exception {
+  void scoresExplainTheFitTheBasisAndThePrior() throws Exception {
     put(
         KEYS.metricsKey("stream-gateway", "gw-1"),
         "{\"service\":\"stream-gateway\",\"instanceId\":\"gw-1\",\"timestampMs\":\""
@@ -242,13 +242,32 @@ class IpconfigApiIntegrationTests {
               JsonNode gw1 = body.get("instances").get(0);
               assertThat(gw1.get("id").asString()).isEqualTo("gw-1");
               assertThat(gw1.get("stale").asBoolean()).isFalse();
-              JsonNode cpu = gw1.get("metrics").get(0);
+              // No TTFT observed and no fit yet: ranked by the prior, the linear score.
+              assertThat(gw1.get("basis").asString()).isEqualTo("prior");
+              assertThat(gw1.get("score").asDouble()).isEqualTo(1.0);
+              assertThat(gw1.get("signals").get("lag").asDouble()).isZero();
+              assertThat(gw1.get("signals").get("ttft").isNull()).isTrue();
+              JsonNode cpu = gw1.get("prior").get("metrics").get(0);
               assertThat(cpu.get("metric").asString()).isEqualTo("cpu");
               assertThat(cpu.get("windowAverages").get(0).asDouble()).isEqualTo(0.25);
               assertThat(cpu.get("subScore").asDouble()).isEqualTo(0.75);
               // cpu 0.75 × 1/2 + errors (no request counted: rate 0) 1.0 × 1/2 = 0.875
-              assertThat(gw1.get("score").asDouble()).isEqualTo(0.875);
-              assertThat(body.get("instances").get(1).get("stale").asBoolean()).isTrue();
+              assertThat(gw1.get("prior").get("score").asDouble()).isEqualTo(0.875);
+              JsonNode gw2 = body.get("instances").get(1);
+              assertThat(gw2.get("stale").asBoolean()).isTrue();
+              assertThat(gw2.get("basis").asString()).isEqualTo("stale");
+              assertThat(body.get("fit").get("coefficients").propertyNames())
+                  .containsExactly(
+                      "intercept",
+                      "lag",
+                      "handshake",
+                      "load",
+                      "throttled",
+                      "gc",
+                      "queue_wait",
+                      "upstream_ttft");
+              assertThat(body.get("fit").get("ready").asBoolean()).isFalse();
+              assertThat(body.get("damping").get("damped").asBoolean()).isFalse();
             });
     http.get()
         .uri("/actuator/prometheus")
@@ -262,6 +281,8 @@ class IpconfigApiIntegrationTests {
                     .contains("ipconfig_instance_score{")
                     .contains("ipconfig_instance_weight{")
                     .contains("ipconfig_list_version{")
+                    .contains("ipconfig_rank_changes{")
+                    .contains("ipconfig_ranking_damped{")
                     .contains("ipconfig_longpoll_waiters")
                     .contains("ipconfig_watch_restarts_total{"));
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jindouyun.ipconfig.scoring.Metric;
+import io.jindouyun.ipconfig.scoring.ScoringPolicy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -28,6 +29,82 @@ class RankingConfigLoaderTests {
         .containsExactly(10_000L, 60_000L, 300_000L);
     assertThat(config.policy().weightOf(Metric.CPU)).isEqualTo(2.0);
     assertThat(config.policy().staleAfterMillis()).isEqualTo(15_000);
+    assertThat(config.policy().prediction()).isEqualTo(ScoringPolicy.Prediction.DEFAULTS);
+  }
+
+  @Test
+  void readsThePredictionSettingsAndDefaultsTheRest() {
+    RankingConfig config =
+        loader.parse(
+            """
+            windows: [{length: 10s, weight: 1}]
+            metrics: {cpu: {weight: 1}}
+            prediction:
+              fast-window: {length: 2s, buckets: 4}
+              forgetting: 0.98
+              min-samples: 5
+              exponent: 2
+              min-ttft: 50ms
+              hysteresis: 0.2
+              max-rise-per-second: 25
+              damp-above-rank-changes-per-minute: 12
+            services: [{name: stream-gateway}]
+            """,
+            "test");
+    ScoringPolicy.Prediction p = config.policy().prediction();
+    assertThat(p.fastWindow().lengthMillis()).isEqualTo(2_000);
+    assertThat(p.fastWindow().buckets()).isEqualTo(4);
+    assertThat(p.dampedWindow()).isEqualTo(ScoringPolicy.Prediction.DEFAULTS.dampedWindow());
+    assertThat(p.forgetting()).isEqualTo(0.98);
+    assertThat(p.minSamples()).isEqualTo(5);
+    assertThat(p.exponent()).isEqualTo(2.0);
+    assertThat(p.minTtftMillis()).isEqualTo(50.0);
+    assertThat(p.hysteresis()).isEqualTo(0.2);
+    assertThat(p.maxRisePerSecond()).isEqualTo(25.0);
+    assertThat(p.dampAboveRankChangesPerMinute()).isEqualTo(12.0);
+  }
+
+  @Test
+  void reportsEveryPredictionProblemWithItsPath() {
+    assertThatThrownBy(
+            () ->
+                loader.parse(
+                    """
+                    windows: [{length: 10s, weight: 1}]
+                    metrics: {cpu: {weight: 1}}
+                    prediction:
+                      fast-window: {length: 20s, buckets: 3}
+                      forgetting: 1.5
+                      min-samples: 0
+                      exponent: -1
+                      min-ttft: 0ms
+                      hysteresis: 1
+                      max-rise-per-second: 0
+                      damp-above-rank-changes-per-minute: -2
+                    services: [{name: stream-gateway}]
+                    """,
+                    "p.yml"))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining("prediction.fast-window.length (20000 ms) must divide into 3 buckets")
+        .hasMessageContaining("prediction.forgetting must be in (0,1]")
+        .hasMessageContaining("prediction.min-samples must be >= 1")
+        .hasMessageContaining("prediction.exponent must be > 0")
+        .hasMessageContaining("prediction.min-ttft must be > 0")
+        .hasMessageContaining("prediction.hysteresis must be in [0,1)")
+        .hasMessageContaining("prediction.max-rise-per-second must be > 0")
+        .hasMessageContaining("prediction.damp-above-rank-changes-per-minute must be > 0");
+    assertThatThrownBy(
+            () ->
+                loader.parse(
+                    """
+                    windows: [{length: 10s, weight: 1}]
+                    metrics: {cpu: {weight: 1}}
+                    prediction: {fast-window: {length: 30s, buckets: 3}}
+                    services: [{name: stream-gateway}]
+                    """,
+                    "p.yml"))
+        .hasMessageContaining(
+            "prediction.damped-window must be longer than prediction.fast-window");
   }
 
   @Test

@@ -42,11 +42,14 @@ class RankerTests {
         List.of(ids).stream().map(RankerTests::instance).toList(),
         stats::get,
         override,
+        ranker.newModel(),
         0);
   }
 
+  // Without an observed TTFT and without a fit, the linear score of the configured metric weights
+  // is the prior: relative weight = max(floor, score / best score).
   @Test
-  void listsTheBestFirstWithWeightsFromScores() {
+  void withoutTtftOrFitListsTheBestFirstWithWeightsFromThePriorScores() {
     cpu("a", 0.6); // score 0.4
     cpu("b", 0.2); // score 0.8
     cpu("c", 0.99); // score 0.01 -> floor
@@ -91,6 +94,7 @@ class RankerTests {
   void instanceWithoutMetricsStaysWithTheNeutralScore() {
     cpu("a", 0.0); // score 1.0
     RankedList list = rank(10, RoutingOverride.NONE, "a", "b");
+    assertThat(list.entries().get(0).score()).isEqualTo(1.0);
     assertThat(list.entries().get(1).instance().id()).isEqualTo("b");
     assertThat(list.entries().get(1).score()).isEqualTo(0.5);
     assertThat(list.entries().get(1).stale()).isTrue();

@@ -165,8 +165,8 @@ class EtcdWatcherIntegrationTests {
         .untilAsserted(
             () -> {
               assertThat(entry("gw-1").stale()).isFalse();
-              assertThat(entry("gw-1").score())
-                  .isEqualTo(0.9, org.assertj.core.data.Offset.offset(1e-9));
+              // Ranked by the prior (no TTFT, no fit), relative to the best: the only member's 1.
+              assertThat(entry("gw-1").score()).isEqualTo(1.0);
             });
     // No more samples: after stale-after (800 ms) the score is neutral, the instance stays.
     await()

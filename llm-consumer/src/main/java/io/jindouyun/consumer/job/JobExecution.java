@@ -66,6 +66,7 @@ final class JobExecution {
   private final Scheduler.Worker worker;
   private final CompletableFuture<JobResult> result = new CompletableFuture<>();
   private final long startNanos = System.nanoTime();
+  private final long enqueuedAtMs;
 
   // Confined to the worker.
   private final ChunkCoalescer coalescer;
@@ -73,6 +74,7 @@ final class JobExecution {
   private int attempt;
   private long seq;
   private int retries;
+  private long attemptStartNanos;
   private boolean attemptHasTokens;
   private boolean anyToken;
   private boolean ended;
@@ -82,8 +84,18 @@ final class JobExecution {
   private CompletableFuture<?> lastSend = CompletableFuture.completedFuture(null);
   private boolean sendFailed;
 
-  JobExecution(ChatJob job, LlmRequest request, JobEnvironment env, Scheduler.Worker worker) {
+  /**
+   * @param enqueuedAtMs when the job was queued (its record's timestamp), milliseconds since the
+   *     epoch; 0 or less when unknown (no queue wait is recorded then)
+   */
+  JobExecution(
+      ChatJob job,
+      LlmRequest request,
+      JobEnvironment env,
+      Scheduler.Worker worker,
+      long enqueuedAtMs) {
     this.job = job;
+    this.enqueuedAtMs = enqueuedAtMs;
     this.key = new JobKey(job.getStreamId(), job.getGeneration());
     this.request = request;
     this.env = env;
@@ -144,6 +156,9 @@ final class JobExecution {
       return;
     }
     deadlineTimer = worker.schedule(this::expire, deadline - now, TimeUnit.MILLISECONDS);
+    if (enqueuedAtMs > 0) {
+      env.metrics().queueWait(now - enqueuedAtMs);
+    }
     startAttempt();
   }
 
@@ -157,6 +172,7 @@ final class JobExecution {
     coalescer.reset();
     Upstream next = new Upstream();
     upstream = next;
+    attemptStartNanos = System.nanoTime();
     env.llm().stream(request).subscribe(next);
   }
 
@@ -187,6 +203,9 @@ final class JobExecution {
     if (!anyToken) {
       anyToken = true;
       env.metrics().firstToken(System.nanoTime() - startNanos);
+    }
+    if (!attemptHasTokens) {
+      env.metrics().upstreamFirstToken(System.nanoTime() - attemptStartNanos);
     }
     attemptHasTokens = true;
     switch (coalescer.offer(text)) {

@@ -10,15 +10,20 @@ import java.util.concurrent.ConcurrentMap;
 
 /**
  * The consumer's meters, with the names the metrics library reads: {@code jdy.requests} (a job from
- * start to end, tagged by outcome), {@code jdy.ttft} (job start to first token), {@code jdy.tokens}
- * (token deltas received from the LLM), {@code jdy.errors} (tagged by kind). The gauges ({@code
- * jdy.requests.active}, {@code jdy.queue.depth}, {@code jdy.consumer.lag}) are registered where
- * their state lives. Thread-safe.
+ * start to end, tagged by outcome), {@code jdy.ttft} (job start, when its record is handed to the
+ * runner, to its first token, retries included), {@code jdy.queue.wait} (the job record's Kafka
+ * timestamp, which the gateway's producer sets at the handshake, to the start of the job's first
+ * LLM call), {@code jdy.upstream.ttft} (an LLM call started to its first token, for the call that
+ * produced one), {@code jdy.tokens} (token deltas received from the LLM), {@code jdy.errors}
+ * (tagged by kind). The gauges ({@code jdy.requests.active}, {@code jdy.queue.depth}, {@code
+ * jdy.consumer.lag}) are registered where their state lives. Thread-safe.
  */
 public final class JobMetrics {
 
   private final MeterRegistry registry;
   private final Timer ttft;
+  private final Timer queueWait;
+  private final Timer upstreamTtft;
   private final Counter tokens;
   private final ConcurrentMap<JobOutcome, Timer> requests = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, Counter> errors = new ConcurrentHashMap<>();
@@ -27,6 +32,14 @@ public final class JobMetrics {
     this.registry = registry;
     this.ttft =
         Timer.builder("jdy.ttft").description("job start to first token").register(registry);
+    this.queueWait =
+        Timer.builder("jdy.queue.wait")
+            .description("job record timestamp to the start of its LLM call")
+            .register(registry);
+    this.upstreamTtft =
+        Timer.builder("jdy.upstream.ttft")
+            .description("LLM call started to its first token")
+            .register(registry);
     this.tokens =
         Counter.builder("jdy.tokens").description("token deltas from the LLM").register(registry);
   }
@@ -38,6 +51,14 @@ public final class JobMetrics {
 
   void firstToken(long nanos) {
     ttft.record(Duration.ofNanos(nanos));
+  }
+
+  void queueWait(long millis) {
+    queueWait.record(Duration.ofMillis(Math.max(0, millis)));
+  }
+
+  void upstreamFirstToken(long nanos) {
+    upstreamTtft.record(Duration.ofNanos(Math.max(0, nanos)));
   }
 
   void token() {

@@ -45,10 +45,12 @@ public final class JobRunner {
   }
 
   /**
-   * Starts the job in {@code value}. An invalid job ends at once as {@link JobOutcome#FAILED_FATAL}
-   * (with an {@code invalid-job} error chunk when its stream can be reached).
+   * Starts the job in {@code value}, queued at {@code enqueuedAtMs} (its record's timestamp,
+   * milliseconds since the epoch; 0 or less when unknown). An invalid job ends at once as {@link
+   * JobOutcome#FAILED_FATAL} (with an {@code invalid-job} error chunk when its stream can be
+   * reached).
    */
-  public Handle start(byte[] value) {
+  public Handle start(byte[] value, long enqueuedAtMs) {
     ChatJob job;
     try {
       job = parser.parse(value);
@@ -56,12 +58,12 @@ public final class JobRunner {
       env.metrics().error("invalid-job");
       return done(new JobResult(JobOutcome.FAILED_FATAL, e, false));
     }
-    return start(job);
+    return start(job, enqueuedAtMs);
   }
 
   /**
-   * The job in {@code value}, or null if it is not a {@code ChatJob} ({@link #start(byte[])} then
-   * ends it).
+   * The job in {@code value}, or null if it is not a {@code ChatJob} ({@link #start(byte[], long)}
+   * then ends it).
    */
   public ChatJob parse(byte[] value) {
     try {
@@ -94,11 +96,11 @@ public final class JobRunner {
     return done(sent.handle((ok, failure) -> new JobResult(outcome, null, failure != null)));
   }
 
-  /** Starts {@code job}, parsed by {@link #parse}. */
-  public Handle start(ChatJob job) {
+  /** Starts {@code job}, parsed by {@link #parse}, queued at {@code enqueuedAtMs} (as above). */
+  public Handle start(ChatJob job, long enqueuedAtMs) {
     try {
       JobExecution execution =
-          new JobExecution(job, parser.request(job), env, scheduler.createWorker());
+          new JobExecution(job, parser.request(job), env, scheduler.createWorker(), enqueuedAtMs);
       switch (inFlight.register(execution)) {
         case DUPLICATE -> {
           return done(new JobResult(JobOutcome.DUPLICATE, null, false));

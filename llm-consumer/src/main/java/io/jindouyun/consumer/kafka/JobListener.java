@@ -151,7 +151,7 @@ final class JobListener
     String user = record.key();
     ChatJob job = runner.parse(record.value());
     if (user == null || job == null) {
-      return runner.start(record.value());
+      return runner.start(record.value(), record.timestamp());
     }
     JobKey key = new JobKey(job.getStreamId(), job.getGeneration());
     if (order.stale(user, record.partition(), record.offset())) {
@@ -175,7 +175,7 @@ final class JobListener
       log.debug("Job {} supersedes its user's older job", key);
       admission.supersede().stop(JobOutcome.SUPERSEDED);
     }
-    JobRunner.Handle handle = runner.start(job);
+    JobRunner.Handle handle = runner.start(job, record.timestamp());
     if (!handle.result().isDone()) { // a duplicate or cancelled job never ran: keep the running one
       order.started(user, record.partition(), record.offset(), key, handle);
     }

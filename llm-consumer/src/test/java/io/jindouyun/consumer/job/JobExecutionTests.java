@@ -33,8 +33,13 @@ class JobExecutionTests {
   final VirtualTimeScheduler time = VirtualTimeScheduler.create();
   final ScriptedLlm llm = new ScriptedLlm();
   final List<ChatChunk> chunks = new CopyOnWriteArrayList<>();
+  final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
   JobExecution execution(int coalesceBytes, long deadlineMs) {
+    return execution(coalesceBytes, deadlineMs, 0);
+  }
+
+  JobExecution execution(int coalesceBytes, long deadlineMs, long enqueuedAtMs) {
     JobEnvironment env =
         new JobEnvironment(
             llm,
@@ -51,7 +56,7 @@ class JobExecutionTests {
             DELAY,
             Duration.ofMinutes(10),
             this::now,
-            new JobMetrics(new SimpleMeterRegistry()));
+            new JobMetrics(registry));
     ChatJob job =
         ChatJob.newBuilder()
             .setStreamId("gw~s")
@@ -62,7 +67,8 @@ class JobExecutionTests {
             .setDeadlineMs(deadlineMs)
             .build();
     JobExecution execution =
-        new JobExecution(job, new JobParser("m").request(job), env, time.createWorker());
+        new JobExecution(
+            job, new JobParser("m").request(job), env, time.createWorker(), enqueuedAtMs);
     execution.start();
     time.advanceTime();
     return execution;
@@ -264,5 +270,37 @@ class JobExecutionTests {
     Sinks.Many<LlmEvent> last() {
       return calls.get(calls.size() - 1);
     }
+  }
+
+  @Test
+  void theQueueWaitRunsFromTheRecordTimestampToTheFirstLlmCall() {
+    execution(512, 0, START - 250);
+
+    assertThat(registry.get("jdy.queue.wait").timer().count()).isEqualTo(1);
+    assertThat(registry.get("jdy.queue.wait").timer().totalTime(TimeUnit.MILLISECONDS))
+        .isEqualTo(250.0);
+  }
+
+  @Test
+  void anUnknownRecordTimestampRecordsNoQueueWait() {
+    execution();
+
+    assertThat(registry.get("jdy.queue.wait").timer().count()).isZero();
+  }
+
+  @Test
+  void theUpstreamTtftIsTimedOnceForTheCallThatProducedTheFirstToken() {
+    execution();
+    fail(new LlmHttpException(500, "oops", null));
+    advance(100);
+    assertThat(llm.calls).hasSize(2);
+    assertThat(registry.get("jdy.upstream.ttft").timer().count()).isZero();
+
+    emit(new LlmEvent.Delta("Hello"));
+    emit(new LlmEvent.Delta(" world"));
+
+    assertThat(registry.get("jdy.upstream.ttft").timer().count()).isEqualTo(1);
+    assertThat(registry.get("jdy.ttft").timer().count()).isEqualTo(1);
+    assertThat(registry.get("jdy.queue.wait").timer().count()).isZero();
   }
 }

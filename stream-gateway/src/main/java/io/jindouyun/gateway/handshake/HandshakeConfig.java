@@ -1,5 +1,6 @@
 package io.jindouyun.gateway.handshake;
 
+import io.jindouyun.gateway.metrics.GatewayMetrics;
 import io.jindouyun.gateway.security.TicketIssuer;
 import io.jindouyun.gateway.stream.Generation;
 import io.jindouyun.gateway.stream.StreamMap;
@@ -40,6 +41,11 @@ class HandshakeConfig {
               new HandshakeResult(
                   gen.streamId(), gen.number(), node.value(), ticket.token(), ticket.expiresAt()));
         });
+  }
+
+  @Bean
+  HandshakeTimer handshakeTimer(GatewayMetrics metrics) {
+    return new HandshakeTimer(metrics);
   }
 
   @Bean

@@ -14,9 +14,11 @@ import java.util.function.LongSupplier;
 
 /**
  * The gateway's meters. The agreed names ({@code jdy.requests}, {@code jdy.requests.active}, {@code
- * jdy.streams.active}, {@code jdy.errors}, {@code jdy.ttft}, {@code jdy.tokens}) feed the metrics
- * snapshot; {@code jdy.gateway.*} are the gateway's own. Thread-safe: meters are created up front
- * or cached in concurrent maps with a fixed, small set of tag values.
+ * jdy.streams.active}, {@code jdy.errors}, {@code jdy.ttft}, {@code jdy.tokens}, {@code
+ * jdy.handshakes}, {@code jdy.handshakes.active}; {@code jdy.eventloop.lag} is {@link
+ * EventLoopLagProbe}'s) feed the metrics snapshot; {@code jdy.gateway.*} are the gateway's own.
+ * Thread-safe: meters are created up front or cached in concurrent maps with a fixed, small set of
+ * tag values.
  */
 public final class GatewayMetrics implements StreamMapListener {
 
@@ -25,6 +27,8 @@ public final class GatewayMetrics implements StreamMapListener {
   private final AtomicInteger requestsActive = new AtomicInteger();
   private final Counter errors;
   private final Timer ttft;
+  private final Timer handshakes;
+  private final AtomicInteger handshakesActive = new AtomicInteger();
   private final Timer addedLatency;
   private final Counter tokens;
   private final Counter supersedes;
@@ -45,6 +49,13 @@ public final class GatewayMetrics implements StreamMapListener {
             .description("handshake to first chunk written")
             .publishPercentileHistogram()
             .register(registry);
+    this.handshakes =
+        Timer.builder("jdy.handshakes")
+            .description("handshake service time, request in to answer written, every outcome")
+            .register(registry);
+    Gauge.builder("jdy.handshakes.active", handshakesActive, AtomicInteger::get)
+        .description("handshakes being served")
+        .register(registry);
     this.addedLatency =
         Timer.builder("jdy.gateway.added.latency")
             .description("Kafka record timestamp to SSE write")
@@ -81,6 +92,18 @@ public final class GatewayMetrics implements StreamMapListener {
   public void requestEnded(long startNanos) {
     requestsActive.decrementAndGet();
     requests.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** Marks a handshake started; returns its start time for {@link #handshakeEnded}. */
+  public long handshakeStarted() {
+    handshakesActive.incrementAndGet();
+    return System.nanoTime();
+  }
+
+  /** Marks a handshake answered (whatever the outcome) or abandoned by its client. */
+  public void handshakeEnded(long startNanos) {
+    handshakesActive.decrementAndGet();
+    handshakes.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
   }
 
   /** Counts a problem answered or sent as an error event. */

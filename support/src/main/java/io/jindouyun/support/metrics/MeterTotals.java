@@ -13,6 +13,15 @@ package io.jindouyun.support.metrics;
  * @param tokens count of {@code jdy.tokens}
  * @param queueDepth {@code jdy.queue.depth}
  * @param consumerLag {@code jdy.consumer.lag}
+ * @param handshakes count of {@code jdy.handshakes}
+ * @param handshakeTimeMs total time of {@code jdy.handshakes}
+ * @param handshakesActive {@code jdy.handshakes.active}
+ * @param eventLoopLagMs {@code jdy.eventloop.lag} (the largest, when several are registered);
+ *     negative when no such meter is registered
+ * @param queueWaits count of {@code jdy.queue.wait}
+ * @param queueWaitTimeMs total time of {@code jdy.queue.wait}
+ * @param upstreamTtftCount count of {@code jdy.upstream.ttft}
+ * @param upstreamTtftTimeMs total time of {@code jdy.upstream.ttft}
  */
 public record MeterTotals(
     long requests,
@@ -24,8 +33,17 @@ public record MeterTotals(
     double ttftTimeMs,
     double tokens,
     long queueDepth,
-    long consumerLag) {
+    long consumerLag,
+    long handshakes,
+    double handshakeTimeMs,
+    long handshakesActive,
+    double eventLoopLagMs,
+    long queueWaits,
+    double queueWaitTimeMs,
+    long upstreamTtftCount,
+    double upstreamTtftTimeMs) {
 
-  /** Nothing measured. */
-  public static final MeterTotals ZERO = new MeterTotals(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+  /** Nothing measured: every count and gauge 0, the event-loop lag unknown (-1). */
+  public static final MeterTotals ZERO =
+      new MeterTotals(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, 0, 0, 0, 0);
 }

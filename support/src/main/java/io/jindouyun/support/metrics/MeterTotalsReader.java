@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
  * Reads the agreed {@code jdy.*} meters from a {@link MeterRegistry}, summing across tags. A meter
  * that is absent reads as 0; whichever Micrometer type a service chose for a name is accepted (a
  * counter-like name may be a Counter, FunctionCounter, Timer or DistributionSummary; a gauge-like
- * name a Gauge, a LongTaskTimer's active tasks or a counter). Stateless and thread-safe.
+ * name a Gauge, a LongTaskTimer's active tasks or a counter). The event-loop lag is the exception:
+ * the largest of its gauges, and -1 (unknown) when there is none. Stateless and thread-safe.
  */
 public final class MeterTotalsReader {
 
@@ -27,6 +28,11 @@ public final class MeterTotalsReader {
   public static final String TOKENS = "jdy.tokens";
   public static final String QUEUE_DEPTH = "jdy.queue.depth";
   public static final String CONSUMER_LAG = "jdy.consumer.lag";
+  public static final String HANDSHAKES = "jdy.handshakes";
+  public static final String HANDSHAKES_ACTIVE = "jdy.handshakes.active";
+  public static final String EVENT_LOOP_LAG = "jdy.eventloop.lag";
+  public static final String QUEUE_WAIT = "jdy.queue.wait";
+  public static final String UPSTREAM_TTFT = "jdy.upstream.ttft";
 
   private MeterTotalsReader() {}
 
@@ -34,6 +40,9 @@ public final class MeterTotalsReader {
   public static MeterTotals read(MeterRegistry registry) {
     double[] requests = countAndTime(registry, REQUESTS);
     double[] ttft = countAndTime(registry, TTFT);
+    double[] handshakes = countAndTime(registry, HANDSHAKES);
+    double[] queueWait = countAndTime(registry, QUEUE_WAIT);
+    double[] upstreamTtft = countAndTime(registry, UPSTREAM_TTFT);
     return new MeterTotals(
         (long) requests[0],
         requests[1],
@@ -44,7 +53,15 @@ public final class MeterTotalsReader {
         ttft[1],
         amount(registry, TOKENS),
         (long) value(registry, QUEUE_DEPTH),
-        (long) value(registry, CONSUMER_LAG));
+        (long) value(registry, CONSUMER_LAG),
+        (long) handshakes[0],
+        handshakes[1],
+        (long) value(registry, HANDSHAKES_ACTIVE),
+        largest(registry, EVENT_LOOP_LAG),
+        (long) queueWait[0],
+        queueWait[1],
+        (long) upstreamTtft[0],
+        upstreamTtft[1]);
   }
 
   /** {count, total milliseconds} of every meter named {@code name}. */
@@ -84,6 +101,21 @@ public final class MeterTotalsReader {
       }
     }
     return total;
+  }
+
+  /**
+   * Largest current value of the gauges named {@code name} (a lag is not additive: the worst one
+   * counts); -1 when none is registered or none has a finite value.
+   */
+  private static double largest(MeterRegistry registry, String name) {
+    double max = -1;
+    for (Meter meter : registry.find(name).meters()) {
+      double v = meter instanceof Gauge g ? g.value() : Double.NaN;
+      if (Double.isFinite(v)) {
+        max = Math.max(max, v);
+      }
+    }
+    return max;
   }
 
   /** Sum of current values of gauge-like meters. */

@@ -10,6 +10,10 @@ package io.jindouyun.support.metrics;
  * @param heapMaxBytes heap limit (committed when there is no limit)
  * @param rssBytes resident set size
  * @param processors processors available to the JVM
+ * @param gcPauseMillis GC pause time so far, milliseconds (negative when unknown; see {@link
+ *     GcPauses})
+ * @param cpuStat the CFS counters of this process's cgroup ({@link CpuStat#UNKNOWN} when not
+ *     readable)
  */
 public record ProcessFigures(
     long cpuTimeNanos,
@@ -18,4 +22,6 @@ public record ProcessFigures(
     long heapUsedBytes,
     long heapMaxBytes,
     long rssBytes,
-    int processors) {}
+    int processors,
+    long gcPauseMillis,
+    CpuStat cpuStat) {}

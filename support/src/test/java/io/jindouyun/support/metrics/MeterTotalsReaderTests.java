@@ -17,8 +17,35 @@ class MeterTotalsReaderTests {
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
   @Test
-  void absentMetersReadAsZero() {
-    assertThat(MeterTotalsReader.read(registry)).isEqualTo(MeterTotals.ZERO);
+  void absentMetersReadAsZeroAndAnAbsentEventLoopLagAsUnknown() {
+    MeterTotals totals = MeterTotalsReader.read(registry);
+
+    assertThat(totals).isEqualTo(MeterTotals.ZERO);
+    assertThat(totals.requests()).isZero();
+    assertThat(totals.eventLoopLagMs()).isNegative();
+  }
+
+  @Test
+  void theSignalMetersAreRead() {
+    Timer handshakes = Timer.builder("jdy.handshakes").register(registry);
+    handshakes.record(Duration.ofMillis(4));
+    handshakes.record(Duration.ofMillis(6));
+    Gauge.builder("jdy.handshakes.active", () -> 2).register(registry);
+    Gauge.builder("jdy.eventloop.lag", () -> 3.5).tag("loop", "a").register(registry);
+    Gauge.builder("jdy.eventloop.lag", () -> 7.25).tag("loop", "b").register(registry);
+    Timer.builder("jdy.queue.wait").register(registry).record(Duration.ofMillis(30));
+    Timer.builder("jdy.upstream.ttft").register(registry).record(Duration.ofMillis(80));
+
+    MeterTotals totals = MeterTotalsReader.read(registry);
+
+    assertThat(totals.handshakes()).isEqualTo(2);
+    assertThat(totals.handshakeTimeMs()).isCloseTo(10.0, within(1e-6));
+    assertThat(totals.handshakesActive()).isEqualTo(2);
+    assertThat(totals.eventLoopLagMs()).as("the worst loop, not a sum").isEqualTo(7.25);
+    assertThat(totals.queueWaits()).isEqualTo(1);
+    assertThat(totals.queueWaitTimeMs()).isCloseTo(30.0, within(1e-6));
+    assertThat(totals.upstreamTtftCount()).isEqualTo(1);
+    assertThat(totals.upstreamTtftTimeMs()).isCloseTo(80.0, within(1e-6));
   }
 
   @Test
