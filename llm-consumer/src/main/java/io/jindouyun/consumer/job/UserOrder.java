@@ -95,6 +95,16 @@ public final class UserOrder<H> {
   }
 
   /**
+   * Whether the job at {@code offset} is the user's newest already (the same record delivered
+   * again, after a rebalance brought its partition back): it was admitted once, so it is not
+   * charged to the user's rate again.
+   */
+  public synchronized boolean admitted(String user, int partition, long offset) {
+    Seen last = newest.get(user);
+    return last != null && last.partition() == partition && last.offset() == offset;
+  }
+
+  /**
    * Decides for the job {@code key} of {@code user} at {@code offset} of {@code partition}. A
    * {@link Verdict#RUN} makes it the user's newest; the caller then reports it with {@link
    * #started}.

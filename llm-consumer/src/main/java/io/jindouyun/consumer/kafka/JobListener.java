@@ -163,7 +163,7 @@ final class JobListener
       return runner.refuse(job, JobOutcome.SUPERSEDED);
     }
     long at = record.timestamp() >= 0 ? record.timestamp() : System.currentTimeMillis();
-    if (!rates.tryTake(user, at)) {
+    if (!order.admitted(user, record.partition(), record.offset()) && !rates.tryTake(user, at)) {
       return runner.refuse(job, JobOutcome.RATE_LIMITED);
     }
     UserOrder.Admission<JobRunner.Handle> admission =

@@ -48,6 +48,16 @@ class UserOrderTests {
   }
 
   @Test
+  void theNewestRecordDeliveredAgainCountsAsAdmittedAlready() {
+    order.arrive("ada", 3, 10, OLD);
+
+    assertThat(order.admitted("ada", 3, 10)).isTrue();
+    assertThat(order.admitted("ada", 3, 11)).isFalse();
+    assertThat(order.admitted("ada", 4, 10)).isFalse();
+    assertThat(order.admitted("bo", 3, 10)).isFalse();
+  }
+
+  @Test
   void theSameJobDeliveredAgainSupersedesNothing() {
     order.arrive("ada", 3, 10, OLD);
     order.started("ada", 3, 10, OLD, "first-copy");
