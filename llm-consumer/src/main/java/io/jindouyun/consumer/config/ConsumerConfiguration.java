@@ -181,7 +181,11 @@ class ConsumerConfiguration {
             properties.maxUncommitted(),
             properties.effectiveMaxPollRecords(),
             properties.pollTimeout(),
-            properties.drainTimeout());
+            properties.drainTimeout(),
+            properties.userMemory(),
+            properties.rateLimit().capacity(),
+            properties.rateLimit().refillPeriod(),
+            properties.rateLimit().maxUsers());
     return new JobConsumers(factory, settings, runner, deadLetters, metrics);
   }
 

@@ -1,5 +1,6 @@
 package io.jindouyun.consumer.config;
 
+import jakarta.validation.Valid;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import java.time.Duration;
@@ -41,6 +42,9 @@ import org.springframework.validation.annotation.Validated;
  * @param cancelMemory cancels remembered for jobs that have not arrived yet (oldest evicted)
  * @param controlReplay on start, how far back the control topic is read for recent cancels
  * @param stampMemory jobs whose last attempt stamp is remembered (oldest forgotten)
+ * @param userMemory users, per job consumer, whose newest job (its offset) is remembered for the
+ *     fleet-wide order, least recently used forgotten (see {@code UserOrder})
+ * @param rateLimit the fleet-wide per-user job rate (see {@code UserRates})
  */
 @Validated
 @ConfigurationProperties("jindouyun.consumer")
@@ -63,7 +67,21 @@ public record ConsumerProperties(
     @DefaultValue("60s") Duration controlReplay,
     @DefaultValue("65536") @Min(1) int stampMemory,
     @DefaultValue("6s") Duration sessionTimeout,
-    @DefaultValue("1s") Duration heartbeatInterval) {
+    @DefaultValue("1s") Duration heartbeatInterval,
+    @DefaultValue("100000") @Min(1) int userMemory,
+    @DefaultValue @Valid RateLimit rateLimit) {
+
+  /**
+   * The fleet-wide per-user job rate, enforced by the consumer that owns the user's partition.
+   *
+   * @param capacity jobs a user may start in a burst, across all gateways
+   * @param refillPeriod time for one token to come back
+   * @param maxUsers buckets kept per job consumer, least recently used forgotten
+   */
+  public record RateLimit(
+      @DefaultValue("20") @Min(1) int capacity,
+      @DefaultValue("1s") Duration refillPeriod,
+      @DefaultValue("100000") @Min(1) int maxUsers) {}
 
   /** Records per poll: never more than one consumer may run or one partition may track. */
   public int effectiveMaxPollRecords() {

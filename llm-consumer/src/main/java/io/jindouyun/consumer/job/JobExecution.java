@@ -126,7 +126,11 @@ final class JobExecution {
    * closes its connection, also before the first token. No-op once ended.
    */
   void stop(JobOutcome outcome) {
-    submit(() -> end(outcome, null));
+    if (outcome == JobOutcome.SUPERSEDED) {
+      submit(this::supersede);
+    } else {
+      submit(() -> end(outcome, null));
+    }
   }
 
   private void submit(Runnable task) {
@@ -270,10 +274,32 @@ final class JobExecution {
 
   /**
    * Ends the run because its deadline passed, with a {@code job-expired} error chunk, so that the
-   * stream ends for its readers instead of waiting for chunks that never come. Before any upstream
-   * call (a job already late when it arrives) the chunk takes a stamp of its own.
+   * stream ends for its readers instead of waiting for chunks that never come.
    */
   private void expire() {
+    endWith(
+        Problems.JOB_EXPIRED,
+        "the answer was not finished before its deadline",
+        JobOutcome.EXPIRED);
+  }
+
+  /**
+   * Ends the run because a newer job of the same user came (on any gateway), with a {@code
+   * superseded} error chunk after the chunks already sent: the stream's gateway turns it into the
+   * {@code superseded} event.
+   */
+  private void supersede() {
+    endWith(
+        Problems.SUPERSEDED,
+        "a newer chat of the same user replaced this one",
+        JobOutcome.SUPERSEDED);
+  }
+
+  /**
+   * Ends the run with an error chunk of {@code problem}. Before any upstream call (a job stopped
+   * before it began) the chunk takes a stamp of its own.
+   */
+  private void endWith(Problems problem, String detail, JobOutcome outcome) {
     if (ended) {
       return;
     }
@@ -282,8 +308,8 @@ final class JobExecution {
       attempt = env.stamps().next(key);
       seq = 0;
     }
-    sendError(Problems.JOB_EXPIRED.toError("the answer was not finished before its deadline"));
-    end(JobOutcome.EXPIRED, null);
+    sendError(problem.toError(detail));
+    end(outcome, null);
   }
 
   private void sendError(ChatError error) {

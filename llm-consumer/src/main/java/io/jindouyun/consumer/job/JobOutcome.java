@@ -8,6 +8,13 @@ public enum JobOutcome {
   CANCELLED(false, true),
   /** The job's deadline (or the maximum job duration) passed; an error chunk went out. Commit. */
   EXPIRED(false, true),
+  /**
+   * A newer job of the same user came (later in the user's partition); a {@code superseded} error
+   * chunk went out. Commit.
+   */
+  SUPERSEDED(false, true),
+  /** The user's fleet-wide rate was spent; a {@code rate-limited} error chunk went out. Commit. */
+  RATE_LIMITED(false, true),
   /** The record repeats a job already running here. Commit (the running copy answers). */
   DUPLICATE(false, true),
   /** The stream failed after tokens were sent; an error chunk went out. Commit. */

@@ -2,6 +2,7 @@ package io.jindouyun.consumer.job;
 
 import io.jindouyun.consumer.reply.Problems;
 import io.jindouyun.proto.chat.v1.ChatChunk;
+import io.jindouyun.proto.chat.v1.ChatError;
 import io.jindouyun.proto.chat.v1.ChatJob;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
@@ -57,6 +58,46 @@ public final class JobRunner {
       env.metrics().error("invalid-job");
       return done(new JobResult(JobOutcome.FAILED_FATAL, e, false));
     }
+    return start(job, enqueuedAtMs);
+  }
+
+  /**
+   * The job in {@code value}, or null if it is not a {@code ChatJob} ({@link #start(byte[], long)}
+   * then ends it).
+   */
+  public ChatJob parse(byte[] value) {
+    try {
+      return parser.parse(value);
+    } catch (InvalidJobException e) {
+      return null;
+    }
+  }
+
+  /**
+   * Ends {@code job} without running it, as {@link JobOutcome#SUPERSEDED} or {@link
+   * JobOutcome#RATE_LIMITED}, with that problem's error chunk when its stream can be reached.
+   */
+  public Handle refuse(ChatJob job, JobOutcome outcome) {
+    Problems problem =
+        switch (outcome) {
+          case SUPERSEDED -> Problems.SUPERSEDED;
+          case RATE_LIMITED -> Problems.RATE_LIMITED;
+          default -> throw new IllegalArgumentException("not a refusal: " + outcome);
+        };
+    String detail =
+        outcome == JobOutcome.SUPERSEDED
+            ? "a newer chat of the same user replaced this one"
+            : "the user started more chats than the fleet-wide rate allows";
+    CompletableFuture<?> sent = CompletableFuture.completedFuture(null);
+    if (parser.replyable(job) && job.getReplyPartition() >= 0) {
+      sent = sendProblem(job, problem.toError(detail));
+    }
+    env.metrics().finished(outcome, 0);
+    return done(sent.handle((ok, failure) -> new JobResult(outcome, null, failure != null)));
+  }
+
+  /** Starts {@code job}, parsed by {@link #parse}, queued at {@code enqueuedAtMs} (as above). */
+  public Handle start(ChatJob job, long enqueuedAtMs) {
     try {
       JobExecution execution =
           new JobExecution(job, parser.request(job), env, scheduler.createWorker(), enqueuedAtMs);
@@ -93,7 +134,7 @@ public final class JobRunner {
       env.metrics().error("invalid-job");
       CompletableFuture<?> sent = CompletableFuture.completedFuture(null);
       if (parser.replyable(job)) {
-        sent = sendInvalid(job, e);
+        sent = sendProblem(job, Problems.INVALID_JOB.toError(e.getMessage()));
       }
       env.metrics().finished(JobOutcome.FAILED_FATAL, 0);
       return done(
@@ -101,21 +142,20 @@ public final class JobRunner {
     }
   }
 
-  private CompletableFuture<?> sendInvalid(ChatJob job, InvalidJobException e) {
+  private CompletableFuture<?> sendProblem(ChatJob job, ChatError error) {
     ChatChunk chunk =
         ChatChunk.newBuilder()
             .setStreamId(job.getStreamId())
             .setGeneration(job.getGeneration())
             .setAttempt(env.stamps().next(new JobKey(job.getStreamId(), job.getGeneration())))
             .setSeq(0)
-            .setError(Problems.INVALID_JOB.toError(e.getMessage()))
+            .setError(error)
             .setProducedAtMs(env.clockMillis().getAsLong())
             .build();
     try {
       return env.sink().send(job.getReplyTopic(), Math.max(0, job.getReplyPartition()), chunk);
     } catch (RuntimeException failure) {
-      log.warn(
-          "Could not send the error of invalid job {}: {}", job.getStreamId(), failure.toString());
+      log.warn("Could not send the error of job {}: {}", job.getStreamId(), failure.toString());
       return CompletableFuture.failedFuture(failure);
     }
   }

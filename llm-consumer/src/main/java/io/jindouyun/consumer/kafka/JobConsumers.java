@@ -3,6 +3,8 @@ package io.jindouyun.consumer.kafka;
 import io.jindouyun.consumer.job.FlowControl;
 import io.jindouyun.consumer.job.JobMetrics;
 import io.jindouyun.consumer.job.JobRunner;
+import io.jindouyun.consumer.job.UserOrder;
+import io.jindouyun.consumer.job.UserRates;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -70,6 +72,10 @@ public final class JobConsumers implements SmartLifecycle {
    *     max.poll.records})
    * @param pollTimeout longest one poll waits (bounds resume and commit latency)
    * @param drainTimeout how long stopping waits for running jobs
+   * @param userMemory users whose newest job one consumer remembers (fleet-wide order)
+   * @param rateCapacity jobs a user may start in a burst, fleet-wide
+   * @param rateRefill time for one of a user's tokens to come back
+   * @param rateUsers users whose bucket one consumer keeps
    */
   public record Settings(
       String jobsTopic,
@@ -79,7 +85,11 @@ public final class JobConsumers implements SmartLifecycle {
       int maxUncommitted,
       int maxPollRecords,
       Duration pollTimeout,
-      Duration drainTimeout) {}
+      Duration drainTimeout,
+      int userMemory,
+      int rateCapacity,
+      Duration rateRefill,
+      int rateUsers) {}
 
   @Override
   public void start() {
@@ -92,7 +102,12 @@ public final class JobConsumers implements SmartLifecycle {
               new FlowControl.Limits(
                   properties.maxInProgress(),
                   properties.maxUncommitted(),
-                  properties.maxPollRecords()));
+                  properties.maxPollRecords()),
+              new UserOrder<>(properties.userMemory()),
+              new UserRates(
+                  properties.rateCapacity(),
+                  Math.max(1, properties.rateRefill().toMillis()),
+                  properties.rateUsers()));
       ContainerProperties container = new ContainerProperties(properties.jobsTopic());
       container.setGroupId(properties.groupId());
       container.setClientId(properties.groupId() + "-jobs-" + i);

@@ -1,11 +1,15 @@
 package io.jindouyun.consumer.kafka;
 
 import io.jindouyun.consumer.job.FlowControl;
+import io.jindouyun.consumer.job.JobKey;
 import io.jindouyun.consumer.job.JobMetrics;
 import io.jindouyun.consumer.job.JobOutcome;
 import io.jindouyun.consumer.job.JobResult;
 import io.jindouyun.consumer.job.JobRunner;
 import io.jindouyun.consumer.job.OffsetTracker;
+import io.jindouyun.consumer.job.UserOrder;
+import io.jindouyun.consumer.job.UserRates;
+import io.jindouyun.proto.chat.v1.ChatJob;
 import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -60,11 +64,20 @@ final class JobListener
   private final OffsetTracker<TopicPartition, Acknowledgment> tracker = new OffsetTracker<>();
   private final Map<JobRunner.Handle, TopicPartition> running = new ConcurrentHashMap<>();
   private final FlowControl<TopicPartition> flow;
+  private final UserOrder<JobRunner.Handle> order;
+  private final UserRates rates;
   private volatile MessageListenerContainer container;
 
   JobListener(
-      JobRunner runner, DeadLetters deadLetters, JobMetrics metrics, FlowControl.Limits limits) {
+      JobRunner runner,
+      DeadLetters deadLetters,
+      JobMetrics metrics,
+      FlowControl.Limits limits,
+      UserOrder<JobRunner.Handle> order,
+      UserRates rates) {
     this.runner = runner;
+    this.order = order;
+    this.rates = rates;
     this.deadLetters = deadLetters;
     this.metrics = metrics;
     this.flow = new FlowControl<>(limits, running::size, tracker::tracked, new ContainerValve());
@@ -96,7 +109,7 @@ final class JobListener
     OffsetTracker.Ticket<TopicPartition> ticket = tracker.received(partition, record.offset(), ack);
     JobRunner.Handle handle;
     try {
-      handle = runner.start(record.value(), record.timestamp());
+      handle = admit(record);
     } catch (RuntimeException e) {
       // never leave a tracked offset unfinished: that would stop the partition's commits
       log.error("Could not start the job at {}@{}", partition, record.offset(), e);
@@ -112,6 +125,9 @@ final class JobListener
         .whenComplete(
             (result, failure) -> {
               running.remove(started);
+              if (record.key() != null) {
+                order.ended(record.key(), started);
+              }
               if (failure != null) {
                 log.error("Job at {}@{} ended badly", partition, record.offset(), failure);
                 metrics.error("internal");
@@ -122,6 +138,48 @@ final class JobListener
               }
               flow.update(partition);
             });
+  }
+
+  /**
+   * Starts the record's job in the user's fleet-wide order (see {@link UserOrder}): a job older
+   * than one already seen for its user ends as superseded without running; one over the user's
+   * fleet-wide rate ends as rate-limited; any other job runs, after the user's older running job
+   * (from whichever gateway) has been superseded. A record without a key or a job is run as before
+   * (the runner refuses what it cannot use).
+   */
+  private JobRunner.Handle admit(ConsumerRecord<String, byte[]> record) {
+    String user = record.key();
+    ChatJob job = runner.parse(record.value());
+    if (user == null || job == null) {
+      return runner.start(record.value(), record.timestamp());
+    }
+    JobKey key = new JobKey(job.getStreamId(), job.getGeneration());
+    if (order.stale(user, record.partition(), record.offset())) {
+      log.debug(
+          "Job {} at {}@{} is older than its user's newest: superseded",
+          key,
+          record.partition(),
+          record.offset());
+      return runner.refuse(job, JobOutcome.SUPERSEDED);
+    }
+    long at = record.timestamp() >= 0 ? record.timestamp() : System.currentTimeMillis();
+    if (!order.admitted(user, record.partition(), record.offset()) && !rates.tryTake(user, at)) {
+      return runner.refuse(job, JobOutcome.RATE_LIMITED);
+    }
+    UserOrder.Admission<JobRunner.Handle> admission =
+        order.arrive(user, record.partition(), record.offset(), key);
+    if (admission.verdict() == UserOrder.Verdict.STALE) {
+      return runner.refuse(job, JobOutcome.SUPERSEDED);
+    }
+    if (admission.supersede() != null) {
+      log.debug("Job {} supersedes its user's older job", key);
+      admission.supersede().stop(JobOutcome.SUPERSEDED);
+    }
+    JobRunner.Handle handle = runner.start(job, record.timestamp());
+    if (!handle.result().isDone()) { // a duplicate or cancelled job never ran: keep the running one
+      order.started(user, record.partition(), record.offset(), key, handle);
+    }
+    return handle;
   }
 
   private CompletableFuture<JobResult> afterJob(

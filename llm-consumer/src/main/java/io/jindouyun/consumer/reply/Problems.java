@@ -15,6 +15,10 @@ public enum Problems {
   LLM_STREAM_FAILED("llm-stream-failed", "The LLM stream failed", 502),
   /** The job's deadline (or the maximum job duration) passed before the answer was finished. */
   JOB_EXPIRED("job-expired", "The chat job expired", 504),
+  /** A newer chat of the same user replaced this one (its gateway sends {@code superseded}). */
+  SUPERSEDED("superseded", "Superseded by a newer generation", 409),
+  /** The user started more chats than the fleet-wide rate allows. */
+  RATE_LIMITED("rate-limited", "Too many requests", 429),
   /** The job could not be used (missing fields, bad messages). */
   INVALID_JOB("invalid-job", "The chat job is invalid", 400),
   /** The consumer failed unexpectedly. */

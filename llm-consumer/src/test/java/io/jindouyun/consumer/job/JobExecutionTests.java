@@ -240,6 +240,24 @@ class JobExecutionTests {
   }
 
   @Test
+  void supersedingClosesTheUpstreamCallAndEndsTheStreamWithASupersededChunkAfterTheSentOnes() {
+    JobExecution run = execution();
+    emit(new LlmEvent.Delta("first"));
+    emit(new LlmEvent.Delta(" held"));
+    run.stop(JobOutcome.SUPERSEDED);
+    time.advanceTime();
+
+    assertThat(llm.cancels).hasValue(1);
+    assertThat(chunks).extracting(ChatChunk::getSeq).containsExactly(0L, 1L);
+    assertThat(chunks.get(1).getAttempt()).isEqualTo(chunks.get(0).getAttempt());
+    assertThat(chunks.get(1).getDelta()).isEmpty();
+    assertThat(chunks.get(1).getError().getType()).endsWith("/superseded");
+    assertThat(chunks.get(1).getError().getStatus()).isEqualTo(409);
+    assertThat(run.result())
+        .isCompletedWithValueMatching(r -> r.outcome() == JobOutcome.SUPERSEDED);
+  }
+
+  @Test
   void aJobAlreadyPastItsDeadlineSendsOnlyAnExpiredErrorChunk() {
     JobExecution run = execution(512, START - 1);
     time.advanceTime();

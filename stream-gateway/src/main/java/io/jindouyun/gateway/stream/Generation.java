@@ -219,6 +219,10 @@ public final class Generation {
   }
 
   private Appended appendLocked(IncomingChunk c, long nowNanos) {
+    if (c.error() != null && c.error().supersedes()) {
+      endLocked(State.SUPERSEDED, new StreamEvent.Superseded(number), nowNanos);
+      return Appended.ERROR;
+    }
     if (c.error() != null) {
       endLocked(State.FAILED, new StreamEvent.Failed(c.error()), nowNanos);
       return Appended.ERROR;

@@ -16,7 +16,10 @@ import java.util.function.LongSupplier;
  * <p>A handshake prepares a generation, sends its job, and only then commits it by compare-and-set
  * on the slot: it wins only if its number is greater than the current one's; the replaced
  * generation is superseded (its readers get {@code superseded}, a cancel goes upstream, its buffer
- * is released). Chunks for a {@code (streamId, generation)} that is not live are dropped.
+ * is released). Chunks for a {@code (streamId, generation)} that is not live are dropped. A newer
+ * handshake of the same user on another gateway is ordered by the llm-consumer (the jobs topic's
+ * offsets), which stops the older job and sends a {@code superseded} error chunk: {@link #onChunk}
+ * ends the generation with {@code superseded} and retires it as a local supersede would.
  *
  * <p>Deadlines (claim, ack, warm, gap, lifetime) run on the shared {@link Deadlines} timer through
  * {@link StreamDeadlines} and are checked lazily: when one fires and the thing was touched since,
@@ -245,7 +248,12 @@ public final class StreamMap {
     if (result.overflow()) {
       cancelUpstream(gen, "bounds");
     }
-    if (result.finished()) {
+    if (result.finished() && gen.state() == Generation.State.SUPERSEDED) {
+      // a newer handshake of the user on another gateway won (the consumer's fleet-wide order);
+      // the consumer has stopped the call already
+      listener.superseded();
+      retire(gen, nanos.getAsLong());
+    } else if (result.finished()) {
       deadlines.arm(gen, StreamDeadlines.Kind.ACK);
     }
   }

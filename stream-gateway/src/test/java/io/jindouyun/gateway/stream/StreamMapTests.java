@@ -237,6 +237,52 @@ class StreamMapTests {
   }
 
   @Test
+  void aSupersededChunkFromTheConsumerEndsTheStreamWithSupersededWithoutACancel() {
+    Generation g = map.open("u1", "s1").generation();
+    Cursor reader = map.attach("u1", "s1", null, () -> {});
+    map.onChunk(chunk(g, 1, 0, "old"));
+    assertThat(text(reader.poll())).isEqualTo("old");
+    map.onChunk(
+        new IncomingChunk(
+            "s1",
+            g.number(),
+            1,
+            1,
+            "",
+            "",
+            null,
+            StreamProblem.of(ProblemKind.SUPERSEDED, "a newer chat of the same user"),
+            5001L));
+    assertThat(text(reader.poll())).isEqualTo("<superseded>");
+    assertThat(reader.finished()).isTrue();
+    assertThat(cancels).isEmpty();
+    assertThat(map.find("u1", "s1")).isNull();
+    assertThat(map.activeStreams()).isZero();
+    assertThat(map.bufferedBytes()).isZero();
+    Generation next = map.open("u1", "s2").generation();
+    assertThat(map.find("u1", "s2")).isSameAs(next);
+  }
+
+  @Test
+  void anotherErrorChunkStillEndsTheStreamWithError() {
+    Generation g = map.open("u1", "s1").generation();
+    Cursor reader = map.attach("u1", "s1", null, () -> {});
+    map.onChunk(
+        new IncomingChunk(
+            "s1",
+            g.number(),
+            1,
+            0,
+            "",
+            "",
+            null,
+            StreamProblem.of(ProblemKind.RATE_LIMITED, "too many chats"),
+            5001L));
+    assertThat(text(reader.poll())).isEqualTo("<error:" + ProblemKind.RATE_LIMITED.type() + ">");
+    assertThat(map.find("u1", "s1")).isSameAs(g);
+  }
+
+  @Test
   void aChunkWithAnotherGenerationNumberIsDropped() {
     Generation g = map.open("u1", "s1").generation();
     Cursor c = map.attach("u1", "s1", null, () -> {});
