@@ -98,7 +98,8 @@ public final class InstanceStats {
     double[] v = signals;
     double[] n = signalCounts;
     Arrays.fill(n, 0);
-    signal(Signal.TTFT, sample.avgTtftMillis(), sample.avgTtftMillis() > 0);
+    double ttft = sample.seenTtftMillis();
+    signal(Signal.TTFT, ttft, ttft > 0);
     signal(Signal.LAG, sample.eventLoopLagMillis(), sample.eventLoopLagMillis() >= 0);
     signal(Signal.HANDSHAKE, sample.avgHandshakeMillis(), sample.avgHandshakeMillis() > 0);
     signal(Signal.LOAD, (double) sample.handshakesInFlight() + sample.activeStreams(), true);

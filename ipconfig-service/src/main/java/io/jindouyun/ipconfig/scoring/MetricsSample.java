@@ -41,6 +41,18 @@ public record MetricsSample(
     double avgQueueWaitMillis,
     double avgUpstreamTtftMillis) {
 
+  /**
+   * The TTFT a chat arriving now would see, as far as this sample tells: the average TTFT the
+   * instance measured plus its event-loop lag (p99) when known; 0 when no TTFT was measured. A
+   * gateway's clock for a chat starts when its event loop reads the handshake, so the time the
+   * request waited for a late (CPU-starved, paused, GC-stopped) loop is not in {@code
+   * avgTtftMillis}; the lag probe measures exactly that wait. The p99 rather than the mean, because
+   * routing aims at the tail.
+   */
+  public double seenTtftMillis() {
+    return avgTtftMillis > 0 ? avgTtftMillis + Math.max(0, eventLoopLagMillis) : 0;
+  }
+
   /** A sample without the TTFT signals (all 0, throttling and GC unknown). */
   public MetricsSample(
       long timestampMillis,

@@ -10,7 +10,10 @@ import java.util.Locale;
  * interval.
  */
 public enum Signal {
-  /** Observed average time to first token, ms (intervals with chats only). */
+  /**
+   * Observed time to first token as a chat sees it, ms: the average TTFT plus the event-loop lag
+   * ({@link MetricsSample#seenTtftMillis()}; intervals with chats only).
+   */
   TTFT,
   /** Event-loop scheduling lag p99, ms. */
   LAG,

@@ -61,17 +61,19 @@ public final class TtftFit {
   }
 
   /**
-   * Adds the sample's own signals against its own TTFT; a sample without TTFT (idle interval) is
-   * not a target and is skipped.
+   * Adds the sample's own signals against its own TTFT as a chat would see it ({@link
+   * MetricsSample#seenTtftMillis()}); a sample without TTFT (idle interval) is not a target and is
+   * skipped.
    *
    * @return true when the fit took it
    */
   public boolean add(MetricsSample sample) {
-    if (sample.avgTtftMillis() == 0) {
+    double ttft = sample.seenTtftMillis();
+    if (ttft == 0) {
       return false;
     }
     TtftFeatures.ofSample(sample, x);
-    return add(x, sample.avgTtftMillis());
+    return add(x, ttft);
   }
 
   /**
