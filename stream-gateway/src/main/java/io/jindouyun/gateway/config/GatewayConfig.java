@@ -103,14 +103,16 @@ class GatewayConfig {
       ReplyConsumerFactory consumers,
       StreamMap streams,
       NodeId node,
-      ObjectProvider<Client> etcdClient) {
+      ObjectProvider<Client> etcdClient,
+      StreamProperties streamProps) {
     return new ReplyReader(
         props,
         kafka.buildConsumerProperties(),
         consumers,
         streams,
         node.value(),
-        etcdClient.getIfAvailable());
+        etcdClient.getIfAvailable(),
+        streamProps.maxLifetime());
   }
 
   /**
@@ -123,6 +125,7 @@ class GatewayConfig {
       Health.Builder health = reader.reading() ? Health.up() : Health.down();
       return health
           .withDetail("partition", reader.partition())
+          .withDetail("takenOver", reader.takenOver())
           .withDetail("failures", reader.failures())
           .build();
     };

@@ -58,6 +58,8 @@ public final class ReplyReader implements SmartLifecycle {
   private final StreamMap streams;
   private final String node;
   private final Client etcdClient;
+  private final Duration lookback;
+  private volatile PartitionTakeover takeover;
   private volatile int partition = -1;
   private volatile boolean running;
   private volatile boolean reading;
@@ -71,7 +73,9 @@ public final class ReplyReader implements SmartLifecycle {
   /**
    * A reader for {@code node} with Kafka client settings {@code consumerConfig}, whose consumers
    * {@code consumers} makes; {@code etcdClient} is the process's shared etcd client, or null when
-   * no etcd endpoints are configured (then the configured partition is read, unclaimed).
+   * no etcd endpoints are configured (then the configured partition is read, unclaimed, and no
+   * partition of a gone gateway is taken over). A partition taken over is read from {@code
+   * lookback} ago (the streams' maximum lifetime).
    */
   public ReplyReader(
       ReplyProperties props,
@@ -79,9 +83,11 @@ public final class ReplyReader implements SmartLifecycle {
       ReplyConsumerFactory consumers,
       StreamMap streams,
       String node,
-      Client etcdClient) {
+      Client etcdClient,
+      Duration lookback) {
     this.props = props;
     this.etcdClient = etcdClient;
+    this.lookback = lookback;
     this.consumerConfig = readerConfig(consumerConfig, node);
     this.consumers = consumers;
     this.streams = streams;
@@ -136,6 +142,17 @@ public final class ReplyReader implements SmartLifecycle {
       closeQuietly(consumer);
       closeClaim();
       throw new IllegalStateException("could not set up the reply partition", e);
+    }
+    if (claim != null && props.maxTakenOverPartitions() > 0) {
+      takeover =
+          new PartitionTakeover(
+              etcdClient,
+              claim,
+              node,
+              props.maxTakenOverPartitions(),
+              timeout,
+              this::adoptedReader);
+      takeover.start();
     }
     running = true;
     reading = true;
@@ -209,6 +226,27 @@ public final class ReplyReader implements SmartLifecycle {
     closeClaim();
   }
 
+  private AdoptedReader adoptedReader(int n, String goneNode) {
+    Map<String, Object> config = new HashMap<>(consumerConfig);
+    config.put(ConsumerConfig.CLIENT_ID_CONFIG, "jdy-adopted-" + node + "-" + n);
+    return new AdoptedReader(
+        new TopicPartition(props.repliesTopic(), n),
+        goneNode,
+        Map.copyOf(config),
+        consumers,
+        streams,
+        lookback,
+        props.pollTimeout(),
+        System::currentTimeMillis,
+        takeover);
+  }
+
+  /** Reply partitions of gone gateways read now besides this gateway's own. */
+  public List<Integer> takenOver() {
+    PartitionTakeover current = takeover;
+    return current == null ? List.of() : current.partitions();
+  }
+
   /** A fresh consumer on the reply partition at the offset after the last record read. */
   private Consumer<String, byte[]> resume(TopicPartition tp) {
     Consumer<String, byte[]> fresh = consumers.create(consumerConfig);
@@ -269,6 +307,10 @@ public final class ReplyReader implements SmartLifecycle {
   }
 
   private void closeClaim() {
+    if (takeover != null) {
+      takeover.close();
+      takeover = null;
+    }
     if (claim != null) {
       claim.close();
       claim = null;
