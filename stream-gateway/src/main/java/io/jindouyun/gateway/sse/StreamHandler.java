@@ -38,7 +38,8 @@ import tools.jackson.databind.json.JsonMapper;
  * changes, ticks coalesce (latest wins) and each tick drains everything new, so nothing per token
  * is kept for the reader. The reply thread only applies chunks and ticks; draining, encoding and
  * writing run on the reader's connection's event loop. A {@code : ping} comment goes out at connect
- * and every ping interval.
+ * and every ping interval. A reader of a stream not held here is given to {@link Handover}: the
+ * stream of a gone gateway may be served by the gateway that took its reply partition over.
  */
 public final class StreamHandler {
 
@@ -49,10 +50,19 @@ public final class StreamHandler {
   private final JsonMapper json;
   private final GatewayMetrics metrics;
   private final Duration pingInterval;
+  private final Handover handover;
 
-  /** A handler over {@code streams}. */
+  /**
+   * A handler over {@code streams}; a reader of a stream not here, whose id names another gateway,
+   * is served by {@code handover}.
+   */
   public StreamHandler(
-      StreamMap streams, JsonMapper json, GatewayMetrics metrics, Duration pingInterval) {
+      StreamMap streams,
+      JsonMapper json,
+      GatewayMetrics metrics,
+      Duration pingInterval,
+      Handover handover) {
+    this.handover = handover;
     this.streams = streams;
     this.json = json;
     this.metrics = metrics;
@@ -83,7 +93,13 @@ public final class StreamHandler {
                     .contentType(MediaType.TEXT_EVENT_STREAM)
                     .header(HttpHeaders.CACHE_CONTROL, "no-cache")
                     .header("X-Accel-Buffering", "no")
-                    .body(BodyInserters.fromServerSentEvents(body)));
+                    .body(BodyInserters.fromServerSentEvents(body)))
+        .onErrorResume(
+            StreamHandler::notFound, e -> handover.serve(request, streamId, (ProblemException) e));
+  }
+
+  private static boolean notFound(Throwable e) {
+    return e instanceof ProblemException p && p.kind() == ProblemKind.STREAM_NOT_FOUND;
   }
 
   /** {@code POST /v1/chat/ack/{streamId}}: 204; releases the buffer, the slot stays warm. */
