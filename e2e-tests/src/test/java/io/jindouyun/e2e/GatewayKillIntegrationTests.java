@@ -49,7 +49,9 @@ import reactor.core.Disposable;
  * drain, no lease revoke). Its claim's lease runs out, the survivor takes its reply partition over,
  * rebuilds its streams from the partition and publishes the hand-over in etcd. Every reader then
  * reconnects to the survivor with {@code Last-Event-ID}: every chat completes with the exact text,
- * no event id twice, and the development LLM saw no extra call.
+ * no event id twice, and the development LLM saw no extra call. A drained gateway (SIGTERM) hands
+ * its chats over the same way without waiting for its lease: nothing is cancelled, every reader's
+ * response ends cleanly once the survivor serves the streams.
  */
 @Timeout(240)
 class GatewayKillIntegrationTests {
@@ -74,6 +76,7 @@ class GatewayKillIntegrationTests {
   static JavaService survivor;
   static int victimPort;
   static int survivorPort;
+  static final List<JavaService> victims = new ArrayList<>();
 
   @BeforeAll
   static void start() {
@@ -81,9 +84,7 @@ class GatewayKillIntegrationTests {
     kafka.createTopics(4, "chat.replies");
     kafka.createTopics(1, "chat.jobs-dlt");
     llm = DevLlmServer.start(DevLlmSettings.DEFAULTS);
-    victimPort = FreePorts.next();
     survivorPort = FreePorts.next();
-    victim = startGateway("gw-victim", victimPort);
     survivor = startGateway("gw-survivor", survivorPort);
     consumer =
         new SpringApplicationBuilder(LlmConsumerApplication.class)
@@ -92,7 +93,6 @@ class GatewayKillIntegrationTests {
                 "--spring.kafka.bootstrap-servers=" + kafka.bootstrapServers(),
                 "--jindouyun.llm.base-url=" + llm.baseUrl(),
                 "--jindouyun.etcd.endpoints=" + etcd.endpoint());
-    awaitReady(victimPort);
     awaitReady(survivorPort);
   }
 
@@ -128,10 +128,9 @@ class GatewayKillIntegrationTests {
     if (consumer != null) {
       consumer.close();
     }
-    for (JavaService gateway : new JavaService[] {victim, survivor}) {
-      if (gateway != null) {
-        gateway.close();
-      }
+    victims.forEach(JavaService::close);
+    if (survivor != null) {
+      survivor.close();
     }
     if (llm != null) {
       llm.close();
@@ -179,9 +178,18 @@ class GatewayKillIntegrationTests {
     }
   }
 
+  /** Starts the victim {@code id} and waits until it is ready. */
+  static void startVictim(String id) {
+    victimPort = FreePorts.next();
+    victim = startGateway(id, victimPort);
+    victims.add(victim);
+    awaitReady(victimPort);
+  }
+
   @Test
   void everyChatOfAKilledGatewayCompletesOnTheSurvivorWithTheExactTextAndNoDuplicate()
       throws Exception {
+    startVictim("gw-victim");
     String expected = answer(llm.baseUrl(), PROMPT);
     long requestsBefore = llm.requests();
     Chats onVictim = new Chats(WebClient.create("http://127.0.0.1:" + victimPort));
@@ -255,6 +263,62 @@ class GatewayKillIntegrationTests {
       }
       assertThat(wrong).as("chats whose text is not the answer").isEmpty();
       assertThat(llm.requests()).as("calls to the LLM").isEqualTo(requestsBefore + CHATS);
+    } finally {
+      readings.forEach(Disposable::dispose);
+    }
+  }
+
+  @Test
+  void aDrainedGatewayHandsItsChatsOverWithoutWaitingForItsLease() throws Exception {
+    startVictim("gw-drained");
+    String expected = answer(llm.baseUrl(), PROMPT);
+    long requestsBefore = llm.requests();
+    long closedBefore = llm.closedEarly();
+    Chats onVictim = new Chats(WebClient.create("http://127.0.0.1:" + victimPort));
+    List<Reader> readers = new ArrayList<>();
+    List<Disposable> readings = new ArrayList<>();
+    try {
+      for (int i = 0; i < CHATS; i++) {
+        String user = "drained-" + i;
+        Chats.Handshake hs = onVictim.handshake(user, PROMPT);
+        Reader reader = new Reader(user, hs.streamId());
+        readers.add(reader);
+        readings.add(reader.read(victimPort));
+      }
+      await()
+          .atMost(WAIT)
+          .pollInterval(Duration.ofMillis(20))
+          .until(() -> readers.stream().allMatch(r -> chunks(r.events).size() >= 2));
+
+      victim.signal("TERM");
+      long drainedAt = System.nanoTime();
+      // the drain waits for the survivor to take the streams over, then ends every response
+      // cleanly (no terminal event): the readers come back to the survivor
+      await()
+          .atMost(LEASE_TTL.plus(RESUME_MARGIN))
+          .pollInterval(Duration.ofMillis(20))
+          .until(() -> readers.stream().allMatch(r -> r.connectionEnded));
+      long handedOverMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - drainedAt);
+      assertThat(readers).allMatch(r -> terminal(r.events) == null);
+      for (Reader reader : readers) {
+        readings.add(reader.read(survivorPort));
+      }
+      await()
+          .atMost(WAIT)
+          .pollInterval(Duration.ofMillis(20))
+          .until(() -> readers.stream().allMatch(r -> terminal(r.events) != null));
+      System.out.printf(
+          "SIGTERM of the gateway with %d chats mid-answer: handed over %d ms after the signal%n",
+          CHATS, handedOverMs);
+
+      for (Reader reader : readers) {
+        List<String> ids = chunks(reader.events).stream().map(ServerSentEvent::id).toList();
+        assertThat(ids).as("event ids of %s", reader.user).doesNotHaveDuplicates();
+        assertThat(terminal(reader.events).event()).as(reader.user).isEqualTo("done");
+        assertThat(text(reader.events)).as(reader.user).isEqualTo(expected);
+      }
+      assertThat(llm.requests()).as("calls to the LLM").isEqualTo(requestsBefore + CHATS);
+      assertThat(llm.closedEarly()).as("LLM calls closed early").isEqualTo(closedBefore);
     } finally {
       readings.forEach(Disposable::dispose);
     }

@@ -96,8 +96,9 @@ class GatewayConfig {
   }
 
   @Bean
-  StreamDrain streamDrain(StreamMap streams) {
-    return new StreamDrain(streams);
+  StreamDrain streamDrain(
+      StreamMap streams, ReplyReader reader, StreamHandler handler, HandoverProperties handover) {
+    return new StreamDrain(streams, () -> reader.handOver(handover.drainWait()), handler::handOff);
   }
 
   @Bean

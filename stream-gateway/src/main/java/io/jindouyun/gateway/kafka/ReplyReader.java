@@ -63,6 +63,7 @@ public final class ReplyReader implements SmartLifecycle {
   private volatile int partition = -1;
   private volatile boolean running;
   private volatile boolean reading;
+  private volatile boolean handedOver;
   private volatile long failures;
   private volatile CountDownLatch stopping = new CountDownLatch(0);
   private volatile Consumer<String, byte[]> consumer;
@@ -115,7 +116,33 @@ public final class ReplyReader implements SmartLifecycle {
    * failure of the consumer until a poll of its replacement succeeds.
    */
   public boolean reading() {
-    return reading;
+    return reading && !handedOver;
+  }
+
+  /**
+   * Hands this gateway's streams over for a drain: stops taking partitions over and revokes the
+   * claim's lease, so the other gateways see its claims deleted and one of them takes each
+   * partition over ({@link PartitionTakeover}); then waits at most {@code max} until a gateway has
+   * published in etcd that it serves this gateway's streams. The partition is still read meanwhile,
+   * but handshakes are refused from now on ({@link #reading} is false). Returns whether a gateway
+   * took the streams over; false at once without etcd. Called once, by the drain, on the shutdown
+   * thread (it blocks that thread at most {@code max}).
+   */
+  public boolean handOver(Duration max) {
+    PartitionClaim current = claim;
+    if (etcdClient == null || current == null || handedOver) {
+      return false;
+    }
+    handedOver = true;
+    if (takeover != null) {
+      takeover.close();
+    }
+    try {
+      return Handovers.awaitTaker(etcdClient, node, max, current::close);
+    } catch (Exception e) {
+      log.warn("handing the streams over failed: {}", e.toString());
+      return false;
+    }
   }
 
   /** Failures of the consumer since the last successful poll (0 while reading). */

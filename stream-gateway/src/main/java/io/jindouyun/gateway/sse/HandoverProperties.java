@@ -15,6 +15,8 @@ import org.springframework.validation.annotation.Validated;
  * @param clientRetry the {@code retry:} told to a reader whose stream's gateway is gone and not yet
  *     replaced (a 200 {@code text/event-stream} that ends at once, so EventSource comes back)
  * @param connectTimeout bound on connecting to the gateway a reader is proxied to
+ * @param drainWait how long a drained gateway (SIGTERM) waits for another to take its streams over
+ *     before it ends them with an error instead
  */
 @Validated
 @ConfigurationProperties("jindouyun.gateway.handover")
@@ -22,4 +24,5 @@ public record HandoverProperties(
     @DefaultValue("3s") @NotNull Duration lookFor,
     @DefaultValue("250ms") @NotNull Duration lookEvery,
     @DefaultValue("1s") @NotNull Duration clientRetry,
-    @DefaultValue("1s") @NotNull Duration connectTimeout) {}
+    @DefaultValue("1s") @NotNull Duration connectTimeout,
+    @DefaultValue("10s") @NotNull Duration drainWait) {}

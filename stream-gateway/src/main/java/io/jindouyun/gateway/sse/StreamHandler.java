@@ -24,6 +24,7 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxSink;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 import reactor.netty.Connection;
@@ -45,12 +46,15 @@ public final class StreamHandler {
 
   private static final Object TICK = new Object();
   private static final String LAST_EVENT_ID = "Last-Event-ID";
+  private static final Duration COME_BACK = Duration.ofMillis(500);
 
   private final StreamMap streams;
   private final JsonMapper json;
   private final GatewayMetrics metrics;
   private final Duration pingInterval;
   private final Handover handover;
+  private final Sinks.Empty<Void> handedOff = Sinks.empty();
+  private volatile boolean ended;
 
   /**
    * A handler over {@code streams}; a reader of a stream not here, whose id names another gateway,
@@ -155,11 +159,36 @@ public final class StreamHandler {
             .publishOn(drainer, 1)
             .concatMap(tick -> Flux.fromIterable(cursor.poll()), 1)
             .takeUntil(StreamEvent::terminal)
-            .map(event -> toSse(gen, event));
+            .map(event -> toSse(gen, event))
+            // handed over to another gateway (a drain): the response ends cleanly, and the reader
+            // comes back with its Last-Event-ID to the gateway that serves the stream now
+            .takeUntilOther(handedOff.asMono())
+            .concatWith(Flux.defer(this::comeBackIfHandedOff));
     Flux<ServerSentEvent<String>> pings =
         Flux.interval(Duration.ZERO, pingInterval)
             .map(i -> ServerSentEvent.<String>builder().comment("ping").build());
     return data.publish(shared -> Flux.merge(shared, pings.takeUntilOther(shared.then())));
+  }
+
+  /**
+   * Ends every reader's response now, without a terminal event and with a {@code retry:}, and every
+   * later reader's at once: the streams were handed over to another gateway (a drain). Nothing is
+   * cancelled; the streams stay in the map until the gateway stops.
+   */
+  public void handOff() {
+    ended = true;
+    handedOff.tryEmitEmpty();
+  }
+
+  private Flux<ServerSentEvent<String>> comeBackIfHandedOff() {
+    if (!ended) {
+      return Flux.empty();
+    }
+    return Flux.just(
+        ServerSentEvent.<String>builder()
+            .retry(COME_BACK)
+            .comment("this gateway is draining; come back")
+            .build());
   }
 
   private ServerSentEvent<String> toSse(Generation gen, StreamEvent event) {
