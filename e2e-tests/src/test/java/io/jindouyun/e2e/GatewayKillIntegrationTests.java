@@ -42,16 +42,17 @@ import reactor.core.Disposable;
 
 /**
  * Issue 15, item 2 "a stream survives its gateway", with real processes: etcd, Kafka (embedded
- * KRaft), the development LLM and the llm-consumer (in this JVM), and two stream-gateway JVMs from
- * their exec jars, with a short claim lease.
+ * KRaft), the development LLM and the llm-consumer (in this JVM), and stream-gateway JVMs from
+ * their exec jars (the victim and two live ones), with a short claim lease.
  *
  * <p>Many chats, one user each, stream from the victim gateway; mid-answer it is SIGKILLed (no
  * drain, no lease revoke). Its claim's lease runs out, the survivor takes its reply partition over,
  * rebuilds its streams from the partition and publishes the hand-over in etcd. Every reader then
- * reconnects to the survivor with {@code Last-Event-ID}: every chat completes with the exact text,
- * no event id twice, and the development LLM saw no extra call. A drained gateway (SIGTERM) hands
- * its chats over the same way without waiting for its lease: nothing is cancelled, every reader's
- * response ends cleanly once the survivor serves the streams.
+ * reconnects with {@code Last-Event-ID}, half to one live gateway and half to the other (the one
+ * that did not take over proxies the reader): every chat completes with the exact text, no event id
+ * twice, and the development LLM saw no extra call. A drained gateway (SIGTERM) hands its chats
+ * over the same way without waiting for its lease: nothing is cancelled, every reader's response
+ * ends cleanly once the survivor serves the streams.
  */
 @Timeout(240)
 class GatewayKillIntegrationTests {
@@ -74,6 +75,8 @@ class GatewayKillIntegrationTests {
   static ConfigurableApplicationContext consumer;
   static JavaService victim;
   static JavaService survivor;
+  static JavaService bystander;
+  static int bystanderPort;
   static int victimPort;
   static int survivorPort;
   static final List<JavaService> victims = new ArrayList<>();
@@ -86,6 +89,8 @@ class GatewayKillIntegrationTests {
     llm = DevLlmServer.start(DevLlmSettings.DEFAULTS);
     survivorPort = FreePorts.next();
     survivor = startGateway("gw-survivor", survivorPort);
+    bystanderPort = FreePorts.next();
+    bystander = startGateway("gw-bystander", bystanderPort);
     consumer =
         new SpringApplicationBuilder(LlmConsumerApplication.class)
             .run(
@@ -94,6 +99,7 @@ class GatewayKillIntegrationTests {
                 "--jindouyun.llm.base-url=" + llm.baseUrl(),
                 "--jindouyun.etcd.endpoints=" + etcd.endpoint());
     awaitReady(survivorPort);
+    awaitReady(bystanderPort);
   }
 
   static JavaService startGateway(String id, int port) {
@@ -129,8 +135,10 @@ class GatewayKillIntegrationTests {
       consumer.close();
     }
     victims.forEach(JavaService::close);
-    if (survivor != null) {
-      survivor.close();
+    for (JavaService gateway : new JavaService[] {survivor, bystander}) {
+      if (gateway != null) {
+        gateway.close();
+      }
     }
     if (llm != null) {
       llm.close();
@@ -233,21 +241,21 @@ class GatewayKillIntegrationTests {
                         .stream()
                         .anyMatch(
                             kv ->
-                                kv.getValue()
-                                    .toString(StandardCharsets.UTF_8)
-                                    .equals("gw-survivor")));
+                                kv.getValue().toString(StandardCharsets.UTF_8).startsWith("gw-")));
       }
       long handedOverMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
 
-      for (Reader reader : readers) {
-        readings.add(reader.read(survivorPort));
+      // half the readers come back to one live gateway, half to the other: whichever took the
+      // partition over serves its half, the other proxies its half there
+      for (int i = 0; i < readers.size(); i++) {
+        readings.add(readers.get(i).read(i % 2 == 0 ? survivorPort : bystanderPort));
       }
       await()
           .atMost(WAIT)
           .pollInterval(Duration.ofMillis(20))
           .until(() -> readers.stream().allMatch(r -> terminal(r.events) != null));
       System.out.printf(
-          "SIGKILL of the gateway with %d chats mid-answer: served by the survivor %d ms after the"
+          "SIGKILL of the gateway with %d chats mid-answer: hand-over published %d ms after the"
               + " kill (lease TTL %d ms)%n",
           CHATS, handedOverMs, LEASE_TTL.toMillis());
 
@@ -300,8 +308,8 @@ class GatewayKillIntegrationTests {
           .until(() -> readers.stream().allMatch(r -> r.connectionEnded));
       long handedOverMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - drainedAt);
       assertThat(readers).allMatch(r -> terminal(r.events) == null);
-      for (Reader reader : readers) {
-        readings.add(reader.read(survivorPort));
+      for (int i = 0; i < readers.size(); i++) {
+        readings.add(readers.get(i).read(i % 2 == 0 ? survivorPort : bystanderPort));
       }
       await()
           .atMost(WAIT)
