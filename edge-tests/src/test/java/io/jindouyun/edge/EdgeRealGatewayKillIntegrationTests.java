@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -43,11 +44,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Timeout(300)
 class EdgeRealGatewayKillIntegrationTests {
 
-  private static final int CHATS = 20;
+  private static final int CHATS = 200;
   private static final Duration LEASE_TTL = Duration.ofSeconds(3);
 
-  /** About 12 s of tokens: time to open every chat, kill mid-answer and resume before the end. */
-  private static final String PROMPT = "Tell me of the cloud [dev:tokens=200] [dev:delay=60]";
+  /** About 18 s of tokens: time to open every chat, kill mid-answer and resume before the end. */
+  private static final String PROMPT = "Tell me of the cloud [dev:tokens=300] [dev:delay=60]";
 
   @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
   @RegisterExtension static final KafkaExtension kafka = new KafkaExtension();
@@ -91,7 +92,9 @@ class EdgeRealGatewayKillIntegrationTests {
                 "--jindouyun.etcd.endpoints=" + etcd.endpoint(),
                 "--spring.kafka.bootstrap-servers=" + kafka.bootstrapServers(),
                 "--jindouyun.llm.base-url=http://127.0.0.1:" + llmPort,
-                "--jindouyun.consumer.drain-timeout=0s")));
+                "--jindouyun.consumer.drain-timeout=0s",
+                // every chat runs at once (two job consumers, 64 each by default)
+                "--jindouyun.consumer.max-in-progress=" + CHATS)));
     RealSuite.awaitRegistered(services, ipconfigPort, "gw-1", "gw-2");
     RealSuite.startEdge(
         nginx,
@@ -156,28 +159,37 @@ class EdgeRealGatewayKillIntegrationTests {
       throws Exception {
     String expected = expectedAnswer();
     long requestsBefore = llmRequests();
-    Map<String, ResumingReader> readers = new LinkedHashMap<>();
+    Map<String, ResumingReader> readers = new ConcurrentHashMap<>();
     ExecutorService pool = Executors.newFixedThreadPool(CHATS);
     try {
       List<Future<?>> runs = new ArrayList<>();
       for (int i = 0; i < CHATS; i++) {
         String user = "survive-" + i;
-        HttpResponse<String> handshake = RealSuite.handshake(nginx.port(), user, PROMPT);
-        assertThat(handshake.statusCode()).as(handshake.body()).isEqualTo(202);
-        String streamId = RealSuite.streamId(handshake);
-        ResumingReader reader =
-            new ResumingReader(
-                RealSuite.http,
-                URI.create("http://127.0.0.1:" + nginx.port() + "/v1/chat/stream/" + streamId),
-                "Bearer " + RealSuite.jwt(user),
-                30);
-        readers.put(streamId, reader);
-        runs.add(pool.submit(reader::run));
+        runs.add(
+            pool.submit(
+                () -> {
+                  HttpResponse<String> handshake = RealSuite.handshake(nginx.port(), user, PROMPT);
+                  assertThat(handshake.statusCode()).as(handshake.body()).isEqualTo(202);
+                  String streamId = RealSuite.streamId(handshake);
+                  ResumingReader reader =
+                      new ResumingReader(
+                          RealSuite.http,
+                          URI.create(
+                              "http://127.0.0.1:" + nginx.port() + "/v1/chat/stream/" + streamId),
+                          "Bearer " + RealSuite.jwt(user),
+                          30);
+                  readers.put(streamId, reader);
+                  reader.run();
+                  return null;
+                }));
       }
       await()
-          .atMost(Duration.ofSeconds(30))
+          .atMost(Duration.ofSeconds(60))
           .pollInterval(Duration.ofMillis(20))
-          .until(() -> readers.values().stream().allMatch(r -> chunks(r) >= 2));
+          .until(
+              () ->
+                  readers.size() == CHATS
+                      && readers.values().stream().allMatch(r -> chunks(r) >= 2));
       Map<String, Long> owned =
           readers.keySet().stream()
               .collect(
