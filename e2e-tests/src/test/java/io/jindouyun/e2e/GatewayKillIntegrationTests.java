@@ -39,6 +39,7 @@ import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
 
 /**
  * Issue 15, item 2 "a stream survives its gateway", with real processes: etcd, Kafka (embedded
@@ -158,8 +159,25 @@ class GatewayKillIntegrationTests {
       this.streamId = streamId;
     }
 
+    /** One connection to the gateway at {@code port}. */
     Disposable read(int port) {
       connectionEnded = false;
+      return connect(port).doFinally(signal -> connectionEnded = true).subscribe(e -> {}, e -> {});
+    }
+
+    /**
+     * Reads from the gateway at {@code port} as an EventSource does: a response that ends without a
+     * terminal event (a {@code retry:} answer while the stream is not served yet) is followed by
+     * another connection with {@code Last-Event-ID} half a second later, at most 40 times.
+     */
+    Disposable resume(int port) {
+      return Flux.defer(() -> connect(port))
+          .repeatWhen(ends -> ends.delayElements(Duration.ofMillis(500)).take(40))
+          .takeUntil(e -> terminal(events) != null)
+          .subscribe(e -> {}, e -> {});
+    }
+
+    private Flux<ServerSentEvent<String>> connect(int port) {
       return WebClient.create("http://127.0.0.1:" + port)
           .get()
           .uri("/v1/chat/stream/{id}", streamId)
@@ -180,9 +198,7 @@ class GatewayKillIntegrationTests {
                 if (e.id() != null) {
                   lastEventId = e.id();
                 }
-              })
-          .doFinally(signal -> connectionEnded = true)
-          .subscribe(e -> {}, e -> {});
+              });
     }
   }
 
@@ -248,7 +264,7 @@ class GatewayKillIntegrationTests {
       // half the readers come back to one live gateway, half to the other: whichever took the
       // partition over serves its half, the other proxies its half there
       for (int i = 0; i < readers.size(); i++) {
-        readings.add(readers.get(i).read(i % 2 == 0 ? survivorPort : bystanderPort));
+        readings.add(readers.get(i).resume(i % 2 == 0 ? survivorPort : bystanderPort));
       }
       await()
           .atMost(WAIT)
@@ -309,7 +325,7 @@ class GatewayKillIntegrationTests {
       long handedOverMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - drainedAt);
       assertThat(readers).allMatch(r -> terminal(r.events) == null);
       for (int i = 0; i < readers.size(); i++) {
-        readings.add(readers.get(i).read(i % 2 == 0 ? survivorPort : bystanderPort));
+        readings.add(readers.get(i).resume(i % 2 == 0 ? survivorPort : bystanderPort));
       }
       await()
           .atMost(WAIT)

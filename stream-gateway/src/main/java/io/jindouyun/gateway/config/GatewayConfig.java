@@ -155,7 +155,8 @@ class GatewayConfig {
       StreamProperties props,
       NodeId node,
       ObjectProvider<Client> etcdClient,
-      HandoverProperties handover) {
+      HandoverProperties handover,
+      ReplyReader reader) {
     Client etcd = etcdClient.getIfAvailable();
     StreamOwners owners =
         etcd == null ? StreamOwners.NONE : new EtcdStreamOwners(etcd, node.value());
@@ -170,6 +171,6 @@ class GatewayConfig {
         json,
         metrics,
         props.pingInterval(),
-        new Handover(node.value(), owners, proxy, handover));
+        new Handover(node.value(), owners, proxy, handover, reader::catchingUp));
   }
 }

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -30,12 +31,13 @@ import org.slf4j.LoggerFactory;
  * <p>It watches the claims {@code /jindouyun/replies/<n>}. When one is deleted (its gateway's lease
  * ran out after a crash, or was revoked by a drained gateway) and it held another gateway's id,
  * this gateway claims it in a transaction (put if absent, under this gateway's claim lease: one
- * gateway wins) unless it already holds {@code maxPartitions} taken-over partitions, and starts an
- * {@link AdoptedReader} on it. Once that reader has caught up, {@code /jindouyun/handovers/<gone
- * node>} names this gateway: the edge routes the gone gateway's stream ids here from then on, and
- * every chunk the gone gateway had is already here. When the reader ends (no stream of it left),
- * both keys are deleted and the partition is free again (the claim is blanked before it is deleted,
- * so the other gateways do not take a released partition for a gone gateway's).
+ * gateway wins; the same transaction puts {@code /jindouyun/handovers/<gone node>} = this gateway,
+ * so the gone gateway's readers are sent here from then on) unless it already holds {@code
+ * maxPartitions} taken-over partitions, and starts an {@link AdoptedReader} on it. Until that
+ * reader has caught up ({@link #catchingUp}) the gone gateway's streams are not served here yet:
+ * their readers are told to come back. When the reader ends (no stream of it left), both keys are
+ * deleted and the partition is free again (the claim is blanked before it is deleted, so the other
+ * gateways do not take a released partition for a gone gateway's).
  *
  * <p>Concurrency: watch events and reader events are handled on the single {@code jdy-takeover}
  * thread; {@link #close} may be called from any thread.
@@ -52,6 +54,7 @@ final class PartitionTakeover implements AutoCloseable, AdoptedReader.Events {
   private final BiFunction<Integer, String, AdoptedReader> readers;
   private final EtcdKeys keys = EtcdKeys.DEFAULT;
   private final Map<Integer, AdoptedReader> adopted = new ConcurrentHashMap<>();
+  private final Set<String> catchingUp = ConcurrentHashMap.newKeySet();
   private final ExecutorService executor =
       Executors.newSingleThreadExecutor(
           r -> {
@@ -142,7 +145,9 @@ final class PartitionTakeover implements AutoCloseable, AdoptedReader.Events {
               .getKVClient()
               .txn()
               .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.version(0)))
-              .Then(Op.put(key, bytes(node), leased()))
+              .Then(
+                  Op.put(key, bytes(node), leased()),
+                  Op.put(bytes(keys.handoverKey(gone)), bytes(node), leased()))
               .commit()
               .get(timeout.toMillis(), TimeUnit.MILLISECONDS)
               .isSucceeded();
@@ -152,6 +157,7 @@ final class PartitionTakeover implements AutoCloseable, AdoptedReader.Events {
       }
       log.info("took over reply partition {} of gone gateway {}", n, gone);
       AdoptedReader reader = readers.apply(n, gone);
+      catchingUp.add(gone);
       adopted.put(n, reader);
       reader.start();
     } catch (Exception e) {
@@ -161,18 +167,17 @@ final class PartitionTakeover implements AutoCloseable, AdoptedReader.Events {
 
   @Override
   public void caughtUp(AdoptedReader reader) {
-    executor.execute(
-        () -> {
-          try {
-            client
-                .getKVClient()
-                .put(bytes(keys.handoverKey(reader.goneNode())), bytes(node), leased())
-                .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            log.info("serving the streams of gone gateway {}", reader.goneNode());
-          } catch (Exception e) {
-            log.warn("could not publish the hand-over of {}: {}", reader.goneNode(), e.toString());
-          }
-        });
+    catchingUp.remove(reader.goneNode());
+    log.info("serving the streams of gone gateway {}", reader.goneNode());
+  }
+
+  /**
+   * Whether this gateway took over the partition of {@code goneNode} and has not yet read it up to
+   * the takeover: its streams are not served yet (a resume could find fewer chunks than its reader
+   * saw), the reader is told to come back.
+   */
+  boolean catchingUp(String goneNode) {
+    return catchingUp.contains(goneNode);
   }
 
   @Override

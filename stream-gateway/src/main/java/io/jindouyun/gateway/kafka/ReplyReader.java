@@ -268,6 +268,15 @@ public final class ReplyReader implements SmartLifecycle {
         takeover);
   }
 
+  /**
+   * Whether this gateway took over the reply partition of {@code goneNode} and has not yet read it
+   * up to the takeover (its streams are not served yet).
+   */
+  public boolean catchingUp(String goneNode) {
+    PartitionTakeover current = takeover;
+    return current != null && current.catchingUp(goneNode);
+  }
+
   /** Reply partitions of gone gateways read now besides this gateway's own. */
   public List<Integer> takenOver() {
     PartitionTakeover current = takeover;

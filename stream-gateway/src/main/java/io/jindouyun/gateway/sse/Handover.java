@@ -4,6 +4,7 @@ import io.jindouyun.gateway.problem.ProblemException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Predicate;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
@@ -49,9 +50,20 @@ public final class Handover {
   private final StreamOwners owners;
   private final WebClient client;
   private final HandoverProperties props;
+  private final Predicate<String> catchingUp;
 
-  /** Hand-overs by gateway {@code self}, proxying through {@code client}. */
-  public Handover(String self, StreamOwners owners, WebClient client, HandoverProperties props) {
+  /**
+   * Hand-overs by gateway {@code self}, proxying through {@code client}; {@code catchingUp} tells
+   * whether this gateway took over a gone gateway's partition and is still reading it up to the
+   * takeover.
+   */
+  public Handover(
+      String self,
+      StreamOwners owners,
+      WebClient client,
+      HandoverProperties props,
+      Predicate<String> catchingUp) {
+    this.catchingUp = catchingUp;
     this.self = self;
     this.owners = owners;
     this.client = client;
@@ -62,6 +74,20 @@ public final class Handover {
   static String nodeOf(String streamId) {
     int tilde = streamId.indexOf('~');
     return tilde > 0 ? streamId.substring(0, tilde) : null;
+  }
+
+  /**
+   * Whether a reader of {@code streamId} must come back later instead of being served here now:
+   * this gateway took its gateway's partition over and has not read it up to the takeover yet.
+   */
+  boolean notYet(String streamId) {
+    String node = nodeOf(streamId);
+    return node != null && catchingUp.test(node);
+  }
+
+  /** 200 {@code text/event-stream} with a {@code retry:} and nothing else: come back. */
+  Mono<ServerResponse> comeBackLater() {
+    return comeBack();
   }
 
   /** Serves {@code request} for {@code streamId}, which is not here; else fails with notFound. */

@@ -21,7 +21,7 @@ import org.springframework.validation.annotation.Validated;
 @Validated
 @ConfigurationProperties("jindouyun.gateway.handover")
 public record HandoverProperties(
-    @DefaultValue("3s") @NotNull Duration lookFor,
+    @DefaultValue("5s") @NotNull Duration lookFor,
     @DefaultValue("250ms") @NotNull Duration lookEvery,
     @DefaultValue("1s") @NotNull Duration clientRetry,
     @DefaultValue("1s") @NotNull Duration connectTimeout,

@@ -76,6 +76,9 @@ public final class StreamHandler {
   /** {@code GET|POST /v1/chat/stream/{streamId}}. */
   public Mono<ServerResponse> stream(ServerRequest request) {
     String streamId = request.pathVariable("streamId");
+    if (handover.notYet(streamId)) {
+      return handover.comeBackLater();
+    }
     return caller(request)
         .map(
             caller -> {
