@@ -193,7 +193,7 @@ final class BudgetFlood {
       handshakesDone.countDown();
       writer.join(options.timeout().toMillis());
       long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
-      pollControl(control, Duration.ofSeconds(2));
+      drainControl(control); // the gateway applies its backlog of chunks after the writer ends
       boolean aliveAfterFlood = alive();
       int probeFull = aliveAfterFlood ? probe("probe-full") : -1;
       long beforeRelease = buffered();
@@ -209,7 +209,7 @@ final class BudgetFlood {
       sampler.join(2000);
       report(streams, seconds, aliveAfterFlood, probeFull, beforeRelease, released, probeAfter);
       row(
-          "live heap after a full GC, budget full / released MB",
+          "live objects (class histogram), budget full / released MB",
           mb(liveFull) + " / " + mb(liveReleased));
       boolean held = aliveAfterFlood && alive() && refused.get() > 0 && probeAfter == 202;
       return held ? 0 : 1;
@@ -463,6 +463,18 @@ final class BudgetFlood {
             job.getReplyTopic(), job.getReplyPartition(), job.getStreamId(), value));
     chunksSent.incrementAndGet();
     bytesSent.addAndGet(value.length);
+  }
+
+  /** Counts cancels until none came for 3 s (at most 60 s): the gateway has applied every chunk. */
+  private void drainControl(KafkaConsumer<String, byte[]> control) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    int quiet = 0;
+    while (quiet < 6 && System.nanoTime() < deadline) {
+      int before = cancels.values().stream().mapToInt(AtomicInteger::get).sum();
+      pollControl(control, Duration.ofMillis(500));
+      int after = cancels.values().stream().mapToInt(AtomicInteger::get).sum();
+      quiet = after == before ? quiet + 1 : 0;
+    }
   }
 
   /** Counts the cancels the gateway publishes, by reason. */
