@@ -133,13 +133,13 @@ public final class StreamLoad {
 
   public static void main(String[] args) throws Exception {
     Options options = Options.parse(args);
-    if ("budget".equals(options.mode())) {
-      BudgetFlood.main(args);
-      return;
-    }
     StreamLoad load = new StreamLoad(options);
     if ("idle".equals(options.mode())) {
       load.idleHeap();
+      return;
+    }
+    if ("budget".equals(options.mode())) {
+      BudgetFlood.main(args);
       return;
     }
     load.loadExpected();

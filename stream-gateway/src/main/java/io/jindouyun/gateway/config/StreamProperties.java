@@ -24,7 +24,7 @@ import org.springframework.validation.annotation.Validated;
  * <p>Why 96 MB: {@code ./jdy up} starts a gateway with {@code -Xmx384m
  * -XX:+ExitOnOutOfMemoryError}. An idle gateway's live heap is about 27 MB; flooded at twice its
  * budget, its live heap after a full GC was the baseline plus the budget (155 MB at a 128 MB
- * budget: 27 + 128), so at 96 MB it stays near 125 MB, a third of the heap and under G1's 45%
+ * budget: 27 + 128), and at 96 MB it was 108-120 MB, a third of the heap and under G1's 45%
  * threshold for starting a concurrent marking. The rest is for what the budget does not count: G1's
  * young generation and the copies a collection needs, a reader's events as they are written, the
  * Kafka consumer's fetched records, the SSE connections (about 3 KB each) and the user slots
