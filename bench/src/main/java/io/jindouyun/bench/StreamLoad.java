@@ -31,8 +31,7 @@ import tools.jackson.databind.json.JsonMapper;
  * and reports the gateway's heap per idle stream (needs {@code --gateway-pid} and {@code jcmd}).
  * {@code --warmup=K} first runs K unreported rounds of both paths (young JVMs spend most of their
  * CPU in the JIT compilers); {@code --pids=name=pid,…} reports each process's CPU per delivered
- * chunk in each phase, split into work, JIT and GC. {@code --mode=budget} floods a gateway past its
- * byte budget ({@link BudgetFlood}).
+ * chunk in each phase, split into work, JIT and GC.
  *
  * <pre>
  * java -jar bench/target/bench-*-exec.jar --gateway=http://127.0.0.1:8081 \
