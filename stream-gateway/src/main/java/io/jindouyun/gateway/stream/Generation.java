@@ -69,7 +69,8 @@ public final class Generation {
   /**
    * The heap of one generation without its text: this object, its atomic flag and deadline flags,
    * its listener array, its {@code streamId -> generation} index entry and its share of the timer
-   * entries; measured by {@code StreamMapFootprint} (see BENCHMARKS.md) and rounded up.
+   * entries, with the user's slot; measured at 408-427 bytes by {@code BudgetFootprint} (see
+   * BENCHMARKS.md, "Byte budget") and rounded up.
    */
   static final long OVERHEAD_BYTES = 512;
 
@@ -159,11 +160,6 @@ public final class Generation {
   /** UTF-8 bytes of the answer buffered now (applied text, without held-back chunks). */
   public synchronized long bytes() {
     return bytesLocked();
-  }
-
-  /** Heap charged to the byte budget now: overhead, text capacity and held-back chunks. */
-  synchronized long charged() {
-    return charged;
   }
 
   /** Whether the generation is still receiving chunks. */
