@@ -60,7 +60,7 @@ public final class StreamMap {
       LongSupplier millis) {
     this.limits = limits;
     this.budget = new ByteBudget(limits.globalByteBudget());
-    this.slots = new UserSlots(limits, budget);
+    this.slots = new UserSlots(limits);
     this.clock = clock;
     this.deadlines = new StreamDeadlines(deadlines, limits, nanos, new Expiry());
     this.canceller = canceller;
@@ -69,7 +69,10 @@ public final class StreamMap {
     this.millis = millis;
   }
 
-  /** Bytes buffered by all streams. */
+  /**
+   * Heap held by the buffers of all streams, as the byte budget counts it: a fixed overhead per
+   * live generation, each answer's arrays at their capacity and the chunks held back.
+   */
   public long bufferedBytes() {
     return budget.used();
   }
