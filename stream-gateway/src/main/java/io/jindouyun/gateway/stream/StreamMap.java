@@ -301,6 +301,16 @@ public final class StreamMap {
   }
 
   /**
+   * Lets go of a generation that was prepared but never committed (an independent API request) once
+   * its one reader is done: if it is still running it ends as cancelled and the cancel goes
+   * upstream (the client went away); it then leaves the map. It joins no delivered history and
+   * touches no user slot. Idempotent.
+   */
+  public void close(Generation gen) {
+    end(gen, Generation.State.CANCELLED, new StreamEvent.Done("cancelled", null), "client");
+  }
+
+  /**
    * Ends every live stream because the gateway is going away: readers get an {@code error} event
    * (unavailable; reconnect) so their responses complete, running answers are cancelled upstream
    * and buffers are released. Returns how many streams were ended.
