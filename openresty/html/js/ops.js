@@ -27,6 +27,7 @@ async function pollBest() {
         etag = answer.etag;
         Object.assign(lists, answer.body.services || {});
         renderServices();
+        refreshScores(); // the reasons of the new weights at once
       }
       $("status").textContent = "";
     } catch (error) {
@@ -37,16 +38,20 @@ async function pollBest() {
   }
 }
 
+async function refreshScores() {
+  for (const service of Object.keys(lists)) {
+    try {
+      scores[service] = (await getJson("/_edge/ipconfig/v1/scores/" + encodeURIComponent(service))).body;
+    } catch (error) {
+      scores[service] = null;
+    }
+  }
+  renderServices();
+}
+
 async function pollScores() {
   for (;;) {
-    for (const service of Object.keys(lists)) {
-      try {
-        scores[service] = (await getJson("/_edge/ipconfig/v1/scores/" + encodeURIComponent(service))).body;
-      } catch (error) {
-        scores[service] = null;
-      }
-    }
-    renderServices();
+    await refreshScores();
     await sleep(2000);
   }
 }
@@ -54,7 +59,7 @@ async function pollScores() {
 function signals(member) {
   const s = member.signals || {};
   return Object.keys(s)
-    .map((k) => escapeHtml(k) + " " + escapeHtml(typeof s[k] === "number" ? +s[k].toFixed(2) : JSON.stringify(s[k])))
+    .map((k) => escapeHtml(k) + " " + (typeof s[k] === "number" ? escapeHtml(+s[k].toFixed(2)) : "–"))
     .join(", ");
 }
 
@@ -75,7 +80,7 @@ function renderServices() {
           return (
             '<tr data-instance="' + escapeHtml(inst.id) + '"><td>' + escapeHtml(inst.id) + "</td><td>" +
             escapeHtml(inst.host + ":" + inst.port) + '</td><td class="weight">' + escapeHtml(inst.weight) +
-            "</td><td>" + num(inst.score, 3) + "</td><td>" + escapeHtml(m.basis || "–") + (inst.stale ? " (stale)" : "") +
+            "</td><td>" + num(inst.score, 3) + '</td><td class="basis">' + escapeHtml(m.basis || "–") + (inst.stale && m.basis !== "stale" ? " (stale)" : "") +
             "</td><td>" + num(p.predictedMs, 1) + "</td><td>" + signals(m) + "</td></tr>"
           );
         })
@@ -172,7 +177,7 @@ async function pollChart() {
       $("chart").innerHTML =
         chart("weight per gateway", toSeries(weights), "") + chart("average TTFT per gateway", toSeries(ttft), "ms");
     } catch (error) {
-      $("chart").textContent = "Prometheus unavailable (" + error.message + "): the chart needs ./jdy up's Prometheus on 9090.";
+      $("chart").textContent = "Prometheus unavailable: the chart needs ./jdy up's Prometheus (127.0.0.1:9090).";
     }
     await sleep(15000);
   }

@@ -151,7 +151,8 @@ const scenarios = {
         const strategy = document.querySelector('[data-service="stream-gateway"] .strategy');
         return (
           strategy && strategy.textContent === want &&
-          ["gw-1", "gw-2"].every((id) => rows.some((r) => r.dataset.instance === id))
+          ["gw-1", "gw-2"].every((id) => rows.some((r) => r.dataset.instance === id)) &&
+          rows.every((r) => !r.querySelector(".basis").textContent.startsWith("–")) // the reasons came
         );
       },
       env.STRATEGY || "score",
@@ -168,8 +169,10 @@ const scenarios = {
     );
     const strategy = await page.locator('[data-service="stream-gateway"] .strategy').textContent();
     const edgeRows = await page.locator("#edge tbody tr").count();
+    const basis = await page.locator('[data-service="stream-gateway"] .basis').allTextContents();
+    const override = await page.locator('[data-service="stream-gateway"] .override-detail').allTextContents();
     await page.screenshot({ path: env.OUT + "/" + (env.SHOT || "ops") + ".png", fullPage: true });
-    return { weights, strategy, edgeRows };
+    return { weights, strategy, edgeRows, basis, override: override.join(" ") };
   },
 };
 

@@ -268,11 +268,18 @@ class BrowserIntegrationTests {
     assertThat(before.path("weights").path("gw-1").isNumber()).isTrue();
     assertThat(before.path("weights").path("gw-2").isNumber()).isTrue();
     assertThat(before.path("edgeRows").asInt()).isEqualTo(2);
+    List<String> basis = new ArrayList<>();
+    before.path("basis").forEach(b -> basis.add(b.asString()));
+    assertThat(basis)
+        .as("each weight's basis from /v1/scores")
+        .hasSize(2)
+        .allMatch(b -> b.matches("(stale|prior|observed|model).*"));
     RealSuite.override(etcd, "{\"strategy\":\"manual\",\"weights\":{\"gw-1\":3,\"gw-2\":1}}");
     try {
       JsonNode after = scenario("ops", "ops", Map.of("STRATEGY", "manual", "SHOT", "ops-override"));
       assertThat(after.path("weights").path("gw-1").asInt()).isEqualTo(3);
       assertThat(after.path("weights").path("gw-2").asInt()).isEqualTo(1);
+      assertThat(after.path("override").asString()).contains("manual").contains("\"gw-1\":3");
     } finally {
       etcd.client()
           .getKVClient()
