@@ -145,6 +145,10 @@ public final class StreamLoad {
       load.idleHeap();
       return;
     }
+    if ("budget".equals(options.mode())) {
+      BudgetFlood.main(args);
+      return;
+    }
     load.loadExpected();
     for (int w = 1; w <= options.warmup(); w++) {
       Result warmDirect = load.run("LLM direct", load::directStream);

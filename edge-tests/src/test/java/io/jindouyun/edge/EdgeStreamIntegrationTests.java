@@ -133,6 +133,8 @@ class EdgeStreamIntegrationTests {
 
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.headers().firstValue("Content-Type")).hasValue("text/html");
-    assertThat(response.body()).contains("<title>Jindouyun</title>");
+    assertThat(response.body())
+        .contains("<title>Jindouyun chat</title>")
+        .contains("<script type=\"module\" src=\"/js/chat.js\">");
   }
 }

@@ -99,15 +99,23 @@ final class RealSuite {
 
   /** An HS256 JWT signed with the gateways' secret. */
   static String jwt(String user) throws Exception {
+    return jwt(user, System.currentTimeMillis() / 1000 + 600, SECRET);
+  }
+
+  /**
+   * An HS256 JWT of {@code user} that expires at {@code exp} (epoch seconds), signed with {@code
+   * secret}.
+   */
+  static String jwt(String user, long exp, String secret) throws Exception {
     Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-    long now = System.currentTimeMillis() / 1000;
+    long now = Math.min(System.currentTimeMillis() / 1000, exp - 60);
     String header = b64.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes());
     String payload =
         b64.encodeToString(
-            ("{\"sub\":\"" + user + "\",\"iat\":" + now + ",\"exp\":" + (now + 600) + "}")
+            ("{\"sub\":\"" + user + "\",\"iat\":" + now + ",\"exp\":" + exp + "}")
                 .getBytes(StandardCharsets.UTF_8));
     Mac mac = Mac.getInstance("HmacSHA256");
-    mac.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+    mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
     String signature =
         b64.encodeToString(
             mac.doFinal((header + "." + payload).getBytes(StandardCharsets.US_ASCII)));

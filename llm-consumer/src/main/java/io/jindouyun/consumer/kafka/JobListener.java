@@ -144,8 +144,9 @@ final class JobListener
    * Starts the record's job in the user's fleet-wide order (see {@link UserOrder}): a job older
    * than one already seen for its user ends as superseded without running; one over the user's
    * fleet-wide rate ends as rate-limited; any other job runs, after the user's older running job
-   * (from whichever gateway) has been superseded. A record without a key or a job is run as before
-   * (the runner refuses what it cannot use).
+   * (from whichever gateway) has been superseded. An independent job (an OpenAI-compatible API
+   * request) stays outside the order: it only pays the user's rate. A record without a key or a job
+   * is run as before (the runner refuses what it cannot use).
    */
   private JobRunner.Handle admit(ConsumerRecord<String, byte[]> record) {
     String user = record.key();
@@ -154,6 +155,14 @@ final class JobListener
       return runner.start(record.value(), record.timestamp());
     }
     JobKey key = new JobKey(job.getStreamId(), job.getGeneration());
+    if (job.getIndependent()) {
+      // an API request: outside the user's order (it supersedes nothing and nothing supersedes
+      // it), still charged to the user's fleet-wide rate
+      long at = record.timestamp() >= 0 ? record.timestamp() : System.currentTimeMillis();
+      return rates.tryTake(user, at)
+          ? runner.start(job, record.timestamp())
+          : runner.refuse(job, JobOutcome.RATE_LIMITED);
+    }
     if (order.stale(user, record.partition(), record.offset())) {
       log.debug(
           "Job {} at {}@{} is older than its user's newest: superseded",

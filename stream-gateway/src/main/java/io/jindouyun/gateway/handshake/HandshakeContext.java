@@ -13,6 +13,8 @@ import java.security.Principal;
  * @param request the parsed and validated body, once validated
  * @param generation the generation opened for this handshake, once opened
  * @param model the model to use (the request's or the default)
+ * @param independent whether this is an OpenAI-compatible API request: its generation takes no user
+ *     slot (it supersedes nothing and is superseded by nothing) and its job says so
  */
 public record HandshakeContext(
     Principal principal,
@@ -21,23 +23,34 @@ public record HandshakeContext(
     String userId,
     ChatRequest request,
     Generation generation,
-    String model) {
+    String model,
+    boolean independent) {
 
   /** A context for a new handshake. */
   public static HandshakeContext start(Principal principal, byte[] body) {
-    return new HandshakeContext(principal, body, System.nanoTime(), null, null, null, null);
+    return new HandshakeContext(principal, body, System.nanoTime(), null, null, null, null, false);
+  }
+
+  /**
+   * A context for an independent request (OpenAI-compatible API): it runs the same stages, but its
+   * generation is never installed in the user's slot and its job is outside the user's order.
+   */
+  public static HandshakeContext independent(Principal principal, byte[] body) {
+    return new HandshakeContext(principal, body, System.nanoTime(), null, null, null, null, true);
   }
 
   HandshakeContext withUserId(String id) {
-    return new HandshakeContext(principal, body, startedNanos, id, request, generation, model);
+    return new HandshakeContext(
+        principal, body, startedNanos, id, request, generation, model, independent);
   }
 
   HandshakeContext withRequest(ChatRequest parsed, String chosenModel) {
     return new HandshakeContext(
-        principal, body, startedNanos, userId, parsed, generation, chosenModel);
+        principal, body, startedNanos, userId, parsed, generation, chosenModel, independent);
   }
 
   HandshakeContext withGeneration(Generation opened) {
-    return new HandshakeContext(principal, body, startedNanos, userId, request, opened, model);
+    return new HandshakeContext(
+        principal, body, startedNanos, userId, request, opened, model, independent);
   }
 }

@@ -15,6 +15,8 @@ import java.util.List;
  * @param temperature optional sampling temperature
  * @param node this gateway's instance id
  * @param deadlineMs after this (epoch millis) nobody will read the answer
+ * @param independent an API request, outside the user's order of jobs (see {@link
+ *     HandshakeContext#independent})
  */
 public record JobSpec(
     String streamId,
@@ -26,4 +28,5 @@ public record JobSpec(
     Integer maxTokens,
     Double temperature,
     String node,
-    long deadlineMs) {}
+    long deadlineMs,
+    boolean independent) {}

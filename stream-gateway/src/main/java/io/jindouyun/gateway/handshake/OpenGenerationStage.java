@@ -10,6 +10,10 @@ import reactor.core.publisher.Mono;
  * accepted by Kafka), commits it: compare-and-set, newer wins, and only then is the user's previous
  * generation superseded. If a later stage or the commit fails, the generation is rolled back, so a
  * failed handshake leaves none behind and never ends the user's running stream.
+ *
+ * <p>An independent request (see {@link HandshakeContext#independent}) is never committed: its
+ * generation lives in the stream map's index only, supersedes nothing and is let go by its reader
+ * ({@link StreamMap#close}).
  */
 final class OpenGenerationStage implements HandshakeStage {
 
@@ -35,7 +39,9 @@ final class OpenGenerationStage implements HandshakeStage {
         .next(ctx.withGeneration(gen))
         .map(
             result -> {
-              streams.commit(gen);
+              if (!ctx.independent()) {
+                streams.commit(gen);
+              }
               return result;
             })
         .onErrorResume(

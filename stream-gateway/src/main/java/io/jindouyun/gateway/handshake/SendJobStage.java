@@ -45,7 +45,8 @@ final class SendJobStage implements HandshakeStage {
             req.maxTokens(),
             req.temperature(),
             node,
-            System.currentTimeMillis() + props.jobTtl().toMillis());
+            System.currentTimeMillis() + props.jobTtl().toMillis(),
+            ctx.independent());
     HandshakeProperties.Send send = props.send();
     return Mono.fromFuture(() -> sender.send(job))
         .subscribeOn(Schedulers.boundedElastic()) // the producer may wait for metadata

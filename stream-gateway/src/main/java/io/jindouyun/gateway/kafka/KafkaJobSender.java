@@ -59,7 +59,8 @@ public final class KafkaJobSender implements JobSender {
             .setReplyTopic(props.repliesTopic())
             .setReplyPartition(partition)
             .setNode(spec.node())
-            .setDeadlineMs(spec.deadlineMs());
+            .setDeadlineMs(spec.deadlineMs())
+            .setIndependent(spec.independent());
     for (ChatRequest.Message m : spec.messages()) {
       job.addMessages(ChatMessage.newBuilder().setRole(m.role()).setContent(m.content()));
     }

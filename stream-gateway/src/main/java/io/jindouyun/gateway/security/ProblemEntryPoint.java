@@ -2,6 +2,9 @@ package io.jindouyun.gateway.security;
 
 import io.jindouyun.gateway.problem.ProblemKind;
 import io.jindouyun.gateway.problem.Problems;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatusCode;
@@ -12,8 +15,13 @@ import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Answers a missing or bad credential with a 401 problem and {@code WWW-Authenticate: Bearer}. */
+/**
+ * Answers a missing or bad credential with a 401 problem and {@code WWW-Authenticate: Bearer}; on
+ * the OpenAI-compatible endpoints with OpenAI's error object instead.
+ */
 final class ProblemEntryPoint implements ServerAuthenticationEntryPoint {
+
+  private static final Set<String> OPENAI_PATHS = Set.of("/v1/chat/completions", "/v1/models");
 
   private final JsonMapper json;
 
@@ -32,13 +40,20 @@ final class ProblemEntryPoint implements ServerAuthenticationEntryPoint {
                 && !exchange.getRequest().getQueryParams().containsKey("ticket")
             ? "a bearer token is required"
             : "the token is invalid or expired";
+    String path = exchange.getRequest().getPath().pathWithinApplication().value();
+    if (OPENAI_PATHS.contains(path)) { // OpenAI clients read OpenAI's error shape
+      response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
+      Map<String, Object> error = new LinkedHashMap<>();
+      error.put("message", detail);
+      error.put("type", "invalid_request_error");
+      error.put("param", null);
+      error.put("code", "invalid_api_key");
+      return response.writeWith(
+          Mono.just(response.bufferFactory().wrap(json.writeValueAsBytes(Map.of("error", error)))));
+    }
     byte[] body =
         json.writeValueAsBytes(
-            Problems.members(
-                Problems.detail(
-                    ProblemKind.UNAUTHORIZED,
-                    detail,
-                    exchange.getRequest().getPath().pathWithinApplication().value())));
+            Problems.members(Problems.detail(ProblemKind.UNAUTHORIZED, detail, path)));
     DataBuffer buffer = response.bufferFactory().wrap(body);
     return response.writeWith(Mono.just(buffer));
   }

@@ -57,7 +57,7 @@ class SecurityConfig {
             a ->
                 a.pathMatchers("/actuator/**")
                     .permitAll()
-                    .pathMatchers("/v1/chat/**")
+                    .pathMatchers("/v1/chat/**", "/v1/models")
                     .authenticated()
                     .anyExchange()
                     .permitAll())

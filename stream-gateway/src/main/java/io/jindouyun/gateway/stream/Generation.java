@@ -18,6 +18,16 @@ import java.util.function.Consumer;
  * reset}) and a lower one is a zombie and dropped. Once the generation has ended, chunks are
  * dropped.
  *
+ * <p>Bounds. The answer's UTF-8 bytes, the text applied plus the chunks held back, stay within
+ * {@link StreamLimits#maxBytesPerStream()}: a chunk that would pass it ends the generation with a
+ * {@code stream-too-large} error. The heap it holds is charged to the gateway's {@link ByteBudget}
+ * as it changes: {@link #OVERHEAD_BYTES} from its creation, its text by {@link
+ * AnswerText#heapBytes()} (array capacities, one or two bytes per char) and each chunk held back by
+ * {@link #HELD_CHUNK_BYTES} plus two bytes per char. A chunk (applied or held back) after which the
+ * budget is over its limit ends the generation with an {@code unavailable} error and drops its
+ * buffer at once, text and held-back chunks, so that the heap goes back under the limit; its
+ * readers get the error (after a {@code reset} if they resume) and the caller cancels it upstream.
+ *
  * <p>Concurrency: every mutable field is guarded by this object's monitor, except the first-written
  * mark (atomic) and the {@link StreamDeadlines.Armed} flags, which belong to {@link
  * StreamDeadlines}. The reply thread applies chunks, request threads attach and read cursors, the
@@ -42,7 +52,8 @@ public final class Generation {
     TEXT(true, false, false),
     LAST(true, true, false),
     ERROR(false, true, false),
-    TOO_LARGE(false, true, true);
+    TOO_LARGE(false, true, true),
+    OVER_BUDGET(false, true, true);
 
     final boolean applied;
     final boolean finished;
@@ -54,6 +65,20 @@ public final class Generation {
       this.overflow = overflow;
     }
   }
+
+  /**
+   * The heap of one generation without its text: this object, its atomic flag and deadline flags,
+   * its listener array, its {@code streamId -> generation} index entry and its share of the timer
+   * entries, with the user's slot; measured at 408-427 bytes by {@code BudgetFootprint} (see
+   * BENCHMARKS.md, "Byte budget") and rounded up.
+   */
+  static final long OVERHEAD_BYTES = 512;
+
+  /**
+   * The heap of one chunk held back out of order, without its delta's chars: the decoded record,
+   * its stream id and delta {@code String}s and its entry and key in the pending {@code TreeMap}.
+   */
+  static final long HELD_CHUNK_BYTES = 256;
 
   private static final Runnable[] NO_LISTENERS = new Runnable[0];
 
@@ -73,6 +98,9 @@ public final class Generation {
   private int attempt;
   private int epoch;
   private TreeMap<Long, IncomingChunk> pending;
+  private long pendingBytes; // UTF-8 bytes of the held-back deltas
+  private long pendingHeap; // heap of the held-back chunks
+  private long charged; // what this generation has added to the budget
   private long gapSinceNanos;
   private State state = State.OPEN;
   private StreamEvent terminal;
@@ -100,6 +128,8 @@ public final class Generation {
     this.budget = budget;
     this.limits = limits;
     this.touchedNanos = nowNanos;
+    this.charged = OVERHEAD_BYTES;
+    budget.add(OVERHEAD_BYTES);
   }
 
   /** The stream id. */
@@ -127,7 +157,7 @@ public final class Generation {
     return !firstWritten.get() && firstWritten.compareAndSet(false, true);
   }
 
-  /** Bytes buffered now. */
+  /** UTF-8 bytes of the answer buffered now (applied text, without held-back chunks). */
   public synchronized long bytes() {
     return bytesLocked();
   }
@@ -191,6 +221,8 @@ public final class Generation {
       if (next == null) {
         break;
       }
+      pendingBytes -= Utf8.length(deltaOf(next));
+      pendingHeap -= heldHeap(next);
       last = appendLocked(next, nowNanos);
       applied |= last.applied;
     }
@@ -211,7 +243,19 @@ public final class Generation {
       failLocked(ProblemKind.STREAM_GAP, "too many chunks after a missing one", nowNanos);
       return new ApplyResult(false, reset, true, true, false, null);
     }
+    long size = Utf8.length(deltaOf(c));
+    if (bytesLocked() + pendingBytes + size > limits.maxBytesPerStream()) {
+      failTooLargeLocked(nowNanos);
+      return new ApplyResult(false, reset, true, true, false, null);
+    }
     pending.put(c.seq(), c);
+    pendingBytes += size;
+    pendingHeap += heldHeap(c);
+    chargeLocked();
+    if (budget.over()) {
+      dropOverBudgetLocked(nowNanos);
+      return new ApplyResult(false, reset, true, true, false, null);
+    }
     if (gapSinceNanos == 0) {
       gapSinceNanos = nowNanos;
     }
@@ -227,18 +271,21 @@ public final class Generation {
       endLocked(State.FAILED, new StreamEvent.Failed(c.error()), nowNanos);
       return Appended.ERROR;
     }
-    String delta = c.delta() == null ? "" : c.delta();
+    String delta = deltaOf(c);
     long size = Utf8.length(delta);
-    if (bytesLocked() + size > limits.maxBytesPerStream()) {
-      failLocked(
-          ProblemKind.STREAM_TOO_LARGE, "the answer exceeded the bytes per stream", nowNanos);
+    if (bytesLocked() + pendingBytes + size > limits.maxBytesPerStream()) {
+      failTooLargeLocked(nowNanos);
       return Appended.TOO_LARGE;
     }
     if (text == null) {
       text = new AnswerText(delta.length());
     }
     text.append(delta, size, c.timestampMs() - createdMillis);
-    budget.add(size);
+    chargeLocked();
+    if (budget.over()) {
+      dropOverBudgetLocked(nowNanos);
+      return Appended.OVER_BUDGET;
+    }
     if (c.terminal()) {
       endLocked(State.DONE, new StreamEvent.Done(c.finish(), c.usage()), nowNanos);
       return Appended.LAST;
@@ -254,6 +301,40 @@ public final class Generation {
     return text == null ? 0 : text.bytes();
   }
 
+  private static String deltaOf(IncomingChunk c) {
+    return c.delta() == null ? "" : c.delta();
+  }
+
+  /** The heap a held-back chunk takes: the record and its strings, two bytes per char. */
+  private static long heldHeap(IncomingChunk c) {
+    return HELD_CHUNK_BYTES + 2L * deltaOf(c).length();
+  }
+
+  /** Brings the budget in step with what this generation holds now. */
+  private void chargeLocked() {
+    long now = released ? 0 : OVERHEAD_BYTES + (text == null ? 0 : text.heapBytes()) + pendingHeap;
+    if (now != charged) {
+      budget.add(now - charged);
+      charged = now;
+    }
+  }
+
+  private void failTooLargeLocked(long nowNanos) {
+    failLocked(
+        ProblemKind.STREAM_TOO_LARGE,
+        "the answer exceeded the " + limits.maxBytesPerStream() + " bytes per stream",
+        nowNanos);
+  }
+
+  /** Ends the generation because the budget is over its limit, and drops its buffer at once. */
+  private void dropOverBudgetLocked(long nowNanos) {
+    failLocked(
+        ProblemKind.UNAVAILABLE,
+        "the gateway's buffers are full; the answer was dropped, start a new chat",
+        nowNanos);
+    clearLocked();
+  }
+
   private void failLocked(ProblemKind kind, String detail, long nowNanos) {
     endLocked(State.FAILED, new StreamEvent.Failed(StreamProblem.of(kind, detail)), nowNanos);
   }
@@ -261,18 +342,23 @@ public final class Generation {
   private void endLocked(State to, StreamEvent event, long nowNanos) {
     state = to;
     terminal = event;
-    pending = null;
+    dropPendingLocked();
     gapSinceNanos = 0;
     finishedNanos = nowNanos;
   }
 
-  private void clearLocked() {
-    if (text != null) {
-      budget.release(text.bytes());
-      text = null;
-    }
+  private void dropPendingLocked() {
     pending = null;
+    pendingBytes = 0;
+    pendingHeap = 0;
+    chargeLocked();
+  }
+
+  /** Drops the text and the held-back chunks; the budget keeps only the overhead (or nothing). */
+  private void clearLocked() {
+    text = null;
     gapSinceNanos = 0;
+    dropPendingLocked();
   }
 
   /**

@@ -5,8 +5,10 @@ import java.time.Duration;
 /**
  * The bounds and deadlines of the stream map.
  *
- * @param maxBytesPerStream bytes (UTF-8) one generation may buffer; over it the stream fails
- * @param globalByteBudget bytes all streams may buffer; over it new streams are refused
+ * @param maxBytesPerStream bytes (UTF-8) one generation may buffer, text and held-back chunks
+ *     together; over it the stream fails
+ * @param globalByteBudget heap all streams' buffers may hold, as {@link ByteBudget} counts it; from
+ *     seven eighths of it new streams are refused, over it the answer that passed it fails
  * @param maxUsers user slots held at once; over it new users are refused
  * @param maxReadersPerStream readers (tabs) following one stream at once
  * @param maxPendingChunks out-of-order chunks held while waiting for a gap to fill

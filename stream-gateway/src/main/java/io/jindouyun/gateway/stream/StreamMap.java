@@ -60,7 +60,7 @@ public final class StreamMap {
       LongSupplier millis) {
     this.limits = limits;
     this.budget = new ByteBudget(limits.globalByteBudget());
-    this.slots = new UserSlots(limits, budget);
+    this.slots = new UserSlots(limits);
     this.clock = clock;
     this.deadlines = new StreamDeadlines(deadlines, limits, nanos, new Expiry());
     this.canceller = canceller;
@@ -69,7 +69,10 @@ public final class StreamMap {
     this.millis = millis;
   }
 
-  /** Bytes buffered by all streams. */
+  /**
+   * Heap held by the buffers of all streams, as the byte budget counts it: a fixed overhead per
+   * live generation, each answer's arrays at their capacity and the chunks held back.
+   */
   public long bufferedBytes() {
     return budget.used();
   }
@@ -364,6 +367,16 @@ public final class StreamMap {
     if (gen == null) {
       throw notFound();
     }
+    end(gen, Generation.State.CANCELLED, new StreamEvent.Done("cancelled", null), "client");
+  }
+
+  /**
+   * Lets go of a generation that was prepared but never committed (an independent API request) once
+   * its one reader is done: if it is still running it ends as cancelled and the cancel goes
+   * upstream (the client went away); it then leaves the map. It joins no delivered history and
+   * touches no user slot. Idempotent.
+   */
+  public void close(Generation gen) {
     end(gen, Generation.State.CANCELLED, new StreamEvent.Done("cancelled", null), "client");
   }
 

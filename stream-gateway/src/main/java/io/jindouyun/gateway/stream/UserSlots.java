@@ -21,8 +21,9 @@ final class UserSlots {
   private final int maxUsers;
   private final int historySize;
 
-  UserSlots(StreamLimits limits, ByteBudget budget) {
-    this.retired = new Generation("", "", Long.MAX_VALUE, 0, 0, budget, limits);
+  UserSlots(StreamLimits limits) {
+    // the marker charges its overhead to a budget of its own, not to the gateway's
+    this.retired = new Generation("", "", Long.MAX_VALUE, 0, 0, new ByteBudget(0), limits);
     this.maxUsers = limits.maxUsers();
     this.historySize = limits.historySize();
   }

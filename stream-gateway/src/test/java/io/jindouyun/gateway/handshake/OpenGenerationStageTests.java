@@ -86,6 +86,27 @@ class OpenGenerationStageTests {
     assertThat(streams.find("u1", result.streamId())).isNotNull();
   }
 
+  @Test
+  void anIndependentRequestSupersedesNothingAndItsCloseCancelsOnlyItself() {
+    HandshakeStage send = stage((ctx, next) -> next.next(ctx));
+    HandshakeContext api = HandshakeContext.independent(null, new byte[0]).withUserId("u1");
+    HandshakeResult first = chain(send).next(api).block(WAIT);
+    HandshakeResult second = chain(send).next(api).block(WAIT);
+
+    assertThat(running.open()).isTrue();
+    Generation a = streams.find("u1", first.streamId());
+    Generation b = streams.find("u1", second.streamId());
+    assertThat(a.open()).isTrue();
+    assertThat(b.open()).isTrue();
+    assertThat(cancels).isEmpty();
+
+    streams.close(a);
+    assertThat(cancels).containsExactly(first.streamId() + "/client");
+    assertThat(streams.find("u1", first.streamId())).isNull();
+    assertThat(b.open()).isTrue();
+    assertThat(running.open()).isTrue();
+  }
+
   private interface Step {
     Mono<HandshakeResult> apply(HandshakeContext ctx, HandshakeChain next);
   }

@@ -85,7 +85,9 @@ class KafkaPausedIntegrationTests {
     ChatJob job = llm.awaitJob(first.streamId());
     Flux<ServerSentEvent<String>> reader = chats.stream("una", first.streamId());
     llm.chunk(job, 1, 0, "an answer ");
-    await().atMost(ChatClient.WAIT).until(() -> streams.bufferedBytes() == 10);
+    await()
+        .atMost(ChatClient.WAIT)
+        .until(() -> streams.find("una", first.streamId()).bytes() == 10);
 
     kafka.pause();
     try {

@@ -63,7 +63,7 @@ class KafkaUnavailableIntegrationTests {
   }
 
   @Test
-  void aHandshakeWhileKafkaIsDownAnswers503AndLeaksNoGeneration() {
+  void aHandshakeOrCompletionWhileKafkaIsDownAnswers503AndLeaksNoGeneration() {
     assertThat(replies.partition()).isEqualTo(1);
     ChatClient chats = new ChatClient(client);
     chats.cancel("quinn", chats.handshake("quinn", "up").streamId());
@@ -80,6 +80,24 @@ class KafkaUnavailableIntegrationTests {
         .expectBody()
         .jsonPath("$.type")
         .isEqualTo("https://jindouyun.io/problems/unavailable");
+
+    client
+        .post()
+        .uri("/v1/chat/completions")
+        .header(HttpHeaders.AUTHORIZATION, ChatClient.bearer("quinn"))
+        .contentType(MediaType.APPLICATION_JSON)
+        .bodyValue(
+            "{\"model\":\"jdy-dev-1\",\"messages\":[{\"role\":\"user\",\"content\":\"down\"}]}")
+        .exchange()
+        .expectStatus()
+        .isEqualTo(503)
+        .expectHeader()
+        .exists(HttpHeaders.RETRY_AFTER)
+        .expectBody()
+        .jsonPath("$.error.type")
+        .isEqualTo("server_error")
+        .jsonPath("$.error.message")
+        .isNotEmpty();
 
     assertThat(streams.activeStreams()).isZero();
     assertThat(streams.bufferedBytes()).isZero();

@@ -166,7 +166,7 @@ class StreamEndsIntegrationTests {
   void aReplyReaderWhoseConsumerThrowsIsDownRefusesHandshakesThenRecoversWithoutLosingChunks() {
     Chat chat = open("rita", "through the outage");
     llm.chunk(chat.job(), 1, 0, "before ");
-    await().atMost(WAIT).until(() -> streams.bufferedBytes() == 7);
+    await().atMost(WAIT).until(() -> streams.find("rita", chat.streamId()).bytes() == 7);
 
     REPLIES_BROKEN.set(true);
     await()

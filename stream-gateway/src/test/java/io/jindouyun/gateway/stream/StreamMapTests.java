@@ -70,6 +70,15 @@ class StreamMapTests {
         5001L);
   }
 
+  /** What the budget holds for one generation whose text got {@code deltas}, in that order. */
+  private static long held(String... deltas) {
+    AnswerText t = new AnswerText(deltas[0].length());
+    for (String d : deltas) {
+      t.append(d, Utf8.length(d), 0);
+    }
+    return Generation.OVERHEAD_BYTES + t.heapBytes();
+  }
+
   private static String text(List<StreamEvent> evs) {
     return evs.stream().map(StreamMapTests::describe).collect(Collectors.joining());
   }
@@ -98,7 +107,7 @@ class StreamMapTests {
     map.onChunk(last(g, 1, 3, "!"));
     assertThat(text(c.poll())).isEqualTo("lo world!<done:stop>");
     assertThat(c.finished()).isTrue();
-    assertThat(map.bufferedBytes()).isEqualTo(12);
+    assertThat(map.bufferedBytes()).isEqualTo(held("Hel", "lo wor", "ld", "!"));
   }
 
   @Test
@@ -162,7 +171,9 @@ class StreamMapTests {
     map.onChunk(chunk(g, 10, 2, "zombie"));
     map.onChunk(last(g, 25, 1, "lo"));
     assertThat(text(c.poll())).isEqualTo("<reset>Hello<done:stop>");
-    assertThat(map.bufferedBytes()).isEqualTo(5);
+    assertThat(map.bufferedBytes())
+        .as("the first attempt's text is gone")
+        .isEqualTo(held("Hel", "lo"));
     Cursor late = map.attach("u1", "s1", null, () -> {});
     assertThat(text(late.poll())).isEqualTo("Hello<done:stop>");
   }
@@ -233,7 +244,9 @@ class StreamMapTests {
     assertThat(cancels).containsExactly("s1/" + old.number() + "/superseded");
     assertThat(map.find("u1", "s1")).isNull();
     assertThat(map.activeStreams()).isEqualTo(1);
-    assertThat(map.bufferedBytes()).isZero();
+    assertThat(map.bufferedBytes())
+        .as("the newer one's overhead")
+        .isEqualTo(Generation.OVERHEAD_BYTES);
   }
 
   @Test
@@ -345,7 +358,7 @@ class StreamMapTests {
     Generation g = map.open("u1", "s1").generation();
     Cursor c = map.attach("u1", "s1", null, () -> {});
     map.onChunk(last(g, 1, 0, "hello"));
-    assertThat(map.bufferedBytes()).isEqualTo(5);
+    assertThat(map.bufferedBytes()).isEqualTo(held("hello"));
     map.ack("u1", "s1");
     assertThat(map.bufferedBytes()).isZero();
     assertThat(text(c.poll())).isEqualTo("<done:stop>");
@@ -409,14 +422,92 @@ class StreamMapTests {
   }
 
   @Test
-  void overTheGlobalByteBudgetNewStreamsAreRefused() {
-    limits = TestLimits.withGlobalByteBudget(10);
+  void handshakesAreRefusedFromSevenEighthsOfTheBudgetUntilBuffersAreReleased() {
+    limits = TestLimits.withGlobalByteBudget(2000); // new streams up to 1750 bytes held
     map = newMap();
     Generation g = map.open("u1", "s1").generation();
-    map.onChunk(chunk(g, 1, 0, "0123456789"));
-    assertThatThrownBy(() -> map.open("u2", "s2"))
+    map.onChunk(last(g, 1, 0, "x".repeat(900)));
+    assertThat(map.bufferedBytes()).isEqualTo(held("x".repeat(900))).isLessThan(1750);
+    map.open("u2", "s2");
+    assertThatThrownBy(() -> map.open("u3", "s3"))
         .isInstanceOfSatisfying(
             ProblemException.class, e -> assertThat(e.kind()).isEqualTo(ProblemKind.UNAVAILABLE));
+    map.ack("u1", "s1");
+    assertThat(map.open("u3", "s3").generation()).isNotNull();
+  }
+
+  @Test
+  void theBudgetCountsTheTextsCapacityAndTwoBytesPerCharOnceItIsNotLatin1() {
+    Generation g = map.open("u1", "s1").generation();
+    map.onChunk(chunk(g, 1, 0, "a".repeat(100)));
+    long latin1 = map.bufferedBytes();
+    map.onChunk(chunk(g, 1, 1, "筋"));
+    assertThat(g.bytes()).as("UTF-8").isEqualTo(103);
+    assertThat(map.bufferedBytes() - Generation.OVERHEAD_BYTES)
+        .as("a 202-char array of two-byte chars, doubled from 100")
+        .isEqualTo(
+            AnswerText.SHALLOW_BYTES
+                + 2 * AnswerText.array(4) // one segment and its start
+                + AnswerText.BUILDER_BYTES
+                + AnswerText.array(2 * 202)
+                + 2 * AnswerText.array(32));
+    assertThat(latin1 - Generation.OVERHEAD_BYTES)
+        .as("100 chars of Latin-1 took one byte each")
+        .isEqualTo(
+            AnswerText.SHALLOW_BYTES
+                + 2 * AnswerText.array(4)
+                + AnswerText.BUILDER_BYTES
+                + AnswerText.array(100)
+                + 2 * AnswerText.array(32));
+  }
+
+  @Test
+  void chunksHeldBackAreChargedToTheBudgetUntilTheyAreApplied() {
+    Generation g = map.open("u1", "s1").generation();
+    map.onChunk(chunk(g, 1, 1, "b".repeat(100)));
+    assertThat(map.bufferedBytes())
+        .isEqualTo(Generation.OVERHEAD_BYTES + Generation.HELD_CHUNK_BYTES + 200);
+    map.onChunk(chunk(g, 1, 0, "a"));
+    assertThat(map.bufferedBytes()).isEqualTo(held("a", "b".repeat(100)));
+  }
+
+  @Test
+  void chunksHeldBackCountTowardTheBytesPerStream() {
+    Generation g = map.open("u1", "s1").generation();
+    Cursor c = map.attach("u1", "s1", null, () -> {});
+    map.onChunk(chunk(g, 1, 1, "x".repeat(600)));
+    map.onChunk(chunk(g, 1, 2, "y".repeat(600))); // 1,200 bytes held back, over 1,000
+    assertThat(text(c.poll())).isEqualTo("<error:https://jindouyun.io/problems/stream-too-large>");
+    assertThat(cancels).containsExactly("s1/" + g.number() + "/bounds");
+    assertThat(map.bufferedBytes())
+        .as("held-back chunks dropped")
+        .isEqualTo(Generation.OVERHEAD_BYTES);
+  }
+
+  @Test
+  void aChunkThatTakesTheBudgetOverItsLimitEndsThatAnswerWithAnErrorAndDropsItsBuffer() {
+    limits = TestLimits.withGlobalByteBudget(2000);
+    map = newMap();
+    Generation first = map.open("u1", "s1").generation();
+    Cursor firstReader = map.attach("u1", "s1", null, () -> {});
+    map.onChunk(last(first, 1, 0, "a".repeat(400))); // finished, waiting for its reader
+    Generation second = map.open("u2", "s2").generation();
+    Cursor secondReader = map.attach("u2", "s2", null, () -> {});
+    map.onChunk(chunk(second, 1, 0, "b".repeat(100)));
+    assertThat(text(secondReader.poll())).isEqualTo("b".repeat(100));
+    long before = map.bufferedBytes();
+    map.onChunk(chunk(second, 1, 1, "c".repeat(300))); // its array grows past the 2,000 bytes
+
+    assertThat(text(secondReader.poll()))
+        .isEqualTo("<error:https://jindouyun.io/problems/unavailable>");
+    assertThat(cancels).containsExactly("s2/" + second.number() + "/bounds");
+    assertThat(map.bufferedBytes())
+        .as("the second answer's text is dropped at once")
+        .isEqualTo(held("a".repeat(400)) + Generation.OVERHEAD_BYTES)
+        .isLessThan(before);
+    assertThat(text(firstReader.poll()))
+        .as("the other answer is whole")
+        .isEqualTo("a".repeat(400) + "<done:stop>");
   }
 
   @Test
@@ -534,7 +625,9 @@ class StreamMapTests {
     assertThat(text(c.poll())).isEqualTo("a finished answer!<done:stop>");
     c.close();
     room.advance(5 * SECOND);
-    assertThat(tight.bufferedBytes()).as("kept for its ack").isEqualTo(18);
+    assertThat(tight.bufferedBytes())
+        .as("kept for its ack")
+        .isEqualTo(held("a fin", "ished ", "answer", "!"));
     Cursor again = tight.attach("u1", "s1", null, () -> {});
     assertThat(text(again.poll())).isEqualTo("a finished answer!<done:stop>");
     again.close();
