@@ -38,7 +38,9 @@ public final class EtcdStreamOwners implements StreamOwners {
         .thenCompose(
             taker -> {
               if (!taker.isEmpty()) {
-                return taker.get(0).equals(self) ? unknown() : address(taker.get(0));
+                return taker.get(0).equals(self)
+                    ? CompletableFuture.completedFuture(new Here())
+                    : address(taker.get(0));
               }
               if (node.equals(self)) {
                 return unknown();

@@ -99,29 +99,40 @@ public final class Handover {
       return Mono.error(notFound);
     }
     long lookUntil = System.nanoTime() + props.lookFor().toNanos();
-    return locate(node, lookUntil)
+    return locate(node, lookUntil, false)
         .flatMap(
             where -> {
               if (where instanceof StreamOwners.ServedAt at) {
                 return proxy(request, at).onErrorResume(e -> comeBack());
               }
-              if (where instanceof StreamOwners.Pending) {
+              if (where instanceof StreamOwners.Pending || where instanceof StreamOwners.Here) {
                 return comeBack();
               }
               return Mono.<ServerResponse>error(notFound);
             });
   }
 
-  private Mono<StreamOwners.Where> locate(String node, long lookUntil) {
+  /**
+   * Where {@code node}'s streams are served, looked for again while unknown. This gateway's own
+   * takeover counts ({@code Here}: the reader comes back and finds the stream rebuilt) only while
+   * it is still catching up or when it happened while this reader was waiting ({@code sawUnknown}):
+   * the stream may have been rebuilt after the reader missed it. Otherwise a stream not here is
+   * unknown.
+   */
+  private Mono<StreamOwners.Where> locate(String node, long lookUntil, boolean sawUnknown) {
     return Mono.fromFuture(() -> owners.locate(node))
         .flatMap(
             where -> {
+              if (where instanceof StreamOwners.Here) {
+                return Mono.just(
+                    sawUnknown || catchingUp.test(node) ? where : new StreamOwners.Unknown());
+              }
               boolean lookAgain =
                   where instanceof StreamOwners.Unknown
                       && !node.equals(self)
                       && System.nanoTime() + props.lookEvery().toNanos() < lookUntil;
               return lookAgain
-                  ? Mono.delay(props.lookEvery()).then(locate(node, lookUntil))
+                  ? Mono.delay(props.lookEvery()).then(locate(node, lookUntil, true))
                   : Mono.just(where);
             });
   }

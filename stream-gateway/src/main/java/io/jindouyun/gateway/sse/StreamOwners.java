@@ -11,13 +11,16 @@ import java.util.concurrent.CompletableFuture;
 public interface StreamOwners {
 
   /** What is known of a gateway's streams. */
-  sealed interface Where permits ServedAt, Pending, Unknown {}
+  sealed interface Where permits ServedAt, Pending, Here, Unknown {}
 
   /** Served by gateway {@code node} at {@code host:port}. */
   record ServedAt(String node, String host, int port) implements Where {}
 
   /** The gateway's claim still stands but it cannot be reached: gone and not yet replaced. */
   record Pending() implements Where {}
+
+  /** This gateway took the gone gateway's partition over. */
+  record Here() implements Where {}
 
   /** Nobody holds or took over the gateway's partition (or only this gateway does). */
   record Unknown() implements Where {}
