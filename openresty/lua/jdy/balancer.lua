@@ -5,9 +5,11 @@
 --                    picker's choice.
 --   balance_owner(): upstream jdy_owners (GET/POST/DELETE /v1/chat/stream/{id},
 --                    POST /v1/chat/ack/{id}): the gateway named in the stream id
---                    ("<node>~<random>"), with no retry (only the owner has the stream); a stream
---                    id that names no known gateway goes to the picker's choice (that gateway
---                    answers 404).
+--                    ("<node>~<random>"); a stream id that names no known gateway, or whose
+--                    gateway cannot be reached (gone), goes to the picker's choice: that gateway
+--                    finds in etcd who serves the gone gateway's streams now (the survivor that
+--                    took its reply partition over) and proxies the reader there, or answers 200
+--                    text/event-stream with a retry: while none has yet, or 404 when none will.
 -- After a failed connect it marks that gateway down and tries the next choice: nginx grants a
 -- request as many tries as its upstream has servers, and upstream jdy_gateways lists three
 -- placeholders, so a new request tries at most three gateways with no per-request
@@ -139,17 +141,15 @@ local function first(key, owner_route, now)
 end
 
 -- the last try of the request `key` failed: mark its gateway down (connect or read failure)
--- and, unless `owner`, try a gateway this request has not tried yet
-local function retry(key, state, code, owner, now)
+-- and try a gateway this request has not tried yet (for an owner route too: its owner is gone,
+-- and any gateway finds who serves its streams now)
+local function retry(key, state, code, now)
     local id = serving[key]
     local host, port = list_store.address(id)
     ngx_log(ngx_WARN, "gateway ", id, " (", host, ":", port, ") failed: ", state, " ",
             code or "")
     if state == "failed" and host then
         health.mark_down(id, host, port, "connect or read failed")
-    end
-    if owner then
-        return ngx_exit(502)
     end
     local ctx = ngx.ctx
     local tried = ctx.jdy_tried
@@ -187,7 +187,7 @@ function _M.balance()
     if serving[key] then
         local state, code = last_failure(key)
         if state then
-            return retry(key, state, code, false, now)
+            return retry(key, state, code, now)
         end
     end
     return first(key, false, now)
@@ -205,11 +205,11 @@ function _M.balance_owner()
     if serving[key] then
         local state, code = last_failure(key)
         if state then
-            return retry(key, state, code, host ~= nil, now)
+            return retry(key, state, code, now)
         end
     end
     if not host then
-        -- a stream id that names no gateway the edge knows: any gateway answers its own 404
+        -- a stream id that names no gateway the edge knows: any gateway finds its owner
         return first(key, owner_route, now)
     end
     health.acquire(node)

@@ -19,6 +19,7 @@ import reactor.core.publisher.Mono;
 import reactor.netty.ByteBufFlux;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
+import reactor.util.retry.Retry;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -342,30 +343,69 @@ public final class StreamLoad {
         });
   }
 
+  /** Reconnections of one stream after its connection dropped (its gateway died), at most. */
+  static final int MAX_RECONNECTS = 10;
+
+  /** A stream's connection ended (or failed to connect, or got a 5xx) before {@code done}. */
+  static final class Dropped extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Dropped(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /**
+   * Reads the stream as an EventSource does: when its connection drops before {@code done} (its
+   * gateway died), it is read again with {@code Last-Event-ID} after one second, at most {@link
+   * #MAX_RECONNECTS} times; a 4xx ends it.
+   */
   private Mono<String> readStream(
       HttpClient authed, String streamId, long start, LatencyStats ttft, LatencyStats gaps) {
     AtomicLong last = new AtomicLong();
     StringBuilder text = new StringBuilder();
-    SseEvents events = new SseEvents();
     String[] lastId = {""};
-    return authed
-        .get()
-        .uri(options.gateway() + "/v1/chat/stream/" + streamId)
-        .response(
-            (response, body) -> {
-              if (response.status().code() != 200) {
-                return body.aggregate()
-                    .asString()
-                    .defaultIfEmpty("")
-                    .flatMap(
-                        problem ->
-                            Mono.<byte[]>error(
-                                new IllegalStateException(
-                                    "stream " + response.status().code() + ": " + problem)));
-              }
-              return body.asByteArray();
+    boolean[] done = {false};
+    return Flux.defer(
+            () -> {
+              SseEvents events = new SseEvents(); // one per connection
+              HttpClient resumed =
+                  lastId[0].isEmpty()
+                      ? authed
+                      : authed.headers(h -> h.set("Last-Event-ID", lastId[0]));
+              return resumed
+                  .get()
+                  .uri(options.gateway() + "/v1/chat/stream/" + streamId)
+                  .response(
+                      (response, body) -> {
+                        int code = response.status().code();
+                        if (code != 200) {
+                          return body.aggregate()
+                              .asString()
+                              .defaultIfEmpty("")
+                              .flatMap(
+                                  problem ->
+                                      Mono.<byte[]>error(
+                                          code >= 500
+                                              ? new Dropped("stream " + code)
+                                              : new IllegalStateException(
+                                                  "stream " + code + ": " + problem)));
+                        }
+                        return body.asByteArray();
+                      })
+                  .onErrorMap(e -> e instanceof IOException, e -> new Dropped(e.toString()))
+                  .concatMapIterable(events::feed)
+                  .concatWith(
+                      Mono.defer(
+                          () ->
+                              done[0]
+                                  ? Mono.empty()
+                                  : Mono.error(new Dropped("the stream ended before done"))));
             })
-        .concatMapIterable(events::feed)
+        .retryWhen(
+            Retry.fixedDelay(MAX_RECONNECTS, Duration.ofSeconds(1))
+                .filter(e -> e instanceof Dropped)
+                .onRetryExhaustedThrow((spec, signal) -> signal.failure()))
         .takeUntil(e -> e.name().equals("done"))
         .doOnNext(
             e -> {
@@ -376,7 +416,7 @@ public final class StreamLoad {
                   lastId[0] = e.id();
                 }
                 case "reset" -> text.setLength(0);
-                case "done" -> {}
+                case "done" -> done[0] = true;
                 default -> throw new IllegalStateException(e.name() + ": " + e.data());
               }
             })

@@ -12,7 +12,9 @@ import java.util.Optional;
  *       exporter's lease;
  *   <li>{@code <root>overrides/<service>}: an operator's routing override;
  *   <li>{@code <root>replies/<n>}: the gateway that owns partition {@code n} of {@code
- *       chat.replies}.
+ *       chat.replies};
+ *   <li>{@code <root>handovers/<node>}: the gateway that took over the reply partition of the gone
+ *       gateway {@code node} (and serves its streams), under the new owner's lease.
  * </ul>
  *
  * <p>The root is used as given, so it normally ends in {@code /}. Immutable and thread-safe.
@@ -30,6 +32,7 @@ public final class EtcdKeys {
   private final String metrics;
   private final String overrides;
   private final String replies;
+  private final String handovers;
 
   /**
    * @param root the root, e.g. {@value #DEFAULT_ROOT}; not empty
@@ -43,6 +46,7 @@ public final class EtcdKeys {
     this.metrics = root + "metrics/";
     this.overrides = root + "overrides/";
     this.replies = root + "replies/";
+    this.handovers = root + "handovers/";
   }
 
   /** The root. */
@@ -68,6 +72,16 @@ public final class EtcdKeys {
   /** {@code <root>replies/}, the prefix of every reply-partition claim. */
   public String repliesPrefix() {
     return replies;
+  }
+
+  /** {@code <root>handovers/}, the prefix of every hand-over of a gone gateway's streams. */
+  public String handoversPrefix() {
+    return handovers;
+  }
+
+  /** {@code <root>handovers/<node>}: who serves the streams of the gone gateway {@code node}. */
+  public String handoverKey(String node) {
+    return handovers + node;
   }
 
   /** {@code <root>instances/<service>/<id>}. */

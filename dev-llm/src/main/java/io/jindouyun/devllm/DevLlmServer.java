@@ -143,6 +143,17 @@ public final class DevLlmServer implements AutoCloseable {
                     routes
                         .get("/health", (req, res) -> replies.json(res, 200, "{\"status\":\"UP\"}"))
                         .get(
+                            "/stats",
+                            (req, res) ->
+                                replies.json(
+                                    res,
+                                    200,
+                                    "{\"requests\":"
+                                        + counters.requests()
+                                        + ",\"closedEarly\":"
+                                        + counters.closedEarly()
+                                        + "}"))
+                        .get(
                             "/v1/models",
                             (req, res) ->
                                 replies.authorized(req)

@@ -317,12 +317,15 @@ final class JobExecution {
   }
 
   private ChatChunk.Builder chunk(String delta) {
-    return ChatChunk.newBuilder()
-        .setStreamId(job.getStreamId())
-        .setGeneration(job.getGeneration())
-        .setAttempt(attempt)
-        .setSeq(seq++)
-        .setDelta(delta);
+    ChatChunk.Builder chunk =
+        ChatChunk.newBuilder()
+            .setStreamId(job.getStreamId())
+            .setGeneration(job.getGeneration())
+            .setAttempt(attempt);
+    if (seq == 0) { // the first chunk names the owner, for a gateway that takes the stream over
+      chunk.setUserId(job.getUserId());
+    }
+    return chunk.setSeq(seq++).setDelta(delta);
   }
 
   private void send(ChatChunk.Builder chunk) {

@@ -149,6 +149,7 @@ public final class JobRunner {
             .setGeneration(job.getGeneration())
             .setAttempt(env.stamps().next(new JobKey(job.getStreamId(), job.getGeneration())))
             .setSeq(0)
+            .setUserId(job.getUserId())
             .setError(error)
             .setProducedAtMs(env.clockMillis().getAsLong())
             .build();

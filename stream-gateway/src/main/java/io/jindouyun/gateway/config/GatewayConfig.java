@@ -2,6 +2,7 @@ package io.jindouyun.gateway.config;
 
 import io.etcd.jetcd.Client;
 import io.jindouyun.gateway.handshake.NodeId;
+import io.jindouyun.gateway.kafka.EtcdStreamOwners;
 import io.jindouyun.gateway.kafka.KafkaCanceller;
 import io.jindouyun.gateway.kafka.KafkaJobSender;
 import io.jindouyun.gateway.kafka.ReplyConsumerFactory;
@@ -11,12 +12,16 @@ import io.jindouyun.gateway.metrics.GatewayMetrics;
 import io.jindouyun.gateway.recycle.StreamDrain;
 import io.jindouyun.gateway.recycle.TimerProperties;
 import io.jindouyun.gateway.recycle.WheelDeadlines;
+import io.jindouyun.gateway.sse.Handover;
+import io.jindouyun.gateway.sse.HandoverProperties;
 import io.jindouyun.gateway.sse.StreamHandler;
+import io.jindouyun.gateway.sse.StreamOwners;
 import io.jindouyun.gateway.stream.GenerationClock;
 import io.jindouyun.gateway.stream.StreamMap;
 import io.jindouyun.support.instance.InstanceIdentity;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.channel.ChannelOption;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.health.contributor.Health;
@@ -24,7 +29,10 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.web.reactive.function.client.WebClient;
+import reactor.netty.http.client.HttpClient;
 import tools.jackson.databind.json.JsonMapper;
 
 /** Wires the stream map, its timer and metrics, the Kafka adapters and the stream endpoints. */
@@ -32,7 +40,8 @@ import tools.jackson.databind.json.JsonMapper;
 @EnableConfigurationProperties({
   StreamProperties.class,
   TimerProperties.class,
-  ReplyProperties.class
+  ReplyProperties.class,
+  HandoverProperties.class
 })
 class GatewayConfig {
 
@@ -87,8 +96,9 @@ class GatewayConfig {
   }
 
   @Bean
-  StreamDrain streamDrain(StreamMap streams) {
-    return new StreamDrain(streams);
+  StreamDrain streamDrain(
+      StreamMap streams, ReplyReader reader, StreamHandler handler, HandoverProperties handover) {
+    return new StreamDrain(streams, () -> reader.handOver(handover.drainWait()), handler::handOff);
   }
 
   @Bean
@@ -103,14 +113,16 @@ class GatewayConfig {
       ReplyConsumerFactory consumers,
       StreamMap streams,
       NodeId node,
-      ObjectProvider<Client> etcdClient) {
+      ObjectProvider<Client> etcdClient,
+      StreamProperties streamProps) {
     return new ReplyReader(
         props,
         kafka.buildConsumerProperties(),
         consumers,
         streams,
         node.value(),
-        etcdClient.getIfAvailable());
+        etcdClient.getIfAvailable(),
+        streamProps.maxLifetime());
   }
 
   /**
@@ -123,6 +135,7 @@ class GatewayConfig {
       Health.Builder health = reader.reading() ? Health.up() : Health.down();
       return health
           .withDetail("partition", reader.partition())
+          .withDetail("takenOver", reader.takenOver())
           .withDetail("failures", reader.failures())
           .build();
     };
@@ -136,7 +149,28 @@ class GatewayConfig {
 
   @Bean
   StreamHandler streamHandler(
-      StreamMap streams, JsonMapper json, GatewayMetrics metrics, StreamProperties props) {
-    return new StreamHandler(streams, json, metrics, props.pingInterval());
+      StreamMap streams,
+      JsonMapper json,
+      GatewayMetrics metrics,
+      StreamProperties props,
+      NodeId node,
+      ObjectProvider<Client> etcdClient,
+      HandoverProperties handover,
+      ReplyReader reader) {
+    Client etcd = etcdClient.getIfAvailable();
+    StreamOwners owners =
+        etcd == null ? StreamOwners.NONE : new EtcdStreamOwners(etcd, node.value());
+    HttpClient http =
+        HttpClient.create()
+            .option(
+                ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) handover.connectTimeout().toMillis());
+    WebClient proxy =
+        WebClient.builder().clientConnector(new ReactorClientHttpConnector(http)).build();
+    return new StreamHandler(
+        streams,
+        json,
+        metrics,
+        props.pingInterval(),
+        new Handover(node.value(), owners, proxy, handover, reader::catchingUp));
   }
 }

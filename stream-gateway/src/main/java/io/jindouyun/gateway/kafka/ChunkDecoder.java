@@ -11,11 +11,23 @@ import io.jindouyun.proto.chat.v1.ChatError;
 /** Turns a {@code ChatChunk} record value into an {@link IncomingChunk}. */
 final class ChunkDecoder {
 
+  /** A chunk and the user id it names (empty unless it is the first chunk of an attempt). */
+  record Owned(String userId, IncomingChunk chunk) {}
+
   private ChunkDecoder() {}
 
   static IncomingChunk decode(byte[] value, long timestampMs)
       throws InvalidProtocolBufferException {
+    return decode(ChatChunk.parseFrom(value), timestampMs);
+  }
+
+  /** Decodes a chunk with the owner it names, for a partition taken over from a gone gateway. */
+  static Owned decodeOwned(byte[] value, long timestampMs) throws InvalidProtocolBufferException {
     ChatChunk c = ChatChunk.parseFrom(value);
+    return new Owned(c.getUserId(), decode(c, timestampMs));
+  }
+
+  private static IncomingChunk decode(ChatChunk c, long timestampMs) {
     TokenUsage usage =
         c.hasUsage()
             ? new TokenUsage(

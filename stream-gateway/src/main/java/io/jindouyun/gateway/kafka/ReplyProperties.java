@@ -22,6 +22,8 @@ import org.springframework.validation.annotation.Validated;
  * @param pollTimeout longest wait of one poll of the reply partition
  * @param startupTimeout bound on the metadata, seek and etcd calls at startup
  * @param controlQueueCapacity cancels waiting to be sent; beyond it they are dropped and counted
+ * @param maxTakenOverPartitions reply partitions of gone gateways this gateway takes over and reads
+ *     at once, besides its own (0: it takes over none)
  */
 @Validated
 @ConfigurationProperties("jindouyun.gateway.kafka")
@@ -34,4 +36,5 @@ public record ReplyProperties(
     @DefaultValue("10s") @NotNull Duration claimLeaseTtl,
     @DefaultValue("100ms") @NotNull Duration pollTimeout,
     @DefaultValue("30s") @NotNull Duration startupTimeout,
-    @DefaultValue("10000") @Min(1) int controlQueueCapacity) {}
+    @DefaultValue("10000") @Min(1) int controlQueueCapacity,
+    @DefaultValue("2") @Min(0) int maxTakenOverPartitions) {}

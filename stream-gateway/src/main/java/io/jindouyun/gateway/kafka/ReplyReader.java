@@ -58,9 +58,12 @@ public final class ReplyReader implements SmartLifecycle {
   private final StreamMap streams;
   private final String node;
   private final Client etcdClient;
+  private final Duration lookback;
+  private volatile PartitionTakeover takeover;
   private volatile int partition = -1;
   private volatile boolean running;
   private volatile boolean reading;
+  private volatile boolean handedOver;
   private volatile long failures;
   private volatile CountDownLatch stopping = new CountDownLatch(0);
   private volatile Consumer<String, byte[]> consumer;
@@ -71,7 +74,9 @@ public final class ReplyReader implements SmartLifecycle {
   /**
    * A reader for {@code node} with Kafka client settings {@code consumerConfig}, whose consumers
    * {@code consumers} makes; {@code etcdClient} is the process's shared etcd client, or null when
-   * no etcd endpoints are configured (then the configured partition is read, unclaimed).
+   * no etcd endpoints are configured (then the configured partition is read, unclaimed, and no
+   * partition of a gone gateway is taken over). A partition taken over is read from {@code
+   * lookback} ago (the streams' maximum lifetime).
    */
   public ReplyReader(
       ReplyProperties props,
@@ -79,9 +84,11 @@ public final class ReplyReader implements SmartLifecycle {
       ReplyConsumerFactory consumers,
       StreamMap streams,
       String node,
-      Client etcdClient) {
+      Client etcdClient,
+      Duration lookback) {
     this.props = props;
     this.etcdClient = etcdClient;
+    this.lookback = lookback;
     this.consumerConfig = readerConfig(consumerConfig, node);
     this.consumers = consumers;
     this.streams = streams;
@@ -109,7 +116,33 @@ public final class ReplyReader implements SmartLifecycle {
    * failure of the consumer until a poll of its replacement succeeds.
    */
   public boolean reading() {
-    return reading;
+    return reading && !handedOver;
+  }
+
+  /**
+   * Hands this gateway's streams over for a drain: stops taking partitions over and revokes the
+   * claim's lease, so the other gateways see its claims deleted and one of them takes each
+   * partition over ({@link PartitionTakeover}); then waits at most {@code max} until a gateway has
+   * published in etcd that it serves this gateway's streams. The partition is still read meanwhile,
+   * but handshakes are refused from now on ({@link #reading} is false). Returns whether a gateway
+   * took the streams over; false at once without etcd. Called once, by the drain, on the shutdown
+   * thread (it blocks that thread at most {@code max}).
+   */
+  public boolean handOver(Duration max) {
+    PartitionClaim current = claim;
+    if (etcdClient == null || current == null || handedOver) {
+      return false;
+    }
+    handedOver = true;
+    if (takeover != null) {
+      takeover.close();
+    }
+    try {
+      return Handovers.awaitTaker(etcdClient, node, max, current::close);
+    } catch (Exception e) {
+      log.warn("handing the streams over failed: {}", e.toString());
+      return false;
+    }
   }
 
   /** Failures of the consumer since the last successful poll (0 while reading). */
@@ -136,6 +169,17 @@ public final class ReplyReader implements SmartLifecycle {
       closeQuietly(consumer);
       closeClaim();
       throw new IllegalStateException("could not set up the reply partition", e);
+    }
+    if (claim != null && props.maxTakenOverPartitions() > 0) {
+      takeover =
+          new PartitionTakeover(
+              etcdClient,
+              claim,
+              node,
+              props.maxTakenOverPartitions(),
+              timeout,
+              this::adoptedReader);
+      takeover.start();
     }
     running = true;
     reading = true;
@@ -209,6 +253,36 @@ public final class ReplyReader implements SmartLifecycle {
     closeClaim();
   }
 
+  private AdoptedReader adoptedReader(int n, String goneNode) {
+    Map<String, Object> config = new HashMap<>(consumerConfig);
+    config.put(ConsumerConfig.CLIENT_ID_CONFIG, "jdy-adopted-" + node + "-" + n);
+    return new AdoptedReader(
+        new TopicPartition(props.repliesTopic(), n),
+        goneNode,
+        Map.copyOf(config),
+        consumers,
+        streams,
+        lookback,
+        props.pollTimeout(),
+        System::currentTimeMillis,
+        takeover);
+  }
+
+  /**
+   * Whether this gateway took over the reply partition of {@code goneNode} and has not yet read it
+   * up to the takeover (its streams are not served yet).
+   */
+  public boolean catchingUp(String goneNode) {
+    PartitionTakeover current = takeover;
+    return current != null && current.catchingUp(goneNode);
+  }
+
+  /** Reply partitions of gone gateways read now besides this gateway's own. */
+  public List<Integer> takenOver() {
+    PartitionTakeover current = takeover;
+    return current == null ? List.of() : current.partitions();
+  }
+
   /** A fresh consumer on the reply partition at the offset after the last record read. */
   private Consumer<String, byte[]> resume(TopicPartition tp) {
     Consumer<String, byte[]> fresh = consumers.create(consumerConfig);
@@ -269,6 +343,10 @@ public final class ReplyReader implements SmartLifecycle {
   }
 
   private void closeClaim() {
+    if (takeover != null) {
+      takeover.close();
+      takeover = null;
+    }
     if (claim != null) {
       claim.close();
       claim = null;

@@ -24,6 +24,7 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxSink;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 import reactor.netty.Connection;
@@ -38,21 +39,34 @@ import tools.jackson.databind.json.JsonMapper;
  * changes, ticks coalesce (latest wins) and each tick drains everything new, so nothing per token
  * is kept for the reader. The reply thread only applies chunks and ticks; draining, encoding and
  * writing run on the reader's connection's event loop. A {@code : ping} comment goes out at connect
- * and every ping interval.
+ * and every ping interval. A reader of a stream not held here is given to {@link Handover}: the
+ * stream of a gone gateway may be served by the gateway that took its reply partition over.
  */
 public final class StreamHandler {
 
   private static final Object TICK = new Object();
   private static final String LAST_EVENT_ID = "Last-Event-ID";
+  private static final Duration COME_BACK = Duration.ofMillis(500);
 
   private final StreamMap streams;
   private final JsonMapper json;
   private final GatewayMetrics metrics;
   private final Duration pingInterval;
+  private final Handover handover;
+  private final Sinks.Empty<Void> handedOff = Sinks.empty();
+  private volatile boolean ended;
 
-  /** A handler over {@code streams}. */
+  /**
+   * A handler over {@code streams}; a reader of a stream not here, whose id names another gateway,
+   * is served by {@code handover}.
+   */
   public StreamHandler(
-      StreamMap streams, JsonMapper json, GatewayMetrics metrics, Duration pingInterval) {
+      StreamMap streams,
+      JsonMapper json,
+      GatewayMetrics metrics,
+      Duration pingInterval,
+      Handover handover) {
+    this.handover = handover;
     this.streams = streams;
     this.json = json;
     this.metrics = metrics;
@@ -62,6 +76,9 @@ public final class StreamHandler {
   /** {@code GET|POST /v1/chat/stream/{streamId}}. */
   public Mono<ServerResponse> stream(ServerRequest request) {
     String streamId = request.pathVariable("streamId");
+    if (handover.notYet(streamId)) {
+      return handover.comeBackLater();
+    }
     return caller(request)
         .map(
             caller -> {
@@ -83,7 +100,13 @@ public final class StreamHandler {
                     .contentType(MediaType.TEXT_EVENT_STREAM)
                     .header(HttpHeaders.CACHE_CONTROL, "no-cache")
                     .header("X-Accel-Buffering", "no")
-                    .body(BodyInserters.fromServerSentEvents(body)));
+                    .body(BodyInserters.fromServerSentEvents(body)))
+        .onErrorResume(
+            StreamHandler::notFound, e -> handover.serve(request, streamId, (ProblemException) e));
+  }
+
+  private static boolean notFound(Throwable e) {
+    return e instanceof ProblemException p && p.kind() == ProblemKind.STREAM_NOT_FOUND;
   }
 
   /** {@code POST /v1/chat/ack/{streamId}}: 204; releases the buffer, the slot stays warm. */
@@ -139,11 +162,36 @@ public final class StreamHandler {
             .publishOn(drainer, 1)
             .concatMap(tick -> Flux.fromIterable(cursor.poll()), 1)
             .takeUntil(StreamEvent::terminal)
-            .map(event -> toSse(gen, event));
+            .map(event -> toSse(gen, event))
+            // handed over to another gateway (a drain): the response ends cleanly, and the reader
+            // comes back with its Last-Event-ID to the gateway that serves the stream now
+            .takeUntilOther(handedOff.asMono())
+            .concatWith(Flux.defer(this::comeBackIfHandedOff));
     Flux<ServerSentEvent<String>> pings =
         Flux.interval(Duration.ZERO, pingInterval)
             .map(i -> ServerSentEvent.<String>builder().comment("ping").build());
     return data.publish(shared -> Flux.merge(shared, pings.takeUntilOther(shared.then())));
+  }
+
+  /**
+   * Ends every reader's response now, without a terminal event and with a {@code retry:}, and every
+   * later reader's at once: the streams were handed over to another gateway (a drain). Nothing is
+   * cancelled; the streams stay in the map until the gateway stops.
+   */
+  public void handOff() {
+    ended = true;
+    handedOff.tryEmitEmpty();
+  }
+
+  private Flux<ServerSentEvent<String>> comeBackIfHandedOff() {
+    if (!ended) {
+      return Flux.empty();
+    }
+    return Flux.just(
+        ServerSentEvent.<String>builder()
+            .retry(COME_BACK)
+            .comment("this gateway is draining; come back")
+            .build());
   }
 
   private ServerSentEvent<String> toSse(Generation gen, StreamEvent event) {

@@ -262,6 +262,76 @@ public final class StreamMap {
   }
 
   /**
+   * Applies a chunk read from the reply partition of a gone gateway that this one took over. A
+   * stream not known here is rebuilt from the first chunk of an attempt (seq 0, which names the
+   * owner {@code userId}): a generation with the chunk's stream id and number, which is not made
+   * its user's current one (the llm-consumer orders a user's generations across the fleet, and ends
+   * a superseded one with a {@code superseded} chunk). Its handshake time is read from its number
+   * (the handshake's wall clock in microseconds); a stream older than the maximum lifetime is not
+   * rebuilt. Its claim and lifetime deadlines run from now: a reader has the claim timeout to come
+   * back, and it lives at most the maximum lifetime here. Its first token is not counted as a time
+   * to first token. Every other chunk is applied as {@link #onChunk} applies it; a stream that
+   * ended longer than the ack timeout ago (by its last chunk's Kafka time) is released at once, so
+   * a replay keeps ended streams only as long as a live one would be kept.
+   *
+   * @param nowMillis wall clock now, milliseconds since the epoch
+   * @return the generation the chunk went to, or null if it was dropped
+   */
+  public Generation onAdoptedChunk(String userId, IncomingChunk chunk, long nowMillis) {
+    Generation gen = byStreamId.get(chunk.streamId());
+    if (gen == null && chunk.seq() == 0 && userId != null && !userId.isEmpty()) {
+      gen = adopt(userId, chunk, nowMillis);
+    }
+    if (gen == null) {
+      listener.chunkDropped(ApplyResult.Drop.STALE.reason());
+      return null;
+    }
+    onChunk(chunk);
+    if (!gen.open() && nowMillis - chunk.timestampMs() > limits.ackTimeout().toMillis()) {
+      retire(gen, nanos.getAsLong());
+    }
+    return gen;
+  }
+
+  /** Whether {@code gen} is still held (not yet released from the map). */
+  public boolean holds(Generation gen) {
+    return byStreamId.get(gen.streamId()) == gen;
+  }
+
+  private Generation adopt(String userId, IncomingChunk chunk, long nowMillis) {
+    long handshakeMillis = chunk.generation() / 1000;
+    if (handshakeMillis <= 0 || handshakeMillis > chunk.timestampMs()) {
+      handshakeMillis = chunk.timestampMs(); // not a wall-clock number: the first chunk's time
+    }
+    if (nowMillis - handshakeMillis >= limits.maxLifetime().toMillis() || budget.exhausted()) {
+      return null;
+    }
+    Generation gen =
+        new Generation(
+            userId,
+            chunk.streamId(),
+            chunk.generation(),
+            nanos.getAsLong(),
+            handshakeMillis,
+            budget,
+            limits);
+    gen.markFirstWritten();
+    Generation raced = byStreamId.putIfAbsent(chunk.streamId(), gen);
+    if (raced != null) {
+      return raced;
+    }
+    try {
+      deadlines.armOpened(gen);
+    } catch (RejectedExecutionException e) {
+      gen.release();
+      byStreamId.remove(gen.streamId(), gen);
+      return null;
+    }
+    listener.adopted();
+    return gen;
+  }
+
+  /**
    * Acknowledges a finished stream: the buffer is released, the slot stays warm, the stream id
    * joins the user's delivered history.
    *

@@ -29,4 +29,9 @@ public interface StreamMapListener {
 
   /** A handshake found its user's slot still warm and reused it. */
   default void slotReused() {}
+
+  /**
+   * A stream of a gone gateway was rebuilt from its first chunk on a reply partition taken over.
+   */
+  default void adopted() {}
 }
