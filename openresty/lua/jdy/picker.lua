@@ -15,10 +15,13 @@
 --             counts as (n + 1) * its time / the faster's time - 1 (see settle), so a gateway
 --             that turns slow loses its traffic at low concurrency too, where counts alone
 --             barely differ; times under ewma_floor count as equal, and so the rule is the
---             in-flight one while the gateways answer fast. Only the two candidates' counts
---             are read (health.acquire and health.recent_in_flight: exact for this worker's own
---             requests, up to ~2 count_max_age behind the other workers'); the first choice is
---             counted before the rule runs and released again if the second wins.
+--             in-flight one while the gateways answer fast. Under strategy "manual" the
+--             times are left out: the operator's weights are the split (in-flight counts
+--             still break up bursts and hold off a stuck gateway). Only the two candidates'
+--             counts are read (health.acquire and health.recent_in_flight: exact for this
+--             worker's own requests, up to ~2 count_max_age behind the other workers'); the
+--             first choice is counted before the rule runs and released again if the second
+--             wins.
 --             With nothing excluded or marked down (the usual case) both choices come from a
 --             precomputed schedule (one round-robin period; the second choice is a random
 --             position of it), so a pick runs no loop and LuaJIT compiles the balancer as one
@@ -194,9 +197,12 @@ end
 -- handshake time (jdy.latency, at least ewma_floor) and m the smaller of the two: the faster
 -- gateway's load is its count, the slower's is what its count would be at the faster one's
 -- speed. Equal costs (no samples, or both under the floor) leave the counts as they are.
-local function settle(a, n_a, b, now)
+local function settle(a, n_a, b, now, timed)
     n_a = n_a - 1 -- before this request
-    local c_a, c_b = latency.cost(a.id, now), latency.cost(b.id, now)
+    local c_a, c_b = 1, 1
+    if timed then
+        c_a, c_b = latency.cost(a.id, now), latency.cost(b.id, now)
+    end
     local m = c_a < c_b and c_a or c_b
     local w_a, w_b = a.weight, b.weight
     local z = settings.current.p2c_z
@@ -239,7 +245,7 @@ local function pick_p2c_scheduled(view, now)
             return a
         end
     end
-    return settle(a, n_a, b, now)
+    return settle(a, n_a, b, now, view.strategy ~= "manual")
 end
 
 -- p2c when some instance is excluded or marked down: the same rule over round robin and a
@@ -257,7 +263,7 @@ local function pick_p2c(view, exclude, marks, now)
     if not b then
         return a
     end
-    return settle(a, n_a, b, now)
+    return settle(a, n_a, b, now, view.strategy ~= "manual")
 end
 
 -- A point on the ring: the first four bytes of the key's MD5 as an unsigned 32-bit number. CRC32
