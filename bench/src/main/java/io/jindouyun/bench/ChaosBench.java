@@ -35,7 +35,8 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <pre>
  * java -jar bench/target/bench-*-exec.jar --mode=chaos --door=http://127.0.0.1:8080 \
- *     --chats=2000 --rate=4 --out=chats.jsonl [--stop-file=FILE] [--max-in-flight=400]
+ *     --chats=2000 --rate=4 --out=chats.jsonl [--ready-file=FILE] [--stop-file=FILE]
+ *     [--max-in-flight=400] [--max-reconnects=30] [--timeout-s=120]
  * java -jar bench/target/bench-*-exec.jar --mode=chaos-report --chats-file=chats.jsonl \
  *     --faults=faults.txt --out-dir=DIR [--lead-ms=3000] [--settle-ms=5000]
  * </pre>
@@ -113,6 +114,9 @@ final class ChaosBench {
     Path out = Path.of(options.getOrDefault("out", "chats.jsonl"));
     Path stopFile = options.containsKey("stop-file") ? Path.of(options.get("stop-file")) : null;
     loadExpected(options.getOrDefault("llm", "http://127.0.0.1:8099"));
+    if (options.containsKey("ready-file")) { // the script's faults wait for the first chat
+      Files.writeString(Path.of(options.get("ready-file")), "ready\n", StandardCharsets.UTF_8);
+    }
     List<ChaosChat> chats = Collections.synchronizedList(new ArrayList<>(total));
     AtomicInteger inFlight = new AtomicInteger();
     CountDownLatch done = new CountDownLatch(total);
