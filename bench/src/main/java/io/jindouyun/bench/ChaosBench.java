@@ -318,18 +318,22 @@ final class ChaosBench {
                   if (seen.ttftNanos < 0) {
                     seen.ttftNanos = System.nanoTime() - start;
                   }
-                  if (!e.id().isEmpty() && !seen.ids.add(e.id())) {
+                  if (e.id() != null && !e.id().isEmpty() && !seen.ids.add(e.id())) {
                     seen.repeatedId = true;
                   }
                   seen.text.append(JSON.readTree(e.data()).path("delta").asString(""));
-                  seen.lastId = e.id();
+                  seen.lastId = e.id() == null ? seen.lastId : e.id();
                 }
                 case "reset" -> {
                   seen.text.setLength(0);
                   seen.ids.clear();
                 }
                 case "done" -> seen.done = true;
-                default -> throw new IllegalStateException(e.name() + ": " + e.data());
+                case "error" -> throw new IllegalStateException("error: " + e.data());
+                default -> {
+                  // another event (e.g. the edge's "gone and not yet replaced; come back" before
+                  // it closes the response): the stream is read again after it ends
+                }
               }
             })
         .then(
