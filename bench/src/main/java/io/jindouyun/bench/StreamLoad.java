@@ -32,10 +32,11 @@ import tools.jackson.databind.json.JsonMapper;
  * the difference. With {@code --mode=idle} it holds N streams open on answers that do not start,
  * and reports the gateway's heap per idle stream (needs {@code --gateway-pid} and {@code jcmd});
  * {@code --mode=routing} runs {@link RoutingBench} (open-loop chats through several front doors
- * while one gateway is made sick; bench/routing/run.sh). {@code --warmup=K} first runs K unreported
- * rounds of both paths (young JVMs spend most of their CPU in the JIT compilers); {@code
- * --pids=name=pid,…} reports each process's CPU per delivered chunk in each phase, split into work,
- * JIT and GC.
+ * while one gateway is made sick; bench/routing/run.sh); {@code --mode=chaos} runs {@link
+ * ChaosBench} (chats at a steady rate while components are killed; bench/chaos/run.sh). {@code
+ * --warmup=K} first runs K unreported rounds of both paths (young JVMs spend most of their CPU in
+ * the JIT compilers); {@code --pids=name=pid,…} reports each process's CPU per delivered chunk in
+ * each phase, split into work, JIT and GC.
  *
  * <pre>
  * java -jar bench/target/bench-*-exec.jar --gateway=http://127.0.0.1:8081 \
@@ -135,6 +136,11 @@ public final class StreamLoad {
   }
 
   public static void main(String[] args) throws Exception {
+    if (Arrays.asList(args).contains("--mode=chaos")
+        || Arrays.asList(args).contains("--mode=chaos-report")) {
+      ChaosBench.main(args);
+      return;
+    }
     if (Arrays.asList(args).contains("--mode=routing")) {
       RoutingBench.main(args);
       return;
