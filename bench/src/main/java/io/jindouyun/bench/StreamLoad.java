@@ -423,7 +423,13 @@ public final class StreamLoad {
                 }
                 case "reset" -> text.setLength(0);
                 case "done" -> done[0] = true;
-                default -> throw new IllegalStateException(e.name() + ": " + e.data());
+                default -> {
+                  // an answer of only "retry:" and a comment (a gateway that is gone and not yet
+                  // replaced: come back) carries no data; the stream ends and is read again
+                  if (!e.data().isEmpty()) {
+                    throw new IllegalStateException(e.name() + ": " + e.data());
+                  }
+                }
               }
             })
         .then(
