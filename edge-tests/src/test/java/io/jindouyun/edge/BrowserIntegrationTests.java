@@ -74,19 +74,7 @@ class BrowserIntegrationTests {
       services.add(RealSuite.startGateway(id, port, etcd, kafka));
       statics.append(i == 0 ? "" : " ").append(id).append("=127.0.0.1:").append(port);
     }
-    services.add(
-        JavaService.start(
-            "llm-consumer",
-            "llm-consumer",
-            Map.of(),
-            List.of(
-                "--server.port=" + FreePorts.next(),
-                "--jindouyun.instance.id=llm-1",
-                "--jindouyun.metrics.grpc-port=" + FreePorts.next(),
-                "--jindouyun.etcd.endpoints=" + etcd.endpoint(),
-                "--spring.kafka.bootstrap-servers=" + kafka.bootstrapServers(),
-                "--jindouyun.llm.base-url=" + llm.baseUrl(),
-                "--jindouyun.consumer.drain-timeout=0s")));
+    services.add(RealSuite.startConsumer(etcd, kafka, llm.baseUrl()));
     RealSuite.awaitRegistered(services, ipconfigPort, "gw-1", "gw-2");
     RealSuite.startEdge(
         nginx,

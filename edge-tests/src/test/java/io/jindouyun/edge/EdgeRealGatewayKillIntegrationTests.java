@@ -81,20 +81,12 @@ class EdgeRealGatewayKillIntegrationTests {
       statics.append(i == 1 ? "" : " ").append(id).append("=127.0.0.1:").append(port);
     }
     services.add(
-        JavaService.start(
-            "llm-consumer",
-            "llm-consumer",
-            Map.of(),
-            List.of(
-                "--server.port=" + FreePorts.next(),
-                "--jindouyun.instance.id=llm-1",
-                "--jindouyun.metrics.grpc-port=" + FreePorts.next(),
-                "--jindouyun.etcd.endpoints=" + etcd.endpoint(),
-                "--spring.kafka.bootstrap-servers=" + kafka.bootstrapServers(),
-                "--jindouyun.llm.base-url=http://127.0.0.1:" + llmPort,
-                "--jindouyun.consumer.drain-timeout=0s",
-                // every chat runs at once (two job consumers, 64 each by default)
-                "--jindouyun.consumer.max-in-progress=" + CHATS)));
+        RealSuite.startConsumer(
+            etcd,
+            kafka,
+            "http://127.0.0.1:" + llmPort,
+            // every chat runs at once (two job consumers, 64 each by default)
+            "--jindouyun.consumer.max-in-progress=" + CHATS));
     RealSuite.awaitRegistered(services, ipconfigPort, "gw-1", "gw-2");
     RealSuite.startEdge(
         nginx,

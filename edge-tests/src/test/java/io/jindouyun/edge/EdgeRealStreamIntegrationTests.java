@@ -83,19 +83,7 @@ class EdgeRealStreamIntegrationTests {
       services.add(RealSuite.startGateway(id, gatewayPorts[i], etcd, kafka));
       statics.append(i == 0 ? "" : " ").append(id).append("=127.0.0.1:").append(gatewayPorts[i]);
     }
-    services.add(
-        JavaService.start(
-            "llm-consumer",
-            "llm-consumer",
-            Map.of(),
-            List.of(
-                "--server.port=" + FreePorts.next(),
-                "--jindouyun.instance.id=llm-1",
-                "--jindouyun.metrics.grpc-port=" + FreePorts.next(),
-                "--jindouyun.etcd.endpoints=" + etcd.endpoint(),
-                "--spring.kafka.bootstrap-servers=" + kafka.bootstrapServers(),
-                "--jindouyun.llm.base-url=http://127.0.0.1:" + llmPort,
-                "--jindouyun.consumer.drain-timeout=0s")));
+    services.add(RealSuite.startConsumer(etcd, kafka, "http://127.0.0.1:" + llmPort));
     RealSuite.awaitRegistered(services, ipconfigPort, "gw-1", "gw-2");
     RealSuite.startEdge(
         nginx,

@@ -62,19 +62,7 @@ class OpenAiSdkIntegrationTests {
     services.add(RealSuite.startIpconfig(ipconfigPort, etcd));
     int gatewayPort = FreePorts.next();
     services.add(RealSuite.startGateway("gw-1", gatewayPort, etcd, kafka));
-    services.add(
-        JavaService.start(
-            "llm-consumer",
-            "llm-consumer",
-            Map.of(),
-            List.of(
-                "--server.port=" + FreePorts.next(),
-                "--jindouyun.instance.id=llm-1",
-                "--jindouyun.metrics.grpc-port=" + FreePorts.next(),
-                "--jindouyun.etcd.endpoints=" + etcd.endpoint(),
-                "--spring.kafka.bootstrap-servers=" + kafka.bootstrapServers(),
-                "--jindouyun.llm.base-url=" + llm.baseUrl(),
-                "--jindouyun.consumer.drain-timeout=0s")));
+    services.add(RealSuite.startConsumer(etcd, kafka, llm.baseUrl()));
     RealSuite.awaitRegistered(services, ipconfigPort, "gw-1");
     RealSuite.startEdge(
         nginx,

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.etcd.jetcd.ByteSequence;
 import io.jindouyun.contract.EtcdKeys;
 import io.jindouyun.testkit.EtcdExtension;
+import io.jindouyun.testkit.FreePorts;
 import io.jindouyun.testkit.JavaService;
 import io.jindouyun.testkit.KafkaExtension;
 import io.jindouyun.testkit.NginxExtension;
@@ -53,6 +54,26 @@ final class RealSuite {
       String id, int port, EtcdExtension etcd, KafkaExtension kafka, String... extraArgs) {
     return JavaService.startGateway(
         id, port, etcd, kafka, Map.of("JINDOUYUN_SECURITY_JWTSECRET", SECRET), extraArgs);
+  }
+
+  /**
+   * Starts an llm-consumer ({@code llm-1}) on free ports against {@code llmBaseUrl}, with no drain
+   * wait at shutdown; {@code extraArgs} are added last.
+   */
+  static JavaService startConsumer(
+      EtcdExtension etcd, KafkaExtension kafka, String llmBaseUrl, String... extraArgs) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--server.port=" + FreePorts.next(),
+                "--jindouyun.instance.id=llm-1",
+                "--jindouyun.metrics.grpc-port=" + FreePorts.next(),
+                "--jindouyun.etcd.endpoints=" + etcd.endpoint(),
+                "--spring.kafka.bootstrap-servers=" + kafka.bootstrapServers(),
+                "--jindouyun.llm.base-url=" + llmBaseUrl,
+                "--jindouyun.consumer.drain-timeout=0s"));
+    args.addAll(List.of(extraArgs));
+    return JavaService.start("llm-consumer", "llm-consumer", Map.of(), args);
   }
 
   /** Waits (bounded) until every service is alive and ipconfig's best list holds exactly ids. */
