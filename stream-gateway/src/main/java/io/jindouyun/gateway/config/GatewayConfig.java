@@ -171,6 +171,7 @@ class GatewayConfig {
         json,
         metrics,
         props.pingInterval(),
-        new Handover(node.value(), owners, proxy, handover, reader::catchingUp));
+        new Handover(
+            node.value(), owners, proxy, handover, reader::catchingUp, streams::holdsStream));
   }
 }

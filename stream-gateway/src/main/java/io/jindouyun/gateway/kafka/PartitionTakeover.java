@@ -33,11 +33,13 @@ import org.slf4j.LoggerFactory;
  * this gateway claims it in a transaction (put if absent, under this gateway's claim lease: one
  * gateway wins; the same transaction puts {@code /jindouyun/handovers/<gone node>} = this gateway,
  * so the gone gateway's readers are sent here from then on) unless it already holds {@code
- * maxPartitions} taken-over partitions, and starts an {@link AdoptedReader} on it. Until that
- * reader has caught up ({@link #catchingUp}) the gone gateway's streams are not served here yet:
- * their readers are told to come back. When the reader ends (no stream of it left), both keys are
- * deleted and the partition is free again (the claim is blanked before it is deleted, so the other
- * gateways do not take a released partition for a gone gateway's).
+ * maxPartitions} taken-over partitions, and starts an {@link AdoptedReader} on it. From just before
+ * that transaction until the reader has caught up ({@link #catchingUp}) the gone gateway's streams
+ * are not served here yet: their readers are told to come back (so a reader that sees the hand-over
+ * in etcd never finds this gateway neither catching up nor holding the stream). When the reader
+ * ends (no stream of it left), both keys are deleted and the partition is free again (the claim is
+ * blanked before it is deleted, so the other gateways do not take a released partition for a gone
+ * gateway's).
  *
  * <p>Concurrency: watch events and reader events are handled on the single {@code jdy-takeover}
  * thread; {@link #close} may be called from any thread.
@@ -138,9 +140,13 @@ final class PartitionTakeover implements AutoCloseable, AdoptedReader.Events {
           n);
       return;
     }
+    // catching up before the claim can be seen: a reader that finds the hand-over in etcd must
+    // find its gone gateway catching up here, never neither (which would be a 404)
+    catchingUp.add(gone);
+    boolean won = false;
     try {
       ByteSequence key = bytes(keys.replyKey(n));
-      boolean won =
+      won =
           client
               .getKVClient()
               .txn()
@@ -157,11 +163,15 @@ final class PartitionTakeover implements AutoCloseable, AdoptedReader.Events {
       }
       log.info("took over reply partition {} of gone gateway {}", n, gone);
       AdoptedReader reader = readers.apply(n, gone);
-      catchingUp.add(gone);
       adopted.put(n, reader);
       reader.start();
     } catch (Exception e) {
       log.warn("could not take over reply partition {} of {}: {}", n, gone, e.toString());
+      won = false;
+    } finally {
+      if (!won) {
+        catchingUp.remove(gone);
+      }
     }
   }
 

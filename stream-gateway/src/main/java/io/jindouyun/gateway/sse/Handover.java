@@ -51,19 +51,22 @@ public final class Handover {
   private final WebClient client;
   private final HandoverProperties props;
   private final Predicate<String> catchingUp;
+  private final Predicate<String> heldHere;
 
   /**
    * Hand-overs by gateway {@code self}, proxying through {@code client}; {@code catchingUp} tells
    * whether this gateway took over a gone gateway's partition and is still reading it up to the
-   * takeover.
+   * takeover; {@code heldHere} whether a stream id is held by this gateway's stream map now.
    */
   public Handover(
       String self,
       StreamOwners owners,
       WebClient client,
       HandoverProperties props,
-      Predicate<String> catchingUp) {
+      Predicate<String> catchingUp,
+      Predicate<String> heldHere) {
     this.catchingUp = catchingUp;
+    this.heldHere = heldHere;
     this.self = self;
     this.owners = owners;
     this.client = client;
@@ -99,7 +102,7 @@ public final class Handover {
       return Mono.error(notFound);
     }
     long lookUntil = System.nanoTime() + props.lookFor().toNanos();
-    return locate(node, lookUntil, false)
+    return locate(node, streamId, lookUntil, false)
         .flatMap(
             where -> {
               if (where instanceof StreamOwners.ServedAt at) {
@@ -114,25 +117,27 @@ public final class Handover {
 
   /**
    * Where {@code node}'s streams are served, looked for again while unknown. This gateway's own
-   * takeover counts ({@code Here}: the reader comes back and finds the stream rebuilt) only while
-   * it is still catching up or when it happened while this reader was waiting ({@code sawUnknown}):
-   * the stream may have been rebuilt after the reader missed it. Otherwise a stream not here is
-   * unknown.
+   * takeover counts ({@code Here}: the reader comes back and finds the stream rebuilt) while it is
+   * still catching up, when it happened while this reader was waiting ({@code sawUnknown}), or when
+   * the stream is held here now: the stream may have been rebuilt after the reader missed it (the
+   * takeover can catch up between the reader's look in the map and etcd's answer). Otherwise a
+   * stream not here is unknown.
    */
-  private Mono<StreamOwners.Where> locate(String node, long lookUntil, boolean sawUnknown) {
+  private Mono<StreamOwners.Where> locate(
+      String node, String streamId, long lookUntil, boolean sawUnknown) {
     return Mono.fromFuture(() -> owners.locate(node))
         .flatMap(
             where -> {
               if (where instanceof StreamOwners.Here) {
-                return Mono.just(
-                    sawUnknown || catchingUp.test(node) ? where : new StreamOwners.Unknown());
+                boolean rebuilt = sawUnknown || catchingUp.test(node) || heldHere.test(streamId);
+                return Mono.just(rebuilt ? where : new StreamOwners.Unknown());
               }
               boolean lookAgain =
                   where instanceof StreamOwners.Unknown
                       && !node.equals(self)
                       && System.nanoTime() + props.lookEvery().toNanos() < lookUntil;
               return lookAgain
-                  ? Mono.delay(props.lookEvery()).then(locate(node, lookUntil, true))
+                  ? Mono.delay(props.lookEvery()).then(locate(node, streamId, lookUntil, true))
                   : Mono.just(where);
             });
   }

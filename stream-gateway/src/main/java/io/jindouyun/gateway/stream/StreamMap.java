@@ -293,6 +293,12 @@ public final class StreamMap {
     return gen;
   }
 
+  /** Whether a generation of {@code streamId} (of any user) is held here and not released. */
+  public boolean holdsStream(String streamId) {
+    Generation gen = byStreamId.get(streamId);
+    return gen != null && !gen.released();
+  }
+
   /** Whether {@code gen} is still held (not yet released from the map). */
   public boolean holds(Generation gen) {
     return byStreamId.get(gen.streamId()) == gen;
