@@ -36,7 +36,9 @@ import tools.jackson.databind.json.JsonMapper;
  * ChaosBench} (chats at a steady rate while components are killed; bench/chaos/run.sh). {@code
  * --warmup=K} first runs K unreported rounds of both paths (young JVMs spend most of their CPU in
  * the JIT compilers); {@code --pids=name=pid,…} reports each process's CPU per delivered chunk in
- * each phase, split into work, JIT and GC.
+ * each phase, split into work, JIT and GC. {@code --openai=true} also runs the N streams through
+ * the suite's OpenAI-compatible API ({@code POST /v1/chat/completions}, streamed) after the
+ * three-request flow, and reports its TTFT against the three requests'.
  *
  * <pre>
  * java -jar bench/target/bench-*-exec.jar --gateway=http://127.0.0.1:8081 \
@@ -63,7 +65,8 @@ public final class StreamLoad {
       long gatewayPid,
       Duration timeout,
       int warmup,
-      Map<String, Long> pids) {
+      Map<String, Long> pids,
+      boolean openAi) {
 
     static Options parse(String[] args) {
       Map<String, String> map = new HashMap<>();
@@ -91,7 +94,8 @@ public final class StreamLoad {
           Long.parseLong(map.getOrDefault("gateway-pid", "-1")),
           Duration.ofSeconds(Long.parseLong(map.getOrDefault("timeout-s", "120"))),
           Integer.parseInt(map.getOrDefault("warmup", "0")),
-          ProcessCpu.parsePids(map.getOrDefault("pids", "")));
+          ProcessCpu.parsePids(map.getOrDefault("pids", "")),
+          Boolean.parseBoolean(map.getOrDefault("openai", "false")));
     }
   }
 
@@ -175,12 +179,17 @@ public final class StreamLoad {
     ProcessCpu.Snapshot between = cpu.snapshot();
     Result suite = load.run("through the suite", load::suiteStream);
     ProcessCpu.Snapshot after = cpu.snapshot();
+    Result openAi =
+        options.openAi() ? load.run("OpenAI API through the suite", load::openAiStream) : null;
     System.out.println();
     System.out.println(
         "| path | streams | errors | wrong text | TTFT p50 ms | TTFT p99 ms | gap p50 ms | gap p99 ms |");
     System.out.println("|---|---|---|---|---|---|---|---|");
     System.out.println(direct.row());
     System.out.println(suite.row());
+    if (openAi != null) {
+      System.out.println(openAi.row());
+    }
     System.out.printf(
         Locale.ROOT,
         "added TTFT: p50 %+.1f ms, p99 %+.1f ms; added gap: p50 %+.1f ms, p99 %+.1f ms%n",
@@ -188,6 +197,13 @@ public final class StreamLoad {
         suite.ttft().millisAt(99) - direct.ttft().millisAt(99),
         suite.gaps().millisAt(50) - direct.gaps().millisAt(50),
         suite.gaps().millisAt(99) - direct.gaps().millisAt(99));
+    if (openAi != null) {
+      System.out.printf(
+          Locale.ROOT,
+          "OpenAI API against the three requests: TTFT p50 %+.1f ms, p99 %+.1f ms%n",
+          openAi.ttft().millisAt(50) - suite.ttft().millisAt(50),
+          openAi.ttft().millisAt(99) - suite.ttft().millisAt(99));
+    }
     if (!options.pids().isEmpty()) {
       System.out.println();
       System.out.println(
@@ -199,7 +215,8 @@ public final class StreamLoad {
       System.out.println(cpu.table(before, between, after, direct.chunks(), suite.chunks()));
     }
     load.firstErrors.forEach((k, v) -> System.out.println("first error " + k + ": " + v));
-    System.exit(direct.errors() + suite.errors() + suite.wrongText() == 0 ? 0 : 1);
+    int openAiFailures = openAi == null ? 0 : openAi.errors() + openAi.wrongText();
+    System.exit(direct.errors() + suite.errors() + suite.wrongText() + openAiFailures == 0 ? 0 : 1);
   }
 
   String prompt(int i) {
@@ -275,24 +292,51 @@ public final class StreamLoad {
 
   /** One stream straight from the LLM. */
   Mono<String> directStream(int i, LatencyStats ttft, LatencyStats gaps) {
+    return completionStream(options.llm(), http, prompt(i), ttft, gaps);
+  }
+
+  /**
+   * One stream through the suite's OpenAI-compatible API ({@code POST /v1/chat/completions} with
+   * {@code stream: true}): the handshake and ack happen inside the one request.
+   */
+  Mono<String> openAiStream(int i, LatencyStats ttft, LatencyStats gaps) {
+    String token = DevTokens.issue(options.secret(), "bench-openai-" + i, 3600);
+    HttpClient authed = http.headers(h -> h.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + token));
+    return completionStream(options.gateway(), authed, prompt(i), ttft, gaps);
+  }
+
+  /** One streamed chat completion from {@code base} (the LLM, or the suite's OpenAI API). */
+  private Mono<String> completionStream(
+      String base, HttpClient client, String prompt, LatencyStats ttft, LatencyStats gaps) {
     String body =
-        "{\"model\":\""
-            + MODEL
-            + "\",\"stream\":true,\"messages\":"
-            + messagesJson(prompt(i))
-            + "}";
+        "{\"model\":\"" + MODEL + "\",\"stream\":true,\"messages\":" + messagesJson(prompt) + "}";
     return Mono.defer(
         () -> {
           long start = System.nanoTime();
           AtomicLong last = new AtomicLong();
           StringBuilder text = new StringBuilder();
           SseEvents events = new SseEvents();
-          return http.headers(h -> h.set(HttpHeaderNames.CONTENT_TYPE, "application/json"))
+          return client
+              .headers(h -> h.set(HttpHeaderNames.CONTENT_TYPE, "application/json"))
               .post()
-              .uri(options.llm() + "/v1/chat/completions")
+              .uri(base + "/v1/chat/completions")
               .send(ByteBufFlux.fromString(Mono.just(body)))
-              .responseContent()
-              .asByteArray()
+              .response(
+                  (response, content) ->
+                      response.status().code() == 200
+                          ? content.asByteArray()
+                          : content
+                              .aggregate()
+                              .asString()
+                              .defaultIfEmpty("")
+                              .flatMapMany(
+                                  problem ->
+                                      Flux.<byte[]>error(
+                                          new IllegalStateException(
+                                              "completions "
+                                                  + response.status().code()
+                                                  + ": "
+                                                  + problem))))
               .concatMapIterable(events::feed)
               .takeUntil(e -> "[DONE]".equals(e.data()))
               .doOnNext(
