@@ -13,6 +13,7 @@ import io.jindouyun.consumer.kafka.JobConsumers;
 import io.jindouyun.consumer.kafka.KafkaReplySink;
 import io.jindouyun.consumer.llm.LlmClient;
 import io.jindouyun.consumer.llm.OpenAiStreamingClient;
+import io.jindouyun.consumer.reply.CoalesceDelay;
 import io.jindouyun.support.backoff.Backoff;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -138,7 +139,11 @@ class ConsumerConfiguration {
             llm.maxRetries(),
             llm.retryMaxBackoff(),
             properties.coalesceBytes(),
-            properties.coalesceDelay(),
+            new CoalesceDelay(
+                properties.coalesceDelay(),
+                properties.coalesceMaxDelay(),
+                properties.coalesceChunkRate()),
+            inFlight::size,
             properties.maxJobDuration(),
             System::currentTimeMillis,
             metrics);

@@ -33,7 +33,12 @@ import org.springframework.validation.annotation.Validated;
  *     third of {@code sessionTimeout}
  * @param pollTimeout longest one poll waits; also bounds how late a paused consumer resumes and a
  *     finished job's commit is sent
- * @param coalesceDelay longest a token waits in the buffer before its chunk is sent
+ * @param coalesceDelay how long a token waits in the buffer before its chunk is sent while few jobs
+ *     run (the first token of an answer never waits)
+ * @param coalesceMaxDelay the longest a token waits in the buffer however many jobs run
+ * @param coalesceChunkRate chunks per second this consumer aims to send at most: with more running
+ *     jobs than {@code coalesceDelay} allows at this rate, the delay grows (up to {@code
+ *     coalesceMaxDelay}) and more tokens share a chunk
  * @param coalesceBytes buffered UTF-8 bytes that send a chunk at once
  * @param maxJobDuration longest one job may run, also when its deadline is later or unset
  * @param drainTimeout on shutdown, how long running jobs may finish before they are abandoned
@@ -60,6 +65,8 @@ public record ConsumerProperties(
     @DefaultValue("100ms") Duration pollTimeout,
     @DefaultValue("20ms") Duration coalesceDelay,
     @DefaultValue("512") @Min(1) int coalesceBytes,
+    @DefaultValue("100ms") Duration coalesceMaxDelay,
+    @DefaultValue("500") @Min(1) int coalesceChunkRate,
     @DefaultValue("10m") Duration maxJobDuration,
     @DefaultValue("30s") Duration drainTimeout,
     @DefaultValue("2") @Min(1) int replyThreads,

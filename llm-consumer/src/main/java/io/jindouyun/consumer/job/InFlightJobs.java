@@ -28,6 +28,7 @@ public final class InFlightJobs {
 
   private final int capacity;
   private final Map<JobKey, JobExecution> running = new HashMap<>();
+  private volatile int size; // running.size(), read without the lock
   private final Map<JobKey, Boolean> cancelled;
 
   /**
@@ -57,11 +58,13 @@ public final class InFlightJobs {
       throw new IllegalStateException("more than " + capacity + " jobs in flight");
     }
     running.put(key, execution);
+    size = running.size();
     return Registration.REGISTERED;
   }
 
   synchronized void remove(JobExecution execution) {
     running.remove(execution.key(), execution);
+    size = running.size();
   }
 
   /**
@@ -84,8 +87,8 @@ public final class InFlightJobs {
     return cancelled.containsKey(key);
   }
 
-  /** Jobs running. */
-  public synchronized int size() {
-    return running.size();
+  /** Jobs running (read without the lock: a recent value). */
+  public int size() {
+    return size;
   }
 }

@@ -1,9 +1,11 @@
 package io.jindouyun.consumer.job;
 
 import io.jindouyun.consumer.llm.LlmClient;
+import io.jindouyun.consumer.reply.CoalesceDelay;
 import io.jindouyun.consumer.reply.ReplySink;
 import io.jindouyun.support.backoff.Backoff;
 import java.time.Duration;
+import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 
 /**
@@ -17,7 +19,8 @@ import java.util.function.LongSupplier;
  * @param maxRetries retries before the first token
  * @param maxRetryAfter ceiling of an honoured {@code Retry-After}
  * @param coalesceBytes buffered bytes that send a chunk at once
- * @param coalesceDelay longest a token waits in the buffer
+ * @param coalesceDelay how long a token waits in the buffer, from the jobs running
+ * @param runningJobs jobs running in this consumer now
  * @param maxJobDuration longest a job runs
  * @param clockMillis wall clock
  * @param metrics meters
@@ -31,7 +34,8 @@ public record JobEnvironment(
     int maxRetries,
     Duration maxRetryAfter,
     int coalesceBytes,
-    Duration coalesceDelay,
+    CoalesceDelay coalesceDelay,
+    IntSupplier runningJobs,
     Duration maxJobDuration,
     LongSupplier clockMillis,
     JobMetrics metrics) {}

@@ -219,7 +219,7 @@ final class JobExecution {
                     flush();
                   }
                 },
-                env.coalesceDelay().toNanos(),
+                env.coalesceDelay().nanos(env.runningJobs().getAsInt()),
                 TimeUnit.NANOSECONDS);
       }
       case WAIT -> {

@@ -7,6 +7,7 @@ import io.jindouyun.consumer.llm.LlmEvent;
 import io.jindouyun.consumer.llm.LlmHttpException;
 import io.jindouyun.consumer.llm.LlmRequest;
 import io.jindouyun.consumer.llm.LlmStreamException;
+import io.jindouyun.consumer.reply.CoalesceDelay;
 import io.jindouyun.proto.chat.v1.ChatChunk;
 import io.jindouyun.proto.chat.v1.ChatJob;
 import io.jindouyun.proto.chat.v1.ChatMessage;
@@ -34,6 +35,8 @@ class JobExecutionTests {
   final ScriptedLlm llm = new ScriptedLlm();
   final List<ChatChunk> chunks = new CopyOnWriteArrayList<>();
   final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  final AtomicInteger running = new AtomicInteger(1);
+  CoalesceDelay delay = CoalesceDelay.fixed(DELAY);
 
   JobExecution execution(int coalesceBytes, long deadlineMs) {
     return execution(coalesceBytes, deadlineMs, 0);
@@ -53,7 +56,8 @@ class JobExecutionTests {
             2,
             Duration.ofSeconds(1),
             coalesceBytes,
-            DELAY,
+            delay,
+            running::get,
             Duration.ofMinutes(10),
             this::now,
             new JobMetrics(registry));
@@ -125,6 +129,23 @@ class JobExecutionTests {
     assertThat(last.getUsage().getTotalTokens()).isEqualTo(5);
     assertThat(chunks).extracting(ChatChunk::getAttempt).containsOnly(stampNow());
     assertThat(run.result()).isCompletedWithValueMatching(r -> r.outcome() == JobOutcome.COMPLETED);
+  }
+
+  @Test
+  void withManyJobsRunningLaterTokensWaitLongerButTheFirstGoesAtOnce() {
+    // 20 ms with few jobs; 40 jobs at 500 chunks per second: 80 ms
+    delay = new CoalesceDelay(DELAY, Duration.ofMillis(100), 500);
+    running.set(40);
+    execution();
+    emit(new LlmEvent.Delta("Hello"));
+    assertThat(chunks).extracting(ChatChunk::getDelta).containsExactly("Hello");
+    for (String token : List.of(" a", " b", " c", " d")) {
+      emit(new LlmEvent.Delta(token));
+      advance(19);
+    }
+    assertThat(chunks).as("76 ms after the second token").hasSize(1);
+    advance(4);
+    assertThat(chunks).extracting(ChatChunk::getDelta).containsExactly("Hello", " a b c d");
   }
 
   @Test
