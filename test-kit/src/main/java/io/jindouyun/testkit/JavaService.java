@@ -91,6 +91,17 @@ public final class JavaService implements AutoCloseable {
       KafkaExtension kafka,
       Map<String, String> env,
       String... extraArgs) {
+    return startGateway(id, port, etcd, kafka.bootstrapServers(), env, extraArgs);
+  }
+
+  /** As above, on the Kafka cluster at {@code bootstrapServers}. */
+  public static JavaService startGateway(
+      String id,
+      int port,
+      EtcdExtension etcd,
+      String bootstrapServers,
+      Map<String, String> env,
+      String... extraArgs) {
     List<String> args =
         new ArrayList<>(
             List.of(
@@ -98,7 +109,7 @@ public final class JavaService implements AutoCloseable {
                 "--jindouyun.instance.id=" + id,
                 "--jindouyun.metrics.grpc-port=" + FreePorts.next(),
                 "--jindouyun.etcd.endpoints=" + etcd.endpoint(),
-                "--spring.kafka.bootstrap-servers=" + kafka.bootstrapServers()));
+                "--spring.kafka.bootstrap-servers=" + bootstrapServers));
     args.addAll(List.of(extraArgs));
     return start(id, "stream-gateway", env, args);
   }

@@ -42,6 +42,8 @@ public final class KafkaProcessExtension implements BeforeAllCallback, AfterAllC
   private Path dir;
   private int port;
   private ManagedProcess process;
+  private List<String> command;
+  private int starts;
   private boolean paused;
 
   @Override
@@ -73,11 +75,12 @@ public final class KafkaProcessExtension implements BeforeAllCallback, AfterAllC
       throw new UncheckedIOException(e);
     }
     format(config, logback);
-    process =
-        new ManagedProcess(
-            "kafka",
-            java(logback, "-Xmx384m", "kafka.Kafka", config.toString()),
-            dir.resolve("kafka.log"));
+    command = java(logback, "-Xmx384m", "kafka.Kafka", config.toString());
+    launch();
+  }
+
+  private void launch() {
+    process = new ManagedProcess("kafka", command, dir.resolve("kafka-" + ++starts + ".log"));
     process.start();
     Waits.until(
         this::ready,
@@ -207,6 +210,19 @@ public final class KafkaProcessExtension implements BeforeAllCallback, AfterAllC
   public void resume() {
     process.signal("CONT");
     paused = false;
+  }
+
+  /** SIGKILLs the broker (no controlled shutdown, no flush) and waits for it to be gone. */
+  public void kill() {
+    process.kill();
+  }
+
+  /** Starts the broker again after {@link #kill}: same ports, same data; waits until it serves. */
+  public void restart() {
+    if (process.isAlive()) {
+      throw new IllegalStateException("the broker still runs");
+    }
+    launch();
   }
 
   /** The process id of the broker's JVM. */
