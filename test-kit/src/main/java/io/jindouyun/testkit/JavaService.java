@@ -91,14 +91,28 @@ public final class JavaService implements AutoCloseable {
       KafkaExtension kafka,
       Map<String, String> env,
       String... extraArgs) {
+    return startGateway(id, port, etcd.endpoint(), kafka.bootstrapServers(), env, extraArgs);
+  }
+
+  /**
+   * As {@link #startGateway(String, int, EtcdExtension, KafkaExtension, Map, String...)}, with the
+   * etcd endpoints and Kafka bootstrap servers as lists (comma-separated), e.g. of a cluster.
+   */
+  public static JavaService startGateway(
+      String id,
+      int port,
+      String etcdEndpoints,
+      String bootstrapServers,
+      Map<String, String> env,
+      String... extraArgs) {
     List<String> args =
         new ArrayList<>(
             List.of(
                 "--server.port=" + port,
                 "--jindouyun.instance.id=" + id,
                 "--jindouyun.metrics.grpc-port=" + FreePorts.next(),
-                "--jindouyun.etcd.endpoints=" + etcd.endpoint(),
-                "--spring.kafka.bootstrap-servers=" + kafka.bootstrapServers()));
+                "--jindouyun.etcd.endpoints=" + etcdEndpoints,
+                "--spring.kafka.bootstrap-servers=" + bootstrapServers));
     args.addAll(List.of(extraArgs));
     return start(id, "stream-gateway", env, args);
   }
