@@ -3,11 +3,13 @@
 # chats through the edge, while bench/chaos/run.sh SIGKILLs, in turn, the Kafka broker that is the
 # active KRaft controller (it leads a third of the partitions too) and the etcd leader, each found
 # just before its kill (leader.sh), keeps it down --down-s, starts it again (./jdy start NAME) and
-# lets the suite recover --recover-s. The report (results/<time>/report.md) gives per fault: the
-# chats by outcome (lost must be 0), when handshakes failed relative to the kill, and TTFT p99
-# during the fault's window and in the --after-ms after it.
+# lets the suite recover --recover-s. The report (bench/chaos/results/<UTC time>/report.md) gives,
+# per fault, the chats by outcome (lost must be 0), when handshakes failed relative to the kill,
+# and TTFT p99 during the fault's window and in the --after-ms after it. The first fault comes
+# --baseline-s after the first chat: right after ./jdy up the JVMs are young and TTFT runs to
+# seconds for ~20 s.
 #
-# Usage: bench/ha/run.sh [--rate=4] [--baseline-s=20] [--down-s=15] [--recover-s=40]
+# Usage: bench/ha/run.sh [--rate=4] [--baseline-s=45] [--down-s=15] [--recover-s=40]
 #                        [--after-ms=30000] [--keep-up] [any bench/chaos/run.sh option]
 # The suite is started (./jdy up --ha) unless it is up with --ha, and stopped (./jdy down
 # --keep-logs) afterwards if this script started it and --keep-up was not given.
@@ -15,10 +17,10 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 keep_up=0
-args=(--rate=4 --baseline-s=20 --down-s=15 --recover-s=40 --after-ms=30000)
+args=(--rate=4 --baseline-s=45 --down-s=15 --recover-s=40 --after-ms=30000)
 for arg in "$@"; do
   case $arg in
-  -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   --keep-up) keep_up=1 ;;
   *) args+=("$arg") ;; # later options win
   esac
