@@ -145,7 +145,8 @@ class ReplicationIntegrationTests {
       int broker = kafka.leaderOf(CHAT_TOPICS);
       kafka.kill(broker);
       long brokerKilled = System.currentTimeMillis();
-      awaitDone(traffic, "with broker " + broker + " dead", t -> t > brokerKilled + 4_000, 8);
+      long fenced = brokerKilled + KafkaClusterExtension.BROKER_SESSION.toMillis();
+      awaitDone(traffic, "with broker " + broker + " dead", t -> t > fenced, 8);
       kafka.start(broker);
       await()
           .atMost(WAIT)
