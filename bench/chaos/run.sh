@@ -9,9 +9,12 @@
 #
 # Usage: bench/chaos/run.sh [--chats=2000] [--rate=4] [--baseline-s=20] [--down-s=5]
 #                           [--recover-s=20] [--faults="gw-1 llm-consumer kafka etcd ipconfig"]
-#                           [--keep-up] [--stop-after-faults] [--out=DIR] [--name=value ...]
+#                           [--keep-up] [--stop-after-faults] [--resolve=CMD] [--out=DIR]
+#                           [--name=value ...]
 #   (other --name=value are passed to the load generator, e.g. --tokens=40 --delay-ms=25,
-#    --lead-ms=3000 --settle-ms=5000 to the report)
+#    --lead-ms=3000 --settle-ms=5000 --after-ms=0 to the report; --resolve=CMD: just before each
+#    kill, `CMD FAULT` prints the component to kill, e.g. the current leader; faults.txt says
+#    FAULT=COMPONENT)
 # The faults start --baseline-s after the first chat; the load runs all --chats (at --rate/s:
 # 2000 at 4/s last 500 s, the faults about 350 s here) unless --stop-after-faults. The suite is
 # started (./jdy up, two gateways and two llm-consumers) unless it is up; on exit (Ctrl-C too)
@@ -20,7 +23,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
-chats=2000 rate=4 baseline_s=20 down_s=5 recover_s=20 keep_up=0 stop_after_faults=0 out=""
+chats=2000 rate=4 baseline_s=20 down_s=5 recover_s=20 keep_up=0 stop_after_faults=0 out="" resolve=""
 faults="gw-1 llm-consumer kafka etcd ipconfig"
 load_args=() report_args=()
 while (($# > 0)); do
@@ -34,9 +37,10 @@ while (($# > 0)); do
   --keep-up) keep_up=1 ;;
   --stop-after-faults) stop_after_faults=1 ;;
   --out=*) out=${1#*=} ;;
-  --lead-ms=* | --settle-ms=*) report_args+=("$1") ;;
+  --resolve=*) resolve=${1#*=} ;;
+  --lead-ms=* | --settle-ms=* | --after-ms=*) report_args+=("$1") ;;
   --*=*) load_args+=("$1") ;;
-  -h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "run.sh: unknown argument: $1 (--help)" >&2; exit 2 ;;
   esac
   shift
@@ -47,7 +51,7 @@ say() { printf 'chaos bench %s: %s\n' "$(date -u +%T)" "$*"; }
 now_ms() { date +%s%3N; }
 
 work=$(mktemp -d -t jdy-chaos-XXXXXX)
-own_suite=0 load_pid=""
+own_suite=0 load_pid="" killed=""
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
@@ -56,7 +60,7 @@ cleanup() {
     wait "$load_pid" 2>/dev/null || true
   fi
   local name
-  for name in $( ((own_suite && !keep_up)) || echo "$faults"); do # a fault left down comes back
+  for name in $( ((own_suite && !keep_up)) || echo "$killed"); do # a fault left down comes back
     if ! (cd "$root" && { ./jdy status 2>/dev/null || true; } | awk -v n="$name" '$1 == n && $NF == "up" {found=1} END {exit !found}'); then
       say "restoring $name"
       (cd "$root" && ./jdy start "$name") || rc=1
@@ -118,16 +122,22 @@ for _ in $(seq 600); do # the load generator's JVM start and the expected answer
 done
 [[ -f $work/ready ]] || { echo "run.sh: the load generator did not start chats in 60 s" >&2; exit 1; }
 sleep "$baseline_s"
-for name in $faults; do
-  kill -0 "$load_pid" 2>/dev/null || { say "the load ended before the fault on $name"; break; }
-  say "SIGKILL $name"
+for fault in $faults; do
+  kill -0 "$load_pid" 2>/dev/null || { say "the load ended before the fault $fault"; break; }
+  name=$fault label=$fault
+  if [[ -n $resolve ]]; then
+    name=$($resolve "$fault") || { say "could not resolve $fault"; exit 1; }
+    [[ $name == "$fault" ]] || label=$fault=$name
+  fi
+  say "SIGKILL $name${resolve:+ ($fault)}"
+  killed+=" $name"
   start=$(now_ms)
   kill_group "$name"
   sleep "$down_s"
   say "starting $name"
   ./jdy start "$name" || say "$name did not become healthy in time (./jdy logs $name)"
   healthy=$(now_ms)
-  printf '%s %s %s\n' "$name" "$start" "$healthy" >>"$out/faults.txt"
+  printf '%s %s %s\n' "$label" "$start" "$healthy" >>"$out/faults.txt"
   say "$name healthy after $(((healthy - start) / 1000)) s; recovering for ${recover_s} s"
   sleep "$recover_s"
 done

@@ -38,7 +38,7 @@ import tools.jackson.databind.json.JsonMapper;
  *     --chats=2000 --rate=4 --out=chats.jsonl [--ready-file=FILE] [--stop-file=FILE]
  *     [--max-in-flight=400] [--max-reconnects=30] [--timeout-s=120]
  * java -jar bench/target/bench-*-exec.jar --mode=chaos-report --chats-file=chats.jsonl \
- *     --faults=faults.txt --out-dir=DIR [--lead-ms=3000] [--settle-ms=5000]
+ *     --faults=faults.txt --out-dir=DIR [--lead-ms=3000] [--settle-ms=5000] [--after-ms=0]
  * </pre>
  *
  * <p>A stream that drops before {@code done} is read again with {@code Last-Event-ID} (as an
@@ -364,7 +364,8 @@ final class ChaosBench {
         ChaosReport.Fault.parse(Files.readAllLines(Path.of(options.get("faults"))));
     long lead = Long.parseLong(options.getOrDefault("lead-ms", "3000"));
     long settle = Long.parseLong(options.getOrDefault("settle-ms", "5000"));
-    List<ChaosReport.Row> rows = ChaosReport.rows(chats, faults, lead, settle);
+    long after = Long.parseLong(options.getOrDefault("after-ms", "0"));
+    List<ChaosReport.Row> rows = ChaosReport.rows(chats, faults, lead, settle, after);
     Path dir = Path.of(options.getOrDefault("out-dir", "."));
     String table = ChaosReport.markdown(rows);
     Files.writeString(dir.resolve("report.md"), table, StandardCharsets.UTF_8);
@@ -380,12 +381,15 @@ final class ChaosBench {
       }
       entry.put("readAgain", row.reconnected());
       entry.put("ttftP99Ms", Double.isNaN(row.ttftP99Ms()) ? null : row.ttftP99Ms());
+      entry.put("failingFromMs", row.failingFromMs() < 0 ? null : row.failingFromMs());
+      entry.put("failingToMs", row.failingToMs() < 0 ? null : row.failingToMs());
       json.add(entry);
     }
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("faults", faults);
     doc.put("leadMs", lead);
     doc.put("settleMs", settle);
+    doc.put("afterMs", after);
     doc.put("rows", json);
     Files.writeString(
         dir.resolve("report.json"),

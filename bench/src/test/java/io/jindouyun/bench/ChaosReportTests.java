@@ -60,7 +60,8 @@ class ChaosReportTests {
     assertThat(kafka.ttftP99Ms()).isEqualTo(900);
     assertThat(rows.get(2).chats()).isEqualTo(1);
     assertThat(rows.get(3).chats()).isEqualTo(5);
-    assertThat(ChaosReport.markdown(rows)).contains("| gw-1 | 2 | 1 | 1 | 0 | 0 | 0 | 0 | 300 |");
+    assertThat(ChaosReport.markdown(rows))
+        .contains("| gw-1 | 2 | 1 | 1 | 0 | 0 | 0 | - | 0 | 300 |");
   }
 
   @Test
@@ -68,7 +69,48 @@ class ChaosReportTests {
     List<ChaosReport.Row> rows =
         ChaosReport.rows(List.of(chat(11_000, ChaosOutcome.FAILED_HANDSHAKE, -1)), FAULTS, 0, 0);
     assertThat(rows.get(0).ttftP99Ms()).isNaN();
-    assertThat(ChaosReport.markdown(rows)).contains("| gw-1 | 1 | 0 | 0 | 0 | 0 | 1 | 0 | - |");
+    assertThat(ChaosReport.markdown(rows))
+        .contains("| gw-1 | 1 | 0 | 0 | 0 | 0 | 1 | 1000 to 1000 | 0 | - |");
+  }
+
+  @Test
+  void aFaultRowSaysWhenItsHandshakesFailedRelativeToTheKill() {
+    List<ChaosChat> chats =
+        List.of(
+            chat(9_500, ChaosOutcome.FAILED_HANDSHAKE, -1),
+            chat(10_500, ChaosOutcome.EXACT, 100),
+            chat(13_200, ChaosOutcome.FAILED_HANDSHAKE, -1),
+            chat(30_000, ChaosOutcome.FAILED_HANDSHAKE, -1));
+
+    List<ChaosReport.Row> rows = ChaosReport.rows(chats, FAULTS, 1_000, 1_000);
+
+    assertThat(rows.get(0).failingFromMs()).isEqualTo(-500);
+    assertThat(rows.get(0).failingToMs()).isEqualTo(3_200);
+    assertThat(rows.get(1).failingFromMs()).as("kafka: no failure in its window").isEqualTo(-1);
+    assertThat(rows.get(2).failingFromMs()).as("no fault").isEqualTo(-1);
+    assertThat(rows.get(2).count(ChaosOutcome.FAILED_HANDSHAKE)).isEqualTo(1);
+  }
+
+  @Test
+  void anAfterSpanAddsARowOfTheChatsThatStartedJustAfterEachFaultsWindow() {
+    List<ChaosChat> chats =
+        List.of(
+            chat(15_000, ChaosOutcome.EXACT, 500),
+            chat(22_000, ChaosOutcome.EXACT, 120),
+            chat(29_000, ChaosOutcome.EXACT, 130),
+            chat(31_500, ChaosOutcome.EXACT, 900));
+
+    List<ChaosReport.Row> rows = ChaosReport.rows(chats, FAULTS, 0, 1_000, 10_000);
+
+    assertThat(rows)
+        .extracting(ChaosReport.Row::window)
+        .containsExactly("gw-1", "after gw-1", "kafka", "after kafka", "no fault", "all");
+    ChaosReport.Row after = rows.get(1);
+    assertThat(after.fromMs()).isEqualTo(21_000);
+    assertThat(after.toMs()).isEqualTo(31_000);
+    assertThat(after.chats()).isEqualTo(2);
+    assertThat(after.ttftP99Ms()).isEqualTo(130);
+    assertThat(rows.get(4).chats()).as("no fault holds them too").isEqualTo(3);
   }
 
   @Test

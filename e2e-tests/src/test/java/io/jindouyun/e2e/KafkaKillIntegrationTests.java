@@ -69,7 +69,8 @@ class KafkaKillIntegrationTests {
     llm = DevLlmServer.start(DevLlmSettings.DEFAULTS);
     int gatewayPort = FreePorts.next();
     services.add(
-        JavaService.startGateway("gw-kk", gatewayPort, etcd, kafka.bootstrapServers(), Map.of()));
+        JavaService.startGateway(
+            "gw-kk", gatewayPort, etcd.endpoint(), kafka.bootstrapServers(), Map.of()));
     services.add(
         JavaService.start(
             "consumer-kk",

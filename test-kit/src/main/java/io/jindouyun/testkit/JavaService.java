@@ -91,14 +91,17 @@ public final class JavaService implements AutoCloseable {
       KafkaExtension kafka,
       Map<String, String> env,
       String... extraArgs) {
-    return startGateway(id, port, etcd, kafka.bootstrapServers(), env, extraArgs);
+    return startGateway(id, port, etcd.endpoint(), kafka.bootstrapServers(), env, extraArgs);
   }
 
-  /** As above, on the Kafka cluster at {@code bootstrapServers}. */
+  /**
+   * As {@link #startGateway(String, int, EtcdExtension, KafkaExtension, Map, String...)}, with the
+   * etcd endpoints and Kafka bootstrap servers as lists (comma-separated), e.g. of a cluster.
+   */
   public static JavaService startGateway(
       String id,
       int port,
-      EtcdExtension etcd,
+      String etcdEndpoints,
       String bootstrapServers,
       Map<String, String> env,
       String... extraArgs) {
@@ -108,7 +111,7 @@ public final class JavaService implements AutoCloseable {
                 "--server.port=" + port,
                 "--jindouyun.instance.id=" + id,
                 "--jindouyun.metrics.grpc-port=" + FreePorts.next(),
-                "--jindouyun.etcd.endpoints=" + etcd.endpoint(),
+                "--jindouyun.etcd.endpoints=" + etcdEndpoints,
                 "--spring.kafka.bootstrap-servers=" + bootstrapServers));
     args.addAll(List.of(extraArgs));
     return start(id, "stream-gateway", env, args);

@@ -138,7 +138,8 @@ public final class KafkaProcessExtension implements BeforeAllCallback, AfterAllC
     }
   }
 
-  private static List<String> java(Path logback, String heap, String main, String... args) {
+  /** A Kafka JVM command: {@code main} with this JVM's class path, C1 only, the serial GC. */
+  static List<String> java(Path logback, String heap, String main, String... args) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(
