@@ -163,6 +163,9 @@ public final class StreamLoad {
     for (int w = 1; w <= options.warmup(); w++) {
       Result warmDirect = load.run("LLM direct", load::directStream);
       Result warmSuite = load.run("through the suite", load::suiteStream);
+      if (options.openAi()) {
+        load.run("OpenAI API through the suite", load::openAiStream);
+      }
       System.out.printf(
           Locale.ROOT,
           "warm-up %d/%d: TTFT p99 direct %.1f ms, suite %.1f ms; errors %d%n",
