@@ -1,5 +1,6 @@
 package io.jindouyun.support.etcd;
 
+import io.jindouyun.contract.HostNetworks;
 import java.time.Duration;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -16,6 +17,9 @@ import org.springframework.validation.annotation.Validated;
  * @param password the user's password
  * @param tls client TLS: the CA that signed the server's certificate and, for client-certificate
  *     auth, this process's certificate and key (PEM files; the key in PKCS#8)
+ * @param instanceNetworks CIDR blocks an instance record's host must be in when this process reads
+ *     one to connect to it (a gateway proxying to the gateway that serves a stream now); default:
+ *     loopback and the private ranges ({@link HostNetworks#PRIVATE})
  */
 @Validated
 @ConfigurationProperties("jindouyun.etcd")
@@ -24,7 +28,16 @@ public record EtcdProperties(
     @DefaultValue("2s") Duration connectTimeout,
     @DefaultValue("") String user,
     @DefaultValue("") String password,
-    @DefaultValue Tls tls) {
+    @DefaultValue Tls tls,
+    @DefaultValue({
+          "127.0.0.0/8",
+          "10.0.0.0/8",
+          "172.16.0.0/12",
+          "192.168.0.0/16",
+          "::1/128",
+          "fc00::/7"
+        })
+        List<String> instanceNetworks) {
 
   /**
    * Client TLS settings ({@code jindouyun.etcd.tls.*}); all unset = plain connections.
@@ -63,6 +76,8 @@ public record EtcdProperties(
         + (password.isEmpty() ? "" : "***")
         + ", tls="
         + tls
+        + ", instanceNetworks="
+        + instanceNetworks
         + "]";
   }
 }

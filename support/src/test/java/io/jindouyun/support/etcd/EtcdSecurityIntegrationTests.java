@@ -9,6 +9,7 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.auth.Permission;
 import io.jindouyun.contract.EtcdKeys;
+import io.jindouyun.contract.HostNetworks;
 import io.jindouyun.support.backoff.Backoff;
 import io.jindouyun.support.registration.Registrar;
 import io.jindouyun.testkit.EtcdExtension;
@@ -101,7 +102,8 @@ class EtcdSecurityIntegrationTests {
             new EtcdProperties.Tls(
                 tls.ca().toString(),
                 tls.clientCert(user).toString(),
-                tls.clientKey(user).toString())));
+                tls.clientKey(user).toString()),
+            HostNetworks.PRIVATE));
   }
 
   private static void put(Client client, String key) throws Exception {
