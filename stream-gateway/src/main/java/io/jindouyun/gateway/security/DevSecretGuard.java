@@ -28,11 +28,11 @@ final class DevSecretGuard {
    */
   static void check(String secret, boolean devProfile) {
     if (secret == null || secret.isBlank()) {
-      throw new Refused("the gateway has no JWT secret (jindouyun.security.jwt-secret)");
+      throw new Refused("The gateway has no JWT secret (jindouyun.security.jwt-secret)");
     }
     if (DEV_SECRET.equals(secret) && !devProfile) {
       throw new Refused(
-          "the gateway's JWT secret is the development secret printed in the README, and the"
+          "The gateway's JWT secret is the development secret printed in the README, and the"
               + " dev profile is off");
     }
   }
