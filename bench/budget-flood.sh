@@ -80,6 +80,7 @@ done
 
 # --- the gateway, with ./jdy's service JVM options, unread streams kept for the run
 GW_ARGS=(--server.port="$GPORT" --spring.kafka.bootstrap-servers="127.0.0.1:$KPORT"
+  --spring.profiles.active=dev
   --jindouyun.instance.id=gw-flood --jindouyun.metrics.grpc-port=0 --jindouyun.etcd.endpoints=
   --jindouyun.gateway.kafka.reply-partition=0 --jindouyun.gateway.stream.claim-timeout=10m)
 if [[ -n $BUDGET ]]; then

@@ -146,6 +146,7 @@ final class Chats {
           new SignedJWT(
               new JWSHeader(JWSAlgorithm.HS256),
               new JWTClaimsSet.Builder()
+                  .issuer("jindouyun-dev")
                   .subject(user)
                   .expirationTime(Date.from(Instant.now().plusSeconds(600)))
                   .build());

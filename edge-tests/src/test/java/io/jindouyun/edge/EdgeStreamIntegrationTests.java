@@ -1,10 +1,13 @@
 package io.jindouyun.edge;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.jindouyun.edge.EdgeClient.Handshake;
 import io.jindouyun.testkit.NginxExtension;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -113,6 +116,30 @@ class EdgeStreamIntegrationTests {
     }
     assertThat(standIns.gateways().stream().mapToInt(g -> g.count("ack")).sum()).isEqualTo(60);
     assertThat(standIns.gateways().stream().mapToInt(g -> g.count("cancel")).sum()).isEqualTo(60);
+  }
+
+  @Test
+  void aStreamTicketNeverReachesTheAccessLog() throws Exception {
+    standIns.a().stream(Duration.ZERO, Duration.ofMillis(1), 1);
+    String path = "/v1/chat/stream/gw-a~dGlja2V0LWluLXRoZS1sb2c";
+    String ticket = "eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXRpY2tldA.c2lnbmF0dXJl";
+    assertThat(
+            standIns
+                .edge()
+                .send("GET", path + "?lastEventId=1.2&ticket=" + ticket + "&x=1", null)
+                .statusCode())
+        .isEqualTo(200);
+    assertThat(standIns.edge().send("GET", path + "?ticket=" + ticket, null).statusCode())
+        .isEqualTo(200);
+    Path log = nginx.prefix().resolve("logs/access.log");
+    await() // the log is buffered and flushed every second
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () ->
+                assertThat(Files.readString(log))
+                    .contains("GET " + path + "?lastEventId=1.2&ticket=***&x=1 HTTP/1.1")
+                    .contains("GET " + path + "?ticket=*** HTTP/1.1"));
+    assertThat(Files.readString(log)).doesNotContain(ticket);
   }
 
   @Test

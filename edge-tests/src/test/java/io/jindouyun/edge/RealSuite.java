@@ -133,7 +133,13 @@ final class RealSuite {
     String header = b64.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes());
     String payload =
         b64.encodeToString(
-            ("{\"sub\":\"" + user + "\",\"iat\":" + now + ",\"exp\":" + exp + "}")
+            ("{\"sub\":\""
+                    + user
+                    + "\",\"iss\":\"jindouyun-dev\",\"iat\":"
+                    + now
+                    + ",\"exp\":"
+                    + exp
+                    + "}")
                 .getBytes(StandardCharsets.UTF_8));
     Mac mac = Mac.getInstance("HmacSHA256");
     mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));

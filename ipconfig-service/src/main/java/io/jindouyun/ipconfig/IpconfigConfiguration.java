@@ -1,6 +1,7 @@
 package io.jindouyun.ipconfig;
 
 import io.etcd.jetcd.Client;
+import io.jindouyun.contract.HostNetworks;
 import io.jindouyun.ipconfig.config.IpconfigProperties;
 import io.jindouyun.ipconfig.config.RankingConfig;
 import io.jindouyun.ipconfig.config.RankingConfigLoader;
@@ -11,6 +12,7 @@ import io.jindouyun.ipconfig.ranking.Ranker;
 import io.jindouyun.ipconfig.ranking.RankingMetrics;
 import io.jindouyun.ipconfig.ranking.RankingState;
 import io.jindouyun.ipconfig.scoring.Scorer;
+import io.jindouyun.ipconfig.watch.EtcdClientFactory;
 import io.jindouyun.ipconfig.watch.EtcdWatcher;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -78,10 +80,7 @@ class IpconfigConfiguration {
 
   @Bean(destroyMethod = "close")
   Client etcdClient(IpconfigProperties properties) {
-    return Client.builder()
-        .endpoints(properties.etcd().endpoints().toArray(String[]::new))
-        .connectTimeout(properties.etcd().connectTimeout())
-        .build();
+    return EtcdClientFactory.build(properties.etcd());
   }
 
   @Bean(destroyMethod = "close")
@@ -96,7 +95,11 @@ class IpconfigConfiguration {
     return new EtcdWatcher(
         client,
         new EtcdWatcher.Settings(
-            etcd.root(), etcd.requestTimeout(), etcd.probeInterval(), etcd.maxBackoff()),
+            etcd.root(),
+            etcd.requestTimeout(),
+            etcd.probeInterval(),
+            etcd.maxBackoff(),
+            HostNetworks.of(properties.instanceNetworks())),
         state,
         new OverrideParser(mapper),
         registry,

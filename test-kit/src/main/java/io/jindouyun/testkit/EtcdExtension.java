@@ -10,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -30,9 +31,12 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
  * }</pre>
  *
- * The server runs with short raft timings (healthy in well under a second). {@link #stop()} and
- * {@link #start()} restart it on the same ports and data, {@link #kill()} kills it. The binary
- * comes from the Debian package {@code etcd-server}; when it is missing the test fails and says so.
+ * The server runs with short raft timings (healthy in well under a second). {@link
+ * #EtcdExtension(EtcdTls, String)} serves clients over TLS only, with client certificates required
+ * ({@code --client-cert-auth}); its {@link #client()} presents the given client's certificate (and
+ * so acts as that user, by the certificate's CN, once auth is on). {@link #stop()} and {@link
+ * #start()} restart it on the same ports and data, {@link #kill()} kills it. The binary comes from
+ * the Debian package {@code etcd-server}; when it is missing the test fails and says so.
  *
  * <p>Not thread-safe: call it from the test thread.
  */
@@ -43,12 +47,29 @@ public final class EtcdExtension
 
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
+  private final EtcdTls tls;
+  private final String tlsClient;
   private int clientPort;
   private int peerPort;
+  private int metricsPort;
   private Path dir;
   private ManagedProcess process;
   private Client client;
   private boolean perClass;
+
+  /** A plain etcd. */
+  public EtcdExtension() {
+    this(null, null);
+  }
+
+  /**
+   * An etcd that serves clients over TLS with {@code tls}'s server certificate and requires client
+   * certificates; {@link #client()} uses the certificate of {@code client}.
+   */
+  public EtcdExtension(EtcdTls tls, String client) {
+    this.tls = tls;
+    this.tlsClient = client;
+  }
 
   @Override
   public void beforeAll(ExtensionContext context) {
@@ -79,12 +100,12 @@ public final class EtcdExtension
     Path binary = Binaries.require("etcd", "etcd-server");
     clientPort = FreePorts.next();
     peerPort = FreePorts.next();
+    metricsPort = FreePorts.next();
     dir = TempDirs.create("etcd");
-    String clientUrl = "http://127.0.0.1:" + clientPort;
+    String clientUrl = endpoint();
     String peerUrl = "http://127.0.0.1:" + peerPort;
-    process =
-        new ManagedProcess(
-            "etcd",
+    List<String> command =
+        new ArrayList<>(
             List.of(
                 binary.toString(),
                 "--name",
@@ -106,8 +127,22 @@ public final class EtcdExtension
                 "--election-timeout",
                 "100",
                 "--log-level",
-                "warn"),
-            dir.resolve("etcd.log"));
+                "warn",
+                // health over plain HTTP, whatever the client URLs
+                "--listen-metrics-urls",
+                "http://127.0.0.1:" + metricsPort));
+    if (tls != null) {
+      command.addAll(
+          List.of(
+              "--cert-file",
+              tls.serverCert().toString(),
+              "--key-file",
+              tls.serverKey().toString(),
+              "--trusted-ca-file",
+              tls.ca().toString(),
+              "--client-cert-auth"));
+    }
+    process = new ManagedProcess("etcd", command, dir.resolve("etcd.log"));
     start();
   }
 
@@ -147,9 +182,9 @@ public final class EtcdExtension
     return process != null && process.isAlive();
   }
 
-  /** The client URL, {@code http://127.0.0.1:<port>}. */
+  /** The client URL, {@code http://127.0.0.1:<port>} ({@code https://} with TLS). */
   public String endpoint() {
-    return "http://127.0.0.1:" + clientPort;
+    return (tls == null ? "http" : "https") + "://127.0.0.1:" + clientPort;
   }
 
   /** The client port. */
@@ -160,7 +195,24 @@ public final class EtcdExtension
   /** A client shared by the test; closed by the extension, not by the test. */
   public synchronized Client client() {
     if (client == null) {
-      client = Client.builder().endpoints(endpoint()).build();
+      if (tls == null) {
+        client = Client.builder().endpoints(endpoint()).build();
+      } else {
+        try {
+          client =
+              Client.builder()
+                  .endpoints(endpoint())
+                  .sslContext(
+                      ssl ->
+                          ssl.trustManager(tls.ca().toFile())
+                              .keyManager(
+                                  tls.clientCert(tlsClient).toFile(),
+                                  tls.clientKey(tlsClient).toFile()))
+                  .build();
+        } catch (javax.net.ssl.SSLException e) {
+          throw new IllegalStateException("the test certificates are unusable", e);
+        }
+      }
     }
     return client;
   }
@@ -185,7 +237,7 @@ public final class EtcdExtension
     try {
       HttpResponse<String> response =
           http.send(
-              HttpRequest.newBuilder(URI.create(endpoint() + "/health"))
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/health"))
                   .timeout(Duration.ofMillis(500))
                   .build(),
               HttpResponse.BodyHandlers.ofString());

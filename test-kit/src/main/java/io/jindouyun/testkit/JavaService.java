@@ -79,7 +79,8 @@ public final class JavaService implements AutoCloseable {
 
   /**
    * Starts a stream-gateway JVM as instance {@code id} on {@code port}, registered in {@code etcd}
-   * and reading and writing {@code kafka}, with its gRPC metrics on a free port.
+   * and reading and writing {@code kafka}, with its gRPC metrics on a free port, in the {@code dev}
+   * profile (the tests may sign with the development secret, which a gateway refuses outside it).
    *
    * @param env environment variables added to this JVM's (e.g. the JWT secret)
    * @param extraArgs further program arguments (timeouts, TTLs)
@@ -109,6 +110,7 @@ public final class JavaService implements AutoCloseable {
         new ArrayList<>(
             List.of(
                 "--server.port=" + port,
+                "--spring.profiles.active=dev",
                 "--jindouyun.instance.id=" + id,
                 "--jindouyun.metrics.grpc-port=" + FreePorts.next(),
                 "--jindouyun.etcd.endpoints=" + etcdEndpoints,

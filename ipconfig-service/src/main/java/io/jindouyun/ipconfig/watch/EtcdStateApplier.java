@@ -2,6 +2,7 @@ package io.jindouyun.ipconfig.watch;
 
 import io.jindouyun.contract.BadRecordException;
 import io.jindouyun.contract.EtcdKeys;
+import io.jindouyun.contract.HostNetworks;
 import io.jindouyun.contract.InstanceRecord;
 import io.jindouyun.contract.ServiceInstance;
 import io.jindouyun.ipconfig.ranking.OverrideParser;
@@ -28,11 +29,12 @@ import org.slf4j.LoggerFactory;
  * plain {@link EtcdEntry} values.
  *
  * <p>Instances are read as {@link InstanceRecord}s and must be routable ({@link
- * InstanceRecord#validate()}); metrics by {@link MetricsSampleDecoder}. A record that cannot be
- * decoded or holds a bad value is skipped and counted ({@code ipconfig.records.rejected}, tag
- * {@code kind} = {@code instance} or {@code metrics}); the last good value of that key stays. An
- * invalid override is logged and counted ({@code ipconfig.overrides.rejected}, tag {@code service}:
- * the service when configured, else {@code other}); the previous override stays.
+ * InstanceRecord#validate()}) with a host inside the configured {@link HostNetworks} (a refusal is
+ * logged at WARN); metrics by {@link MetricsSampleDecoder}. A record that cannot be decoded or
+ * holds a bad value is skipped and counted ({@code ipconfig.records.rejected}, tag {@code kind} =
+ * {@code instance} or {@code metrics}); the last good value of that key stays. An invalid override
+ * is logged and counted ({@code ipconfig.overrides.rejected}, tag {@code service}: the service when
+ * configured, else {@code other}); the previous override stays.
  *
  * <p>Thread-safe: it keeps no state of its own besides its meters, and {@link RankingState} is
  * lock-guarded; the watcher calls it from its scheduler thread and from jetcd's callback threads.
@@ -46,19 +48,23 @@ final class EtcdStateApplier {
   private final OverrideParser overrideParser;
   private final MeterRegistry registry;
   private final LongSupplier wallClock;
+  private final HostNetworks networks;
   private final Counter rejectedInstances;
   private final Counter rejectedMetrics;
 
   /**
    * @param wallClock milliseconds since the epoch, to age the snapshots of a full read
+   * @param networks the networks an instance's host must be in
    */
   EtcdStateApplier(
       EtcdKeys keys,
       RankingState state,
       OverrideParser overrideParser,
       MeterRegistry registry,
-      LongSupplier wallClock) {
+      LongSupplier wallClock,
+      HostNetworks networks) {
     this.keys = keys;
+    this.networks = networks;
     this.state = state;
     this.overrideParser = overrideParser;
     this.registry = registry;
@@ -159,6 +165,12 @@ final class EtcdStateApplier {
     String problem = record.validate();
     if (!problem.isEmpty()) {
       throw new BadRecordException(problem);
+    }
+    String refusal = networks.refusal(record);
+    if (!refusal.isEmpty()) {
+      // whoever can write this key could otherwise send the edge's traffic anywhere
+      log.warn("instance record {} refused: {}", e.key(), refusal);
+      throw new BadRecordException(refusal);
     }
     return record;
   }

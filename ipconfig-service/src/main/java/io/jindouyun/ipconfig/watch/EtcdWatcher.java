@@ -11,6 +11,7 @@ import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
 import io.jindouyun.contract.EtcdKeys;
+import io.jindouyun.contract.HostNetworks;
 import io.jindouyun.ipconfig.ranking.OverrideParser;
 import io.jindouyun.ipconfig.ranking.RankingState;
 import io.micrometer.core.instrument.Counter;
@@ -64,9 +65,14 @@ public final class EtcdWatcher implements AutoCloseable {
    * @param requestTimeout bound on each etcd read and probe
    * @param probeInterval how often etcd is probed while connected (and the first retry delay)
    * @param maxBackoff longest delay between reconnect attempts
+   * @param instanceNetworks the networks an instance record's host must be in
    */
   public record Settings(
-      String root, Duration requestTimeout, Duration probeInterval, Duration maxBackoff) {}
+      String root,
+      Duration requestTimeout,
+      Duration probeInterval,
+      Duration maxBackoff,
+      HostNetworks instanceNetworks) {}
 
   private final Client client;
   private final Settings settings;
@@ -112,7 +118,13 @@ public final class EtcdWatcher implements AutoCloseable {
     this.prefixes =
         new String[] {keys.instancesPrefix(), keys.metricsPrefix(), keys.overridesPrefix()};
     this.applier =
-        new EtcdStateApplier(keys, state, overrideParser, registry, System::currentTimeMillis);
+        new EtcdStateApplier(
+            keys,
+            state,
+            overrideParser,
+            registry,
+            System::currentTimeMillis,
+            settings.instanceNetworks());
     Gauge.builder("ipconfig.etcd.connected", this, w -> w.connected ? 1 : 0)
         .description("1 while etcd is reachable and watched")
         .register(registry);

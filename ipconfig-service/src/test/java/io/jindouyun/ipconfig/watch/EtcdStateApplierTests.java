@@ -2,7 +2,11 @@ package io.jindouyun.ipconfig.watch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.jindouyun.contract.EtcdKeys;
+import io.jindouyun.contract.HostNetworks;
 import io.jindouyun.contract.InstanceRecord;
 import io.jindouyun.ipconfig.ranking.OverrideParser;
 import io.jindouyun.ipconfig.ranking.RankedList;
@@ -20,6 +24,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 import tools.jackson.databind.json.JsonMapper;
 
 class EtcdStateApplierTests {
@@ -46,7 +51,12 @@ class EtcdStateApplierTests {
           () -> {});
   private final EtcdStateApplier applier =
       new EtcdStateApplier(
-          keys, state, new OverrideParser(JsonMapper.builder().build()), registry, () -> NOW);
+          keys,
+          state,
+          new OverrideParser(JsonMapper.builder().build()),
+          registry,
+          () -> NOW,
+          HostNetworks.ANY);
 
   @Test
   void anInstancePutRegistersItAndItsDeleteRemovesIt() {
@@ -149,6 +159,51 @@ class EtcdStateApplierTests {
 
     assertThat(rejected("instance")).isZero();
     assertThat(rejected("metrics")).isZero();
+  }
+
+  @Test
+  void anInstanceOutsideTheAllowedNetworksIsRefusedWithALogLineAndTheLastGoodOneStays() {
+    EtcdStateApplier guarded =
+        new EtcdStateApplier(
+            keys,
+            state,
+            new OverrideParser(JsonMapper.builder().build()),
+            registry,
+            () -> NOW,
+            HostNetworks.of(HostNetworks.PRIVATE));
+    Logger logger = (Logger) LoggerFactory.getLogger(EtcdStateApplier.class);
+    ListAppender<ILoggingEvent> lines = new ListAppender<>();
+    lines.start();
+    logger.addAppender(lines);
+    try {
+      guarded.put(instance("gw-1", "10.0.0.5"));
+      guarded.put(instance("gw-1", "203.0.113.9"));
+      guarded.put(instance("gw-2", "evil.example.com"));
+      assertThat(state.instance(SERVICE, "gw-1").map(InstanceRecord::host)).contains("10.0.0.5");
+      guarded.load(
+          List.of(instance("gw-1", "10.0.0.5"), instance("gw-3", "8.8.8.8")), List.of(), List.of());
+    } finally {
+      logger.detachAppender(lines);
+    }
+    assertThat(state.instance(SERVICE, "gw-1").map(InstanceRecord::host)).contains("10.0.0.5");
+    assertThat(state.instance(SERVICE, "gw-2")).isEmpty();
+    assertThat(state.instance(SERVICE, "gw-3")).isEmpty();
+    assertThat(rejected("instance")).isEqualTo(3);
+    assertThat(lines.list)
+        .extracting(ILoggingEvent::getFormattedMessage)
+        .containsExactly(
+            "instance record "
+                + keys.instanceKey(SERVICE, "gw-1")
+                + " refused: host 203.0.113.9 is outside the allowed networks "
+                + HostNetworks.PRIVATE,
+            "instance record "
+                + keys.instanceKey(SERVICE, "gw-2")
+                + " refused: host evil.example.com is not an IP address in the allowed networks "
+                + HostNetworks.PRIVATE,
+            "instance record "
+                + keys.instanceKey(SERVICE, "gw-3")
+                + " refused: host 8.8.8.8 is outside the allowed networks "
+                + HostNetworks.PRIVATE);
   }
 
   private double rejected(String kind) {

@@ -7,6 +7,7 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.options.PutOption;
 import io.jindouyun.contract.EtcdKeys;
+import io.jindouyun.contract.HostNetworks;
 import io.jindouyun.contract.InstanceRecord;
 import io.jindouyun.ipconfig.ranking.BestListPublisher;
 import io.jindouyun.ipconfig.ranking.BestListRefresher;
@@ -80,7 +81,11 @@ class EtcdWatcherIntegrationTests {
         new EtcdWatcher(
             etcd.client(),
             new EtcdWatcher.Settings(
-                root, Duration.ofMillis(500), Duration.ofMillis(100), Duration.ofMillis(500)),
+                root,
+                Duration.ofMillis(500),
+                Duration.ofMillis(100),
+                Duration.ofMillis(500),
+                HostNetworks.ANY),
             state,
             new OverrideParser(mapper),
             registry,

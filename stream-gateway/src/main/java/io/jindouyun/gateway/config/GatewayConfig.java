@@ -1,6 +1,7 @@
 package io.jindouyun.gateway.config;
 
 import io.etcd.jetcd.Client;
+import io.jindouyun.contract.HostNetworks;
 import io.jindouyun.gateway.handshake.NodeId;
 import io.jindouyun.gateway.kafka.EtcdStreamOwners;
 import io.jindouyun.gateway.kafka.KafkaCanceller;
@@ -18,6 +19,7 @@ import io.jindouyun.gateway.sse.StreamHandler;
 import io.jindouyun.gateway.sse.StreamOwners;
 import io.jindouyun.gateway.stream.GenerationClock;
 import io.jindouyun.gateway.stream.StreamMap;
+import io.jindouyun.support.etcd.EtcdProperties;
 import io.jindouyun.support.instance.InstanceIdentity;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -155,11 +157,15 @@ class GatewayConfig {
       StreamProperties props,
       NodeId node,
       ObjectProvider<Client> etcdClient,
+      EtcdProperties etcdProps,
       HandoverProperties handover,
       ReplyReader reader) {
     Client etcd = etcdClient.getIfAvailable();
     StreamOwners owners =
-        etcd == null ? StreamOwners.NONE : new EtcdStreamOwners(etcd, node.value());
+        etcd == null
+            ? StreamOwners.NONE
+            : new EtcdStreamOwners(
+                etcd, node.value(), HostNetworks.of(etcdProps.instanceNetworks()));
     HttpClient http =
         HttpClient.create()
             .option(

@@ -6,12 +6,16 @@ import java.util.List;
 import java.util.Set;
 import reactor.core.publisher.Mono;
 import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.ObjectReader;
+import tools.jackson.databind.exc.UnrecognizedPropertyException;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Parses the body and checks it: well-formed JSON; 1..maxMessages messages with roles {@code
- * system}, {@code user} or {@code assistant} and the last one from the user; total characters
- * bounded (413); model in the allow-list; {@code maxTokens} and {@code temperature} in range.
+ * Parses the body and checks it: well-formed JSON with no field a chat request does not have (400
+ * naming the field); 1..maxMessages messages with roles {@code system}, {@code user} or {@code
+ * assistant} and the last one from the user; total characters bounded (413); model in the
+ * allow-list; {@code maxTokens} and {@code temperature} in range.
  */
 final class ValidateStage implements HandshakeStage {
 
@@ -19,11 +23,13 @@ final class ValidateStage implements HandshakeStage {
 
   private static final Set<String> ROLES = Set.of("system", "user", "assistant");
 
-  private final JsonMapper json;
+  private final ObjectReader reader;
   private final HandshakeProperties props;
 
   ValidateStage(JsonMapper json, HandshakeProperties props) {
-    this.json = json;
+    // strict on this body alone: a misspelt field ("maxToken") is refused, not silently ignored
+    this.reader =
+        json.readerFor(ChatRequest.class).with(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     this.props = props;
   }
 
@@ -36,7 +42,9 @@ final class ValidateStage implements HandshakeStage {
   public Mono<HandshakeResult> apply(HandshakeContext ctx, HandshakeChain chain) {
     ChatRequest request;
     try {
-      request = json.readValue(ctx.body(), ChatRequest.class);
+      request = reader.readValue(ctx.body());
+    } catch (UnrecognizedPropertyException e) {
+      return invalid("unknown field " + fieldPath(e) + ": the chat request has no such field");
     } catch (JacksonException e) {
       return invalid("the body is not a valid chat request: " + e.getOriginalMessage());
     }
@@ -88,6 +96,19 @@ final class ValidateStage implements HandshakeStage {
           "conversationId must be at most " + props.maxConversationIdLength() + " characters");
     }
     return chain.next(ctx.withRequest(request, model));
+  }
+
+  /** The unknown field's path in the body, e.g. {@code messages[0].name}. */
+  static String fieldPath(UnrecognizedPropertyException e) {
+    StringBuilder path = new StringBuilder();
+    for (JacksonException.Reference ref : e.getPath()) {
+      if (ref.getPropertyName() != null) {
+        path.append(path.isEmpty() ? "" : ".").append(ref.getPropertyName());
+      } else if (ref.getIndex() >= 0) {
+        path.append('[').append(ref.getIndex()).append(']');
+      }
+    }
+    return path.isEmpty() ? String.valueOf(e.getPropertyName()) : path.toString();
   }
 
   private static Mono<HandshakeResult> invalid(String detail) {

@@ -5,12 +5,15 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.GetOption;
 import io.jindouyun.contract.EtcdKeys;
+import io.jindouyun.contract.HostNetworks;
 import io.jindouyun.contract.InstanceRecord;
 import io.jindouyun.contract.ServiceInstance;
 import io.jindouyun.gateway.sse.StreamOwners;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@link StreamOwners} from etcd: {@code handovers/<node>} names the gateway that took the gone
@@ -22,14 +25,21 @@ public final class EtcdStreamOwners implements StreamOwners {
 
   private static final String SERVICE = "stream-gateway";
 
+  private static final Logger log = LoggerFactory.getLogger(EtcdStreamOwners.class);
+
   private final Client client;
   private final String self;
+  private final HostNetworks networks;
   private final EtcdKeys keys = EtcdKeys.DEFAULT;
 
-  /** Owners looked up through {@code client} by the gateway {@code self}. */
-  public EtcdStreamOwners(Client client, String self) {
+  /**
+   * Owners looked up through {@code client} by the gateway {@code self}; a gateway whose instance
+   * record's host is outside {@code networks} is not proxied to (logged).
+   */
+  public EtcdStreamOwners(Client client, String self, HostNetworks networks) {
     this.client = client;
     this.self = self;
+    this.networks = networks;
   }
 
   @Override
@@ -65,9 +75,15 @@ public final class EtcdStreamOwners implements StreamOwners {
               }
               try {
                 InstanceRecord record = InstanceRecord.fromJson(instance, found.get(0));
-                return record.validate().isEmpty()
-                    ? new ServedAt(node, record.host(), record.httpPort())
-                    : new Pending();
+                if (!record.validate().isEmpty()) {
+                  return new Pending();
+                }
+                String refusal = networks.refusal(record);
+                if (!refusal.isEmpty()) {
+                  log.warn("instance record of {} refused: {}", node, refusal);
+                  return new Pending();
+                }
+                return new ServedAt(node, record.host(), record.httpPort());
               } catch (Exception e) {
                 return new Pending();
               }

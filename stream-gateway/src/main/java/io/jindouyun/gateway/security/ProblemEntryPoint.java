@@ -5,11 +5,14 @@ import io.jindouyun.gateway.problem.Problems;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.security.core.AuthenticationException;
+import org.springframework.security.oauth2.core.OAuth2Error;
+import org.springframework.security.oauth2.jwt.JwtValidationException;
 import org.springframework.security.web.server.ServerAuthenticationEntryPoint;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
@@ -35,11 +38,7 @@ final class ProblemEntryPoint implements ServerAuthenticationEntryPoint {
     response.setStatusCode(HttpStatusCode.valueOf(ProblemKind.UNAUTHORIZED.status()));
     response.getHeaders().setContentType(MediaType.APPLICATION_PROBLEM_JSON);
     response.getHeaders().set(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
-    String detail =
-        exchange.getRequest().getHeaders().getFirst(HttpHeaders.AUTHORIZATION) == null
-                && !exchange.getRequest().getQueryParams().containsKey("ticket")
-            ? "a bearer token is required"
-            : "the token is invalid or expired";
+    String detail = detail(exchange, ex);
     String path = exchange.getRequest().getPath().pathWithinApplication().value();
     if (OPENAI_PATHS.contains(path)) { // OpenAI clients read OpenAI's error shape
       response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
@@ -56,5 +55,27 @@ final class ProblemEntryPoint implements ServerAuthenticationEntryPoint {
             Problems.members(Problems.detail(ProblemKind.UNAUTHORIZED, detail, path)));
     DataBuffer buffer = response.bufferFactory().wrap(body);
     return response.writeWith(Mono.just(buffer));
+  }
+
+  /**
+   * What is wrong: no credential; a user token in {@code ?ticket=}; the claims the token fails
+   * ({@link ClaimRules}, expiry); else a bad signature or a malformed token, told apart no further.
+   */
+  static String detail(ServerWebExchange exchange, AuthenticationException ex) {
+    if (exchange.getRequest().getHeaders().getFirst(HttpHeaders.AUTHORIZATION) == null
+        && !exchange.getRequest().getQueryParams().containsKey("ticket")) {
+      return "a bearer token is required";
+    }
+    if (TicketOnlyAuthentication.NOT_A_TICKET.equals(ex.getMessage())) {
+      return TicketOnlyAuthentication.NOT_A_TICKET;
+    }
+    for (Throwable t = ex; t != null; t = t.getCause()) {
+      if (t instanceof JwtValidationException invalid && !invalid.getErrors().isEmpty()) {
+        return invalid.getErrors().stream()
+            .map(OAuth2Error::getDescription)
+            .collect(Collectors.joining("; "));
+      }
+    }
+    return "the token is invalid or expired";
   }
 }

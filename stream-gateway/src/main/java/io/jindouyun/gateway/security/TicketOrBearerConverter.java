@@ -13,8 +13,9 @@ import reactor.core.publisher.Mono;
 /**
  * Reads the credential of a request: the {@code Authorization: Bearer} header, or else, only for
  * {@code GET /v1/chat/stream/{streamId}}, a {@code ?ticket=} query parameter (for clients such as
- * {@code EventSource} that cannot set headers). Whether a ticket fits the stream is checked by the
- * stream handler.
+ * {@code EventSource} that cannot set headers). A credential from the query is a {@link
+ * QueryTicket}: {@link TicketOnlyAuthentication} accepts only a stream ticket there; whether the
+ * ticket fits the stream is checked by the stream handler.
  */
 final class TicketOrBearerConverter implements ServerAuthenticationConverter {
 
@@ -32,9 +33,18 @@ final class TicketOrBearerConverter implements ServerAuthenticationConverter {
         && STREAM_PATH.matcher(request.getPath().pathWithinApplication().value()).matches()) {
       String ticket = request.getQueryParams().getFirst(TICKET_PARAM);
       if (ticket != null && !ticket.isEmpty()) {
-        return Mono.just(new BearerTokenAuthenticationToken(ticket));
+        return Mono.just(new QueryTicket(ticket));
       }
     }
     return bearer.convert(exchange);
+  }
+
+  /** A token read from {@code ?ticket=}: it must turn out to be a stream ticket. */
+  static final class QueryTicket extends BearerTokenAuthenticationToken {
+    private static final long serialVersionUID = 1L;
+
+    QueryTicket(String token) {
+      super(token);
+    }
   }
 }

@@ -109,9 +109,21 @@ public final class StreamHandler {
     return e instanceof ProblemException p && p.kind() == ProblemKind.STREAM_NOT_FOUND;
   }
 
-  /** {@code POST /v1/chat/ack/{streamId}}: 204; releases the buffer, the slot stays warm. */
+  /**
+   * {@code POST /v1/chat/ack/{streamId}} body {@code {"lastEventId"}}: 204; releases the buffer,
+   * the slot stays warm. A {@code lastEventId} that is malformed or names no chunk of the stream is
+   * a 400 naming the field ({@link AckBody}).
+   */
   public Mono<ServerResponse> ack(ServerRequest request) {
-    return onOwnStream(request, streams::ack, HttpStatus.NO_CONTENT);
+    String streamId = request.pathVariable("streamId");
+    return userCaller(request)
+        .zipWith(request.bodyToMono(byte[].class).defaultIfEmpty(new byte[0]))
+        .flatMap(
+            t -> {
+              String lastEventId = AckBody.lastEventId(json, t.getT2());
+              streams.ack(t.getT1().userId(), streamId, lastEventId);
+              return ServerResponse.noContent().build();
+            });
   }
 
   /** {@code DELETE /v1/chat/stream/{streamId}}: 202; cancels upstream if still running. */

@@ -398,6 +398,18 @@ public final class Generation {
     }
   }
 
+  /**
+   * Whether {@code eventId} names a chunk of this generation that has arrived; true too once the
+   * generation is released (its text is gone, and an ack finds nothing to release anyway).
+   */
+  synchronized boolean hasChunk(String eventId) {
+    if (released) {
+      return true;
+    }
+    long seq = EventIds.seqOf(eventId, number);
+    return seq >= 0 && seq < countLocked();
+  }
+
   /** Marks a finished generation acknowledged; false while it is still open or already gone. */
   synchronized boolean ack() {
     if (state != State.DONE && state != State.FAILED || acked || released) {

@@ -363,6 +363,33 @@ public final class StreamMap {
   }
 
   /**
+   * Acknowledges a finished stream of {@code userId} up to {@code lastEventId}: as {@link
+   * #ack(String, String)}, after checking that the id (when not null or empty) names a chunk of the
+   * stream's generation.
+   *
+   * @throws ProblemException VALIDATION naming {@code lastEventId}, or as {@link #ack(String,
+   *     String)}
+   */
+  public void ack(String userId, String streamId, String lastEventId) {
+    if (lastEventId != null && !lastEventId.isEmpty()) {
+      Generation gen = find(userId, streamId);
+      if (gen == null) {
+        throw notFound();
+      }
+      if (!gen.hasChunk(lastEventId)) {
+        throw new ProblemException(
+            ProblemKind.VALIDATION,
+            "lastEventId \""
+                + lastEventId
+                + "\" names no chunk of this stream (ids are <generation>.<seq>, generation "
+                + gen.number()
+                + ")");
+      }
+    }
+    ack(userId, streamId);
+  }
+
+  /**
    * Cancels a stream of {@code userId}: readers get {@code done} with finish reason {@code
    * cancelled}, a cancel goes upstream if it was still running, the slot turns warm.
    *

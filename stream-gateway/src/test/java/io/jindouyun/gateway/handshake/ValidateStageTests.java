@@ -56,6 +56,26 @@ class ValidateStageTests {
         .isEqualTo("big");
   }
 
+  private String detailOf(String json) {
+    try {
+      accept
+          .next(HandshakeContext.start(null, json.getBytes(StandardCharsets.UTF_8)))
+          .block(Duration.ofSeconds(1));
+      return "accepted";
+    } catch (ProblemException e) {
+      assertThat(e.kind()).isEqualTo(ProblemKind.VALIDATION);
+      return e.getMessage();
+    }
+  }
+
+  @Test
+  void anUnknownFieldIsAValidationProblemNamingTheField() {
+    assertThat(detailOf("{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"maxToken\":5}"))
+        .contains("unknown field maxToken");
+    assertThat(detailOf("{\"messages\":[{\"role\":\"user\",\"content\":\"x\",\"name\":\"kim\"}]}"))
+        .contains("unknown field messages[0].name");
+  }
+
   @Test
   void malformedOrIncompleteBodiesAreValidationProblems() {
     for (String bad :

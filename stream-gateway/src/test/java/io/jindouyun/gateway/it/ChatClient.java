@@ -123,17 +123,20 @@ final class ChatClient {
         .exchange();
   }
 
-  /** Acknowledges {@code streamId} as {@code user}; asserts 204. */
+  /** Acknowledges {@code streamId} as {@code user} without a position; asserts 204. */
   void ack(String user, String streamId) {
-    client
+    postAck(user, streamId, "{}").expectStatus().isNoContent();
+  }
+
+  /** Posts an ack of {@code streamId} as {@code user} with {@code json} as the body. */
+  WebTestClient.ResponseSpec postAck(String user, String streamId, String json) {
+    return client
         .post()
         .uri("/v1/chat/ack/{id}", streamId)
         .header(HttpHeaders.AUTHORIZATION, bearer(user))
         .contentType(MediaType.APPLICATION_JSON)
-        .bodyValue("{\"lastEventId\":\"x\"}")
-        .exchange()
-        .expectStatus()
-        .isNoContent();
+        .bodyValue(json)
+        .exchange();
   }
 
   /** Cancels {@code streamId} as {@code user}; asserts 202. */

@@ -203,6 +203,21 @@ class GatewayIntegrationTests {
         .expectStatus()
         .isUnauthorized();
     chats.postHandshake("Bearer " + ticket, body("x")).expectStatus().isUnauthorized();
+    assertProblem(
+        client
+            .get()
+            .uri("/v1/chat/stream/{id}?ticket={t}", streamId, TestTokens.user("tina"))
+            .exchange()
+            .expectStatus()
+            .isUnauthorized(),
+        "unauthorized");
+    client
+        .get()
+        .uri("/v1/chat/stream/{id}?ticket={t}", streamId, TestTokens.user("tina"))
+        .exchange()
+        .expectBody()
+        .jsonPath("$.detail")
+        .value(String.class, d -> assertThat(d).startsWith("?ticket= takes a stream ticket"));
     chats.ack("tina", streamId);
   }
 
@@ -305,11 +320,37 @@ class GatewayIntegrationTests {
     String streamId = chats.handshake("gina", "one").streamId();
     ChatJob job = llm.awaitJob(streamId);
     llm.answer(job, 1, "0123456789", 10);
-    assertThat(textOf(untilTerminal(chats.stream("gina", streamId)))).isEqualTo("0123456789");
+    var events = untilTerminal(chats.stream("gina", streamId));
+    assertThat(textOf(events)).isEqualTo("0123456789");
+    String lastId =
+        events.stream()
+            .filter(e -> "chunk".equals(e.event()))
+            .reduce((a, b) -> b)
+            .orElseThrow()
+            .id();
+    long generation = Long.parseLong(lastId.substring(0, lastId.indexOf('.')));
     assertThat(streams.find("gina", streamId).bytes()).isEqualTo(10);
     assertThat(streams.bufferedBytes()).as("its heap, counted by the budget").isGreaterThan(10);
     double reusedBefore = meters.counter("jdy.gateway.slot.reuses").count();
-    chats.ack("gina", streamId);
+    for (String bad :
+        List.of(
+            "{\"lastEventId\":\"x\"}",
+            "{\"lastEventId\":17}",
+            "{\"lastEventId\":\"" + generation + ".99\"}",
+            "{\"lastEventId\":\"" + (generation + 1) + ".0\"}")) {
+      chats
+          .postAck("gina", streamId, bad)
+          .expectStatus()
+          .isBadRequest()
+          .expectBody()
+          .jsonPath("$.detail")
+          .value(String.class, d -> assertThat(d).as(bad).startsWith("lastEventId"));
+    }
+    assertThat(streams.find("gina", streamId).bytes()).as("a refused ack keeps it").isEqualTo(10);
+    chats
+        .postAck("gina", streamId, "{\"lastEventId\":\"" + lastId + "\"}")
+        .expectStatus()
+        .isNoContent();
     assertThat(streams.bufferedBytes()).isZero();
     assertThat(streams.delivered("gina")).containsExactly(streamId);
     String next = chats.handshake("gina", "two").streamId();
@@ -407,7 +448,9 @@ class GatewayIntegrationTests {
             "",
             "Bearer nonsense",
             "Bearer " + TestTokens.expired("x"),
-            "Bearer " + TestTokens.wrongKey("x"))) {
+            "Bearer " + TestTokens.wrongKey("x"),
+            "Bearer " + TestTokens.withoutExpiry("x"),
+            "Bearer " + TestTokens.issuedBy("someone-else", "x"))) {
       assertProblem(
           chats
               .postHandshake(auth.isEmpty() ? null : auth, body("hi"))
@@ -415,6 +458,16 @@ class GatewayIntegrationTests {
               .isUnauthorized(),
           "unauthorized");
     }
+    chats
+        .postHandshake("Bearer " + TestTokens.withoutExpiry("x"), body("hi"))
+        .expectBody()
+        .jsonPath("$.detail")
+        .isEqualTo("the token has no exp claim: tokens must expire");
+    chats
+        .postHandshake("Bearer " + TestTokens.issuedBy("someone-else", "x"), body("hi"))
+        .expectBody()
+        .jsonPath("$.detail")
+        .isEqualTo("the token's iss \"someone-else\" is not the configured issuer");
     client.get().uri("/actuator/health").exchange().expectStatus().isOk();
   }
 
@@ -463,6 +516,15 @@ class GatewayIntegrationTests {
         "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"maxTokens\":0}",
         400,
         "validation");
+    chats
+        .postHandshake(
+            bearer("nina"),
+            "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"max_tokens\":9}")
+        .expectStatus()
+        .isBadRequest()
+        .expectBody()
+        .jsonPath("$.detail")
+        .value(String.class, d -> assertThat(d).contains("unknown field max_tokens"));
     expectProblem(body("x".repeat(5000)), 413, "payload-too-large");
     assertThat(streams.activeStreams()).isZero();
   }

@@ -8,7 +8,10 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 
-/** One shared jetcd {@link Client} when {@code jindouyun.etcd.endpoints} is set. */
+/**
+ * One shared jetcd {@link Client} when {@code jindouyun.etcd.endpoints} is set, with the user and
+ * TLS settings of {@link EtcdProperties} ({@link EtcdClients}).
+ */
 @AutoConfiguration
 @ConditionalOnClass(Client.class)
 @EnableConfigurationProperties(EtcdProperties.class)
@@ -18,9 +21,6 @@ public class EtcdAutoConfiguration {
   @ConditionalOnMissingBean
   @Conditional(OnEtcdEndpointsCondition.class)
   Client jindouyunEtcdClient(EtcdProperties properties) {
-    return Client.builder()
-        .endpoints(properties.endpoints().stream().filter(e -> !e.isBlank()).toArray(String[]::new))
-        .connectTimeout(properties.connectTimeout())
-        .build();
+    return EtcdClients.build(properties);
   }
 }
