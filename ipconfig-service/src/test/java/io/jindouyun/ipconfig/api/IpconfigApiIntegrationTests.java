@@ -279,6 +279,9 @@ class IpconfigApiIntegrationTests {
             text ->
                 assertThat(text)
                     .contains("ipconfig_instance_score{")
+                    .containsPattern("ipconfig_instance_weight\\{[^}]*backend_instance=")
+                    .containsPattern("ipconfig_list_version\\{[^}]*backend_service=")
+                    .doesNotContainPattern("ipconfig_\\w+\\{[^}]*(?<!backend_)(service|instance)=")
                     .contains("ipconfig_instance_weight{")
                     .contains("ipconfig_list_version{")
                     .contains("ipconfig_rank_changes{")

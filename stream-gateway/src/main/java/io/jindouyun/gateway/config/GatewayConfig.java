@@ -19,7 +19,7 @@ import io.jindouyun.gateway.sse.StreamOwners;
 import io.jindouyun.gateway.stream.GenerationClock;
 import io.jindouyun.gateway.stream.StreamMap;
 import io.jindouyun.support.instance.InstanceIdentity;
-import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.ChannelOption;
 import org.springframework.beans.factory.ObjectProvider;
@@ -70,7 +70,7 @@ class GatewayConfig {
       KafkaTemplate<String, byte[]> template, ReplyProperties props, MeterRegistry registry) {
     KafkaCanceller canceller =
         new KafkaCanceller(template, props.controlTopic(), props.controlQueueCapacity());
-    Gauge.builder("jdy.gateway.cancels.dropped", canceller, KafkaCanceller::dropped)
+    FunctionCounter.builder("jdy.gateway.cancels.dropped", canceller, KafkaCanceller::dropped)
         .description("cancels dropped because the send queue was full")
         .register(registry);
     return canceller;
