@@ -8,18 +8,23 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The shipped alert rules ({@code deploy/prometheus/rules/}) pass {@code promtool check rules} and
  * their unit tests ({@code deploy/prometheus/tests/}, {@code promtool test rules}); both Prometheus
  * configurations pass {@code promtool check config} and load them. promtool comes with the Debian
- * package {@code prometheus}, which {@code ./jdy test} installs.
+ * package {@code prometheus}, which {@code ./jdy test} installs. The Grafana dashboard ({@code
+ * deploy/grafana/jindouyun.json}) shows what the alerts watch.
  */
 @Timeout(60)
 class PrometheusRulesTests {
@@ -118,6 +123,61 @@ class PrometheusRulesTests {
     ToolRun compose = promtool(dir, "check", "config", "prometheus.yml");
     assertThat(compose.exitCode()).as(compose.output()).isZero();
     assertThat(compose.output()).contains("SUCCESS: 1 rule files found");
+  }
+
+  @Test
+  void grafanaDashboardShowsEverySeriesTheAlertsWatchAndTheFiringAlerts() throws Exception {
+    Path root = EdgeConf.repoRoot();
+    String dashboard = String.join("\n", dashboardQueries(root));
+    Matcher names =
+        Pattern.compile("\\b(jdy_\\w+|up)\\{?").matcher(Files.readString(root.resolve(RULES)));
+    List<String> watched = new ArrayList<>();
+    while (names.find()) {
+      if (!names.group(1).equals("up")) {
+        watched.add(names.group(1));
+      }
+    }
+
+    assertThat(watched).contains("jdy_edge_list_age_seconds", "jdy_gateway_byte_budget_bytes");
+    assertThat(dashboard).contains(watched).contains("ALERTS{");
+  }
+
+  @Test
+  void grafanaDashboardSelectsBackendsByTheirOwnLabelsInSeconds() throws Exception {
+    List<String> queries = dashboardQueries(EdgeConf.repoRoot());
+
+    assertThat(queries)
+        .contains(
+            "label_values(jdy_backend_up, backend_service)",
+            "label_values(jdy_backend_up{backend_service=~\"$service\"}, backend_instance)");
+    assertThat(queries)
+        .filteredOn(q -> q.contains("jdy_backend_") && !q.startsWith("label_values("))
+        .isNotEmpty()
+        .allSatisfy(
+            q ->
+                assertThat(q)
+                    .contains("backend_service=~\"$service\"")
+                    .doesNotContain("_milliseconds")
+                    .doesNotContainPattern("[{,(]\\s*(service|instance)\\b"));
+  }
+
+  /** Every PromQL expression of the Grafana dashboard, template variables included. */
+  private static List<String> dashboardQueries(Path root) throws Exception {
+    JsonNode dashboard =
+        JsonMapper.shared()
+            .readTree(Files.readString(root.resolve("deploy/grafana/jindouyun.json")));
+    List<String> queries = new ArrayList<>();
+    for (JsonNode panel : dashboard.path("panels")) {
+      for (JsonNode target : panel.path("targets")) {
+        queries.add(target.path("expr").asString());
+      }
+    }
+    for (JsonNode variable : dashboard.path("templating").path("list")) {
+      if (variable.path("type").asString().equals("query")) {
+        queries.add(variable.path("query").asString());
+      }
+    }
+    return queries;
   }
 
   private static Map<String, Object> yaml(Path file) throws Exception {
