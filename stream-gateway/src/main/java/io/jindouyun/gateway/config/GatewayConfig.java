@@ -126,15 +126,17 @@ class GatewayConfig {
   }
 
   /**
-   * Health {@code replies} (part of readiness): UP while the reply partition is read, DOWN while
-   * the reader restarts after a failure (handshakes then get 503).
+   * Health {@code replies} (part of readiness): UP while the reply partition is read and its claim
+   * in etcd held, DOWN while the reader restarts after a failure (handshakes then get 503) or the
+   * claim's lease is lost and not yet claimed again (another gateway might take the partition).
    */
   @Bean
   HealthIndicator repliesHealthIndicator(ReplyReader reader) {
     return () -> {
-      Health.Builder health = reader.reading() ? Health.up() : Health.down();
+      Health.Builder health = reader.reading() && reader.claimHeld() ? Health.up() : Health.down();
       return health
           .withDetail("partition", reader.partition())
+          .withDetail("claimHeld", reader.claimHeld())
           .withDetail("takenOver", reader.takenOver())
           .withDetail("failures", reader.failures())
           .build();
