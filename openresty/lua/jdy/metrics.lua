@@ -12,7 +12,7 @@
 --                                      when it never has)
 --   jdy_edge_list_instances            instances in that list
 --
--- Counters live in shared dict `jdy_metrics`, key "<name>|<gateway>" (or "<name>|" without one).
+-- Counters live in shared dict `jdy_metrics`, key "<name>|<gateway>" ("<name>|" without one).
 -- Concurrency: a request does not write the dict: every worker keeps its own increments
 -- (pending) and a timer, armed by the first increment when none is armed, adds them with one
 -- incr per key metrics_flush seconds later; so a count is at most about metrics_flush behind.
@@ -53,7 +53,8 @@ local COUNTERS = {
 
 local SOURCES = {"ipconfig", "file", "static"}
 
--- per worker: key -> increment not yet added to the dict
+-- per worker: counter name -> gateway -> increment not yet added to the dict (no string is
+-- built per request: the dict keys are made by the timer)
 local pending = {}
 local flush_armed = false
 local warned_full = false
@@ -84,8 +85,10 @@ local function flush()
     local batch = pending
     pending = {}
     flush_armed = false
-    for key, n in pairs(batch) do
-        add(key, n)
+    for name, by_gateway in pairs(batch) do
+        for gateway, n in pairs(by_gateway) do
+            add(name .. "|" .. gateway, n)
+        end
     end
 end
 
@@ -103,8 +106,12 @@ end
 
 -- count(name, gateway): one more of counter name for gateway (this worker's, written later)
 function _M.count(name, gateway)
-    local key = name .. "|" .. (gateway or "")
-    pending[key] = (pending[key] or 0) + 1
+    local by_gateway = pending[name]
+    if not by_gateway then
+        by_gateway = {}
+        pending[name] = by_gateway
+    end
+    by_gateway[gateway] = (by_gateway[gateway] or 0) + 1
     if not flush_armed then
         arm()
     end
