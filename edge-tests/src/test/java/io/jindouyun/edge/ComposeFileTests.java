@@ -14,6 +14,7 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -232,6 +233,42 @@ class ComposeFileTests {
         .containsExactly(address(services.get("edge")) + ":8080");
     assertThat(map(services.get("edge").get("environment")))
         .containsEntry("METRICS_ALLOW", address(services.get("prometheus")));
+  }
+
+  @Test
+  void edgeEntrypointOpensTheMetricsToPrometheusAndSendsTheOpsQueriesThere(@TempDir Path dir)
+      throws Exception {
+    Path root = EdgeConf.repoRoot();
+    Map<String, Object> edge = map(services().get("edge").get("environment"));
+    // the entrypoint up to its exec, with the image's folders moved into dir
+    String script =
+        Files.readString(root.resolve("docker/edge-entrypoint.sh"))
+            .replace("home=/opt/jindouyun/openresty", "home=" + root.resolve("openresty"))
+            .replace("prefix=/var/lib/jindouyun-edge", "prefix=" + dir)
+            .replaceAll("(?m)^exec .*$", "");
+    Files.writeString(dir.resolve("entrypoint.sh"), script);
+    List<String> command =
+        List.of(
+            "env",
+            "EDGE_PORT=" + edge.get("EDGE_PORT"),
+            "IPCONFIG_URL=" + edge.get("IPCONFIG_URL"),
+            "GATEWAYS=" + edge.get("GATEWAYS"),
+            "METRICS_ALLOW=" + edge.get("METRICS_ALLOW"),
+            "PROMETHEUS_URL=" + edge.get("PROMETHEUS_URL"),
+            "sh",
+            dir.resolve("entrypoint.sh").toString());
+
+    ToolRun run = ToolRun.run(dir, java.time.Duration.ofSeconds(20), command);
+
+    assertThat(run.exitCode()).as(run.output()).isZero();
+    String conf = Files.readString(dir.resolve("conf/nginx.conf"));
+    String metrics = conf.substring(conf.indexOf("location = /_edge/metrics {"));
+    assertThat(metrics.substring(0, metrics.indexOf('}')))
+        .contains("allow 127.0.0.1; allow " + address(services().get("prometheus")) + ";");
+    assertThat(conf)
+        .contains("proxy_pass " + edge.get("PROMETHEUS_URL") + ";")
+        .doesNotContain("listen 127.0.0.1:")
+        .doesNotContain("${");
   }
 
   private static Map<String, Map<String, Object>> services() throws Exception {
