@@ -8,7 +8,9 @@ import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SpecificationVersion;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -258,7 +260,7 @@ class ComposeFileTests {
             "sh",
             dir.resolve("entrypoint.sh").toString());
 
-    ToolRun run = ToolRun.run(dir, java.time.Duration.ofSeconds(20), command);
+    ToolRun run = ToolRun.run(dir, Duration.ofSeconds(20), command);
 
     assertThat(run.exitCode()).as(run.output()).isZero();
     String conf = Files.readString(dir.resolve("conf/nginx.conf"));
@@ -274,7 +276,7 @@ class ComposeFileTests {
   private static Map<String, Map<String, Object>> services() throws Exception {
     Map<String, Object> document =
         yamlMap(Files.readString(EdgeConf.repoRoot().resolve("docker-compose.yml")));
-    Map<String, Map<String, Object>> services = new java.util.LinkedHashMap<>();
+    Map<String, Map<String, Object>> services = new LinkedHashMap<>();
     map(document.get("services")).forEach((name, service) -> services.put(name, map(service)));
     return services;
   }
@@ -286,7 +288,7 @@ class ComposeFileTests {
 
   /** Short-syntax bind mounts ({@code ./source:target[:ro]}): target to repository path. */
   private static Map<String, String> bindMounts(Map<String, Object> service) {
-    Map<String, String> mounts = new java.util.LinkedHashMap<>();
+    Map<String, String> mounts = new LinkedHashMap<>();
     for (Object volume : list(service.get("volumes"))) {
       String[] parts = volume.toString().split(":");
       if (parts[0].startsWith("./")) {

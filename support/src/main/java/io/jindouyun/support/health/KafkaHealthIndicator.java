@@ -1,5 +1,7 @@
 package io.jindouyun.support.health;
 
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.AdminClient;
@@ -26,7 +28,7 @@ final class KafkaHealthIndicator implements HealthIndicator, AutoCloseable {
   private volatile Answer last;
 
   KafkaHealthIndicator(Map<String, Object> adminConfig, KafkaHealthProperties properties) {
-    Map<String, Object> config = new java.util.HashMap<>(adminConfig);
+    Map<String, Object> config = new HashMap<>(adminConfig);
     int timeoutMs = (int) Math.max(1, properties.timeout().toMillis());
     config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs);
     config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs);
@@ -65,6 +67,6 @@ final class KafkaHealthIndicator implements HealthIndicator, AutoCloseable {
 
   @Override
   public void close() {
-    admin.close(java.time.Duration.ofSeconds(1));
+    admin.close(Duration.ofSeconds(1));
   }
 }
