@@ -162,7 +162,9 @@ function chart(title, series, unit) {
 
 function toSeries(result) {
   return result.map((r) => ({
-    name: (r.metric.instance || "?") + (r.metric.service ? " (" + r.metric.service + ")" : ""),
+    name:
+      (r.metric.backend_instance || "?") +
+      (r.metric.backend_service ? " (" + r.metric.backend_service + ")" : ""),
     points: r.values.map((v) => [Number(v[0]), Number(v[1])]).filter((p) => Number.isFinite(p[1])),
   }));
 }
@@ -172,8 +174,8 @@ async function pollChart() {
     const end = Math.floor(Date.now() / 1000);
     const start = end - 15 * 60;
     try {
-      const weights = await range('ipconfig_instance_weight{service="stream-gateway"}', start, end);
-      const ttft = await range('jdy_backend_ttft_avg_milliseconds{service="stream-gateway"}', start, end);
+      const weights = await range('ipconfig_instance_weight{backend_service="stream-gateway"}', start, end);
+      const ttft = await range('1000 * jdy_backend_ttft_avg_seconds{backend_service="stream-gateway"}', start, end);
       $("chart").innerHTML =
         chart("weight per gateway", toSeries(weights), "") + chart("average TTFT per gateway", toSeries(ttft), "ms");
     } catch (error) {

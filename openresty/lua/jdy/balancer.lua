@@ -17,7 +17,9 @@
 -- which nginx.conf's error_page turns into a problem. log() releases the in-flight count of the
 -- gateway that served the request; log_handshake() (location = /v1/chat/handshake) also gives
 -- jdy.latency the handshake's time on it: from the balancer's choice (of its last try) to the
--- log phase, both ngx.now() kept per request beside the gateway (`since`).
+-- log phase, both ngx.now() kept per request beside the gateway (`since`). Both count the request
+-- (and an error status) for its gateway in jdy.metrics; retry() counts a retry, and a request no
+-- gateway can take is counted too.
 --
 -- A new request usually reads and writes no shared dict: the routing epoch (list and down marks
 -- are this worker's copies while it does not move) is read at most every epoch_interval, and a
@@ -38,6 +40,7 @@
 local fallback = require("jdy.fallback")
 local health = require("jdy.health")
 local latency = require("jdy.latency")
+local metrics = require("jdy.metrics")
 local list_store = require("jdy.list_store")
 local picker = require("jdy.picker")
 local settings = require("jdy.settings")
@@ -134,6 +137,7 @@ local function first(key, owner_route, now)
     local peer, view = pick(nil, owner_route, now)
     if not peer then
         ngx_log(ngx_ERR, "balancer: no gateway: ", view)
+        metrics.count_now("no_gateway")
         return ngx_exit(502)
     end
     serve(key, peer.id, now)
@@ -158,9 +162,11 @@ local function retry(key, state, code, now)
         ctx.jdy_tried = tried
     end
     tried[id] = true
+    metrics.count("retries", id)
     local next_peer = pick(tried, false, now)
     if not next_peer then
         ngx_log(ngx_ERR, "balancer: no other gateway to try after ", id)
+        metrics.count_now("no_gateway")
         return ngx_exit(502)
     end
     health.release(id)
@@ -222,6 +228,7 @@ function _M.log()
     local key = request_key()
     local id = serving[key]
     if id then
+        metrics.served(id, ngx.status)
         forget(key, id)
     end
 end
@@ -234,6 +241,7 @@ function _M.log_handshake()
     if id then
         local now = ngx_now()
         latency.observe(id, now - since[key], now)
+        metrics.served(id, ngx.status)
         forget(key, id)
     end
 end

@@ -30,6 +30,7 @@ function _M.init(opts)
     _M.log_handshake = balancer.log_handshake
     require("jdy.best_list_sync")
     require("jdy.status")
+    require("jdy.metrics")
 end
 
 function _M.init_worker()

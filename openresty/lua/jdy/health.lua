@@ -11,6 +11,7 @@
 -- bumps list_store's epoch; each worker keeps its own copy of the marks (id -> expiry) for the
 -- epoch it last saw, so a request reads no mark from the dict unless a mark changed.
 local list_store = require("jdy.list_store")
+local metrics = require("jdy.metrics")
 local settings = require("jdy.settings")
 local ngx_shared = ngx.shared
 local ngx_log = ngx.log
@@ -182,6 +183,7 @@ function _M.mark_down(id, host, port, why)
     end
     list_store.bump()
     if not was_down then
+        metrics.count_now("down_marks", id)
         ngx_log(ngx_WARN, "gateway ", id, " (", host, ":", port, ") marked down: ", why)
     end
 end

@@ -67,6 +67,11 @@ local DEFAULTS = {
     -- handshake times under this count as equal in p2c (and are what a gateway without
     -- samples counts as); a floor above every handshake time leaves in-flight counts alone, s
     ewma_floor = 0.02,
+    -- how often a worker adds its request counts to the shared metrics dict (jdy.metrics): how
+    -- far behind /_edge/metrics may be, seconds
+    metrics_flush = 1,
+    -- most counter series (counter and gateway) the metrics dict holds
+    max_metric_series = 1024,
 }
 
 local current = {}
@@ -100,7 +105,7 @@ function _M.init(opts)
                           "retry_delay", "max_retry_delay", "connect_timeout",
                           "min_poll_interval", "max_tracked_requests", "epoch_interval",
                           "max_ring_points", "count_max_age", "max_schedule", "ewma_decay",
-                          "ewma_floor"}) do
+                          "ewma_floor", "metrics_flush", "max_metric_series"}) do
         if current[name] <= 0 then
             return nil, "edge setting " .. name .. " must be > 0"
         end

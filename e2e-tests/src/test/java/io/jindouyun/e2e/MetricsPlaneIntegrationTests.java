@@ -245,7 +245,8 @@ class MetricsPlaneIntegrationTests {
   void aKilledGatewayLosesItsInstanceKeyWithinTtlPlusOneSecondThenItsMetricsAndSeries()
       throws Exception {
     String victim = "gw-b";
-    String series = "jdy_backend_active_streams{service=\"stream-gateway\",instance=\"%s\"}";
+    String series =
+        "jdy_backend_active_streams{backend_service=\"stream-gateway\",backend_instance=\"%s\"}";
     await()
         .atMost(WAIT)
         .pollInterval(Duration.ofMillis(250))
@@ -253,7 +254,7 @@ class MetricsPlaneIntegrationTests {
             () -> {
               assertThat(prometheus.targetsUp()).withFailMessage(prometheus::tail).isTrue();
               for (String id : GATEWAYS) {
-                assertThat(exporterScrape()).contains("instance=\"" + id + "\"");
+                assertThat(exporterScrape()).contains("backend_instance=\"" + id + "\"");
                 assertThat(promResults(series.formatted(id))).isEqualTo(1);
               }
             });
@@ -274,7 +275,7 @@ class MetricsPlaneIntegrationTests {
     await()
         .atMost(INTERVAL.multipliedBy(3))
         .pollInterval(Duration.ofMillis(50))
-        .until(() -> !exporterScrape().contains("instance=\"" + victim + "\""));
+        .until(() -> !exporterScrape().contains("backend_instance=\"" + victim + "\""));
     long exporterSeriesGone = System.nanoTime() - killedAt;
     await()
         .atMost(Duration.ofSeconds(10))

@@ -179,19 +179,24 @@ class ExporterIntegrationTests {
                       .anyMatch(
                           l ->
                               l.startsWith("jdy_backend_active_streams{")
-                                  && l.contains("instance=\"gw-1\"")
-                                  && l.contains("service=\"stream-gateway\"")
+                                  && l.contains("backend_instance=\"gw-1\"")
+                                  && l.contains("backend_service=\"stream-gateway\"")
                                   && l.endsWith(" 40.0"))
                       .anyMatch(
                           l ->
                               l.startsWith("jdy_backend_handshakes_in_flight{")
-                                  && l.contains("instance=\"gw-1\"")
+                                  && l.contains("backend_instance=\"gw-1\"")
                                   && l.endsWith(" 5.0"))
                       .anyMatch(
                           l ->
-                              l.startsWith("jdy_backend_eventloop_lag_milliseconds{")
-                                  && l.contains("instance=\"gw-1\"")
-                                  && l.endsWith(" -1.0")));
+                              l.startsWith("jdy_backend_eventloop_lag_seconds{")
+                                  && l.contains("backend_instance=\"gw-1\"")
+                                  && l.endsWith(" -1.0"))
+                      .anyMatch(
+                          l ->
+                              l.startsWith("jdy_backend_requests_total{")
+                                  && l.contains("backend_instance=\"gw-1\""))
+                      .noneMatch(l -> l.contains("_milliseconds") || l.contains(",instance=\"")));
       await()
           .atMost(INTERVAL.multipliedBy(3))
           .until(
@@ -273,7 +278,7 @@ class ExporterIntegrationTests {
           .anyMatch(
               l ->
                   l.startsWith("jdy_backend_up{")
-                      && l.contains("instance=\"h1\"")
+                      && l.contains("backend_instance=\"h1\"")
                       && l.endsWith(" 0.0"));
     }
   }

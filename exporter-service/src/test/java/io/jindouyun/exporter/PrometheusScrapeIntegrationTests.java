@@ -22,7 +22,8 @@ class PrometheusScrapeIntegrationTests {
   @TempDir Path dir;
 
   @Test
-  void promqlReturnsTheActiveStreamsOfABackend() throws Exception {
+  void promqlReturnsTheActiveStreamsOfABackendLabelledWithoutCollidingWithTargetLabels()
+      throws Exception {
     try (FakeBackend backend =
             new FakeBackend(etcd.endpoint(), "stream-gateway", "gw-7", Duration.ofSeconds(2));
         RunningExporter exporter = new RunningExporter(etcd.endpoint(), "exporter-p");
@@ -43,11 +44,17 @@ class PrometheusScrapeIntegrationTests {
                         .readTree(
                             prometheus.query(
                                 "jdy_backend_active_streams"
-                                    + "{service=\"stream-gateway\",instance=\"gw-7\"}"))
+                                    + "{backend_service=\"stream-gateway\","
+                                    + "backend_instance=\"gw-7\"}"))
                         .path("data")
                         .path("result");
                 assertThat(result.size()).isEqualTo(1);
                 assertThat(result.get(0).path("value").get(1).asString()).isEqualTo("23");
+                JsonNode labels = result.get(0).path("metric");
+                assertThat(labels.path("instance").asString())
+                    .as("the scraped target's own label")
+                    .isEqualTo("127.0.0.1:" + exporter.port());
+                assertThat(labels.propertyNames()).noneMatch(name -> name.startsWith("exported_"));
               });
     }
   }

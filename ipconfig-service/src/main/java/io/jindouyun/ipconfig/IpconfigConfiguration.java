@@ -20,6 +20,8 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -53,6 +55,20 @@ class IpconfigConfiguration {
   @Bean
   BestListPublisher bestListPublisher(IpconfigProperties properties) {
     return new BestListPublisher(Clock.systemUTC(), properties.longPoll().maxWaiters());
+  }
+
+  /**
+   * Health {@code bestList} (part of readiness): DOWN until the first lists ranked on etcd's state
+   * are published, UP from then on, also while etcd is unreachable (the last lists are served,
+   * marked stale; detail {@code etcdConnected}).
+   */
+  @Bean
+  HealthIndicator bestListHealthIndicator(BestListPublisher publisher, EtcdWatcher watcher) {
+    return () ->
+        (publisher.ranked() ? Health.up() : Health.down())
+            .withDetail("version", publisher.current().version())
+            .withDetail("etcdConnected", !watcher.isStale())
+            .build();
   }
 
   @Bean

@@ -84,7 +84,8 @@ class LlmConsumerIntegrationTests {
                 "--jindouyun.consumer.max-in-progress=8",
                 "--jindouyun.consumer.max-poll-records=4",
                 "--jindouyun.etcd.endpoints=",
-                "--jindouyun.metrics.grpc-port=0");
+                "--jindouyun.metrics.grpc-port=0",
+                "--management.endpoint.health.show-components=always");
     producer =
         new KafkaProducer<>(
             Map.of(
@@ -396,6 +397,7 @@ class LlmConsumerIntegrationTests {
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(readiness.statusCode()).isEqualTo(200);
+    assertThat(readiness.body()).contains("\"kafka\":{\"status\":\"UP\"");
   }
 
   // --- helpers

@@ -28,6 +28,8 @@ public final class BestListPublisher {
   private final AtomicInteger waiters = new AtomicInteger();
   private final Sinks.Many<BestLists> changes = Sinks.many().multicast().directBestEffort();
   private volatile BestLists current = new BestLists(0, Map.of());
+  // set by the first publish of lists ranked on etcd's state (not stale); never cleared
+  private volatile boolean ranked;
 
   /** Thrown (as a Mono error) when {@code maxWaiters} long-polls are already waiting. */
   public static final class TooManyWaitersException extends RuntimeException {
@@ -48,6 +50,15 @@ public final class BestListPublisher {
     return current;
   }
 
+  /**
+   * Whether lists ranked on etcd's state have been published: false until the first publish that is
+   * not stale (the edges would get an empty or static-only list), then true for good (later stale
+   * lists are the last known state, still worth serving).
+   */
+  public boolean ranked() {
+    return ranked;
+  }
+
   /** Number of long-polls waiting now. */
   public int waiters() {
     return waiters.get();
@@ -59,6 +70,9 @@ public final class BestListPublisher {
    * @return true when anything changed (and a new version was published)
    */
   public boolean publish(Map<String, RankedList> lists, boolean stale) {
+    if (!stale) {
+      ranked = true;
+    }
     BestLists previous = current;
     long version = previous.version() + 1;
     boolean changed = false;

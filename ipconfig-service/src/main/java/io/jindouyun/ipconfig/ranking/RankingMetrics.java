@@ -11,13 +11,19 @@ import java.util.function.Consumer;
 
 /**
  * Micrometer view of the ranking: {@code ipconfig.instance.score} and {@code
- * ipconfig.instance.weight} per listed instance (tags service, instance), {@code
+ * ipconfig.instance.weight} per listed instance (tags backend_service, backend_instance), {@code
  * ipconfig.list.version}, {@code ipconfig.rank.changes} (rank changes over the last minute) and
  * {@code ipconfig.ranking.damped} (1 while damped) per service, {@code ipconfig.longpoll.waiters}.
  * Rows of instances that left the list are removed. {@link #accept} runs on the recompute thread
  * only.
  */
 public final class RankingMetrics implements Consumer<Map<String, RankedList>> {
+
+  /** Label of the ranked service: {@code service} and {@code instance} are Prometheus' own. */
+  public static final String SERVICE_LABEL = "backend_service";
+
+  /** Label of a listed instance's id. */
+  public static final String INSTANCE_LABEL = "backend_instance";
 
   private final MultiGauge scores;
   private final MultiGauge weights;
@@ -61,12 +67,12 @@ public final class RankingMetrics implements Consumer<Map<String, RankedList>> {
     List<MultiGauge.Row<?>> changeRows = new ArrayList<>();
     List<MultiGauge.Row<?>> dampedRows = new ArrayList<>();
     for (Map.Entry<String, RankedList> e : lists.entrySet()) {
-      Tags service = Tags.of("service", e.getKey());
+      Tags service = Tags.of(SERVICE_LABEL, e.getKey());
       RankedList.Damping damping = e.getValue().damping();
       changeRows.add(MultiGauge.Row.of(service, damping.rankChangesPerMinute()));
       dampedRows.add(MultiGauge.Row.of(service, damping.damped() ? 1 : 0));
       for (RankedList.Entry entry : e.getValue().entries()) {
-        Tags tags = Tags.of("service", e.getKey(), "instance", entry.instance().id());
+        Tags tags = Tags.of(SERVICE_LABEL, e.getKey(), INSTANCE_LABEL, entry.instance().id());
         scoreRows.add(MultiGauge.Row.of(tags, entry.score()));
         weightRows.add(MultiGauge.Row.of(tags, entry.weight()));
       }
@@ -81,7 +87,7 @@ public final class RankingMetrics implements Consumer<Map<String, RankedList>> {
         .services()
         .forEach(
             (name, list) ->
-                versionRows.add(MultiGauge.Row.of(Tags.of("service", name), list.version())));
+                versionRows.add(MultiGauge.Row.of(Tags.of(SERVICE_LABEL, name), list.version())));
     versions.register(versionRows, true);
   }
 }

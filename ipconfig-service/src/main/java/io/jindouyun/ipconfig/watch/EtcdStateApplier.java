@@ -208,7 +208,7 @@ final class EtcdStateApplier {
     log.warn("override of '{}' rejected, the previous one stays: {}", service, reason);
     Counter.builder("ipconfig.overrides.rejected")
         .description("operator overrides rejected as invalid")
-        .tag("service", state.isConfigured(service) ? service : "other")
+        .tag("backend_service", state.isConfigured(service) ? service : "other")
         .register(registry)
         .increment();
   }

@@ -39,7 +39,8 @@ import tools.jackson.databind.JsonNode;
       "jindouyun.ipconfig.etcd.request-timeout=500ms",
       "jindouyun.ipconfig.etcd.max-backoff=300ms",
       "jindouyun.ipconfig.long-poll.max-waiters=3",
-      "jindouyun.ipconfig.recompute.interval=200ms"
+      "jindouyun.ipconfig.recompute.interval=200ms",
+      "management.endpoint.health.show-components=always"
     })
 @AutoConfigureWebTestClient
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -186,6 +187,33 @@ class IpconfigApiIntegrationTests {
   }
 
   @Test
+  @Order(4)
+  void frameworkErrorsAreProblemsToo() {
+    http.get()
+        .uri("/v2/nothing-here")
+        .exchange()
+        .expectStatus()
+        .isNotFound()
+        .expectHeader()
+        .contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+        .expectBody()
+        .jsonPath("$.status")
+        .isEqualTo(404);
+    http.post()
+        .uri("/v1/best/stream-gateway")
+        .contentType(MediaType.APPLICATION_JSON)
+        .bodyValue("{}")
+        .exchange()
+        .expectStatus()
+        .isEqualTo(405)
+        .expectHeader()
+        .contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+        .expectBody()
+        .jsonPath("$.status")
+        .isEqualTo(405);
+  }
+
+  @Test
   @Order(5)
   void longPollsBeyondTheBoundAreTurnedAway() {
     String etag = etag("/v1/best/stream-gateway");
@@ -279,6 +307,9 @@ class IpconfigApiIntegrationTests {
             text ->
                 assertThat(text)
                     .contains("ipconfig_instance_score{")
+                    .containsPattern("ipconfig_instance_weight\\{[^}]*backend_instance=")
+                    .containsPattern("ipconfig_list_version\\{[^}]*backend_service=")
+                    .doesNotContainPattern("ipconfig_\\w+\\{[^}]*(?<!backend_)(service|instance)=")
                     .contains("ipconfig_instance_weight{")
                     .contains("ipconfig_list_version{")
                     .contains("ipconfig_rank_changes{")
@@ -297,7 +328,14 @@ class IpconfigApiIntegrationTests {
     await().atMost(WAIT).until(() -> !best("stream-gateway").get("stale").asBoolean());
     putInstance("gw-3", 8083);
     await().atMost(WAIT).until(() -> ids("stream-gateway").size() == 3);
-    http.get().uri("/actuator/health/readiness").exchange().expectStatus().isOk();
+    http.get()
+        .uri("/actuator/health/readiness")
+        .exchange()
+        .expectStatus()
+        .isOk()
+        .expectBody()
+        .jsonPath("$.components.bestList.status")
+        .isEqualTo("UP");
   }
 
   private JsonNode best(String service) {

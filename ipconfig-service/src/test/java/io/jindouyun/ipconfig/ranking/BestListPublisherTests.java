@@ -35,6 +35,18 @@ class BestListPublisherTests {
   }
 
   @Test
+  void isRankedFromTheFirstListsRankedOnEtcdsStateOnward() {
+    assertThat(publisher.ranked()).isFalse();
+    publisher.publish(Map.of("x", list(100)), true);
+    assertThat(publisher.ranked()).as("a stale first list").isFalse();
+
+    publisher.publish(Map.of("x", list(100)), false);
+    publisher.publish(Map.of("x", list(100)), true);
+
+    assertThat(publisher.ranked()).isTrue();
+  }
+
+  @Test
   void staleFlagChangeIsANewVersion() {
     publisher.publish(Map.of("x", list(100)), false);
     assertThat(publisher.publish(Map.of("x", list(100)), true)).isTrue();

@@ -21,7 +21,7 @@ import io.jindouyun.gateway.stream.GenerationClock;
 import io.jindouyun.gateway.stream.StreamMap;
 import io.jindouyun.support.etcd.EtcdProperties;
 import io.jindouyun.support.instance.InstanceIdentity;
-import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.ChannelOption;
 import org.springframework.beans.factory.ObjectProvider;
@@ -72,7 +72,7 @@ class GatewayConfig {
       KafkaTemplate<String, byte[]> template, ReplyProperties props, MeterRegistry registry) {
     KafkaCanceller canceller =
         new KafkaCanceller(template, props.controlTopic(), props.controlQueueCapacity());
-    Gauge.builder("jdy.gateway.cancels.dropped", canceller, KafkaCanceller::dropped)
+    FunctionCounter.builder("jdy.gateway.cancels.dropped", canceller, KafkaCanceller::dropped)
         .description("cancels dropped because the send queue was full")
         .register(registry);
     return canceller;
@@ -128,15 +128,17 @@ class GatewayConfig {
   }
 
   /**
-   * Health {@code replies} (part of readiness): UP while the reply partition is read, DOWN while
-   * the reader restarts after a failure (handshakes then get 503).
+   * Health {@code replies} (part of readiness): UP while the reply partition is read and its claim
+   * in etcd held, DOWN while the reader restarts after a failure (handshakes then get 503) or the
+   * claim's lease is lost and not yet claimed again (another gateway might take the partition).
    */
   @Bean
   HealthIndicator repliesHealthIndicator(ReplyReader reader) {
     return () -> {
-      Health.Builder health = reader.reading() ? Health.up() : Health.down();
+      Health.Builder health = reader.reading() && reader.claimHeld() ? Health.up() : Health.down();
       return health
           .withDetail("partition", reader.partition())
+          .withDetail("claimHeld", reader.claimHeld())
           .withDetail("takenOver", reader.takenOver())
           .withDetail("failures", reader.failures())
           .build();

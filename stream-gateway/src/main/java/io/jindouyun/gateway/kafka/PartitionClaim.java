@@ -57,6 +57,9 @@ final class PartitionClaim implements AutoCloseable {
   private volatile int partition = -1;
   private volatile KeptAliveLease lease;
   private volatile boolean closed;
+  // true while the key is ours under a live lease: from the claim until a loss, again after a
+  // re-claim
+  private volatile boolean held;
 
   /** A claim through the process's etcd {@code client} (left open on close). */
   PartitionClaim(Client client) {
@@ -79,6 +82,7 @@ final class PartitionClaim implements AutoCloseable {
     for (int n = 0; n < partitions; n++) {
       if (putIfAbsent(n, lease.id()) || (awaitReleaseOfOwn(n) && putIfAbsent(n, lease.id()))) {
         partition = n;
+        held = true;
         return n;
       }
     }
@@ -89,6 +93,14 @@ final class PartitionClaim implements AutoCloseable {
   /** The claimed partition, or -1 before {@link #claim} succeeded. */
   int partition() {
     return partition;
+  }
+
+  /**
+   * Whether the partition's key is this gateway's now: false before the claim, from a lost lease
+   * until the partition is claimed again, and after close.
+   */
+  boolean held() {
+    return held && !closed;
   }
 
   /** The id of the lease the claim is held under now (0 before the first claim). */
@@ -195,6 +207,7 @@ final class PartitionClaim implements AutoCloseable {
     if (closed) {
       return;
     }
+    held = false;
     log.warn("the lease of reply partition {} was lost ({}); claiming it again", partition, reason);
     reclaim(0);
   }
@@ -208,6 +221,7 @@ final class PartitionClaim implements AutoCloseable {
       fresh = grant();
       if (put(partition, fresh.id())) {
         lease = fresh;
+        held = true;
         if (closed) {
           fresh.close();
         }

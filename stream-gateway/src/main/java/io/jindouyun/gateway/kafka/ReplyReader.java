@@ -68,7 +68,7 @@ public final class ReplyReader implements SmartLifecycle {
   private volatile CountDownLatch stopping = new CountDownLatch(0);
   private volatile Consumer<String, byte[]> consumer;
   private long position; // the offset after the last record read; the reader thread's after start
-  private PartitionClaim claim;
+  private volatile PartitionClaim claim;
   private Thread thread;
 
   /**
@@ -117,6 +117,15 @@ public final class ReplyReader implements SmartLifecycle {
    */
   public boolean reading() {
     return reading && !handedOver;
+  }
+
+  /**
+   * Whether this gateway holds its reply partition's claim in etcd: true without etcd (the
+   * partition is configured), false from a lost claim lease until it is claimed again.
+   */
+  public boolean claimHeld() {
+    PartitionClaim current = claim;
+    return current == null ? etcdClient == null : current.held();
   }
 
   /**

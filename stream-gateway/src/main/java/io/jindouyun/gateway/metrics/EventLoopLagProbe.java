@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Measures how late the event loops run their tasks, and publishes the p99 of the last second's
- * lags, in milliseconds, as the gauge {@code jdy.eventloop.lag}.
+ * lags, in seconds, as the gauge {@code jdy.eventloop.lag}.
  *
  * <p>On every loop of the group it schedules a tiny task {@code period} ahead; the task records how
  * late it ran (its start minus its due time) in that loop's {@link LagRing} and schedules the next
@@ -57,9 +57,9 @@ public final class EventLoopLagProbe {
     for (EventExecutor executor : loops) {
       probes.add(new Loop(executor, new LagRing(capacity, WINDOW.toNanos())));
     }
-    Gauge.builder("jdy.eventloop.lag", this, EventLoopLagProbe::p99Millis)
-        .description("p99 of the event loops' scheduling lag over the last second")
-        .baseUnit("milliseconds")
+    Gauge.builder("jdy.eventloop.lag", this, EventLoopLagProbe::p99Seconds)
+        .description("p99 of the event loops' scheduling lag over the last second; -1 unknown")
+        .baseUnit("seconds")
         .register(registry);
   }
 
@@ -102,6 +102,12 @@ public final class EventLoopLagProbe {
   }
 
   /** The p99 lag of the last second across all loops, ms; -1 when not running. */
+  /** {@link #p99Millis} in seconds; -1 while unknown. */
+  double p99Seconds() {
+    double millis = p99Millis();
+    return millis < 0 ? -1 : millis / 1000;
+  }
+
   double p99Millis() {
     if (!running) {
       return -1;

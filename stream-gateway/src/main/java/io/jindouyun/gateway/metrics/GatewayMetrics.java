@@ -14,11 +14,11 @@ import java.util.function.LongSupplier;
 
 /**
  * The gateway's meters. The agreed names ({@code jdy.requests}, {@code jdy.requests.active}, {@code
- * jdy.streams.active}, {@code jdy.errors}, {@code jdy.ttft}, {@code jdy.tokens}, {@code
- * jdy.handshakes}, {@code jdy.handshakes.active}; {@code jdy.eventloop.lag} is {@link
- * EventLoopLagProbe}'s) feed the metrics snapshot; {@code jdy.gateway.*} are the gateway's own.
- * Thread-safe: meters are created up front or cached in concurrent maps with a fixed, small set of
- * tag values.
+ * jdy.streams.active}, {@code jdy.errors}, {@code jdy.ttft}, {@code jdy.handshakes}, {@code
+ * jdy.handshakes.active}; {@code jdy.eventloop.lag} is {@link EventLoopLagProbe}'s) and {@code
+ * jdy.gateway.chunks} (answer chunks, the snapshot's token figure) feed the metrics snapshot; the
+ * other {@code jdy.gateway.*} are the gateway's own. Thread-safe: meters are created up front or
+ * cached in concurrent maps with a fixed, small set of tag values.
  */
 public final class GatewayMetrics implements StreamMapListener {
 
@@ -61,7 +61,10 @@ public final class GatewayMetrics implements StreamMapListener {
             .description("Kafka record timestamp to SSE write")
             .publishPercentileHistogram()
             .register(registry);
-    this.tokens = Counter.builder("jdy.tokens").description("chunks buffered").register(registry);
+    this.tokens =
+        Counter.builder("jdy.gateway.chunks")
+            .description("answer chunks buffered for readers")
+            .register(registry);
     this.supersedes = Counter.builder("jdy.gateway.supersedes").register(registry);
     this.slotReuses = Counter.builder("jdy.gateway.slot.reuses").register(registry);
   }
@@ -72,6 +75,10 @@ public final class GatewayMetrics implements StreamMapListener {
         .description("live streams")
         .register(registry);
     Gauge.builder("jdy.gateway.buffered.bytes", streams, StreamMap::bufferedBytes)
+        .baseUnit("bytes")
+        .register(registry);
+    Gauge.builder("jdy.gateway.byte.budget", streams, StreamMap::byteBudget)
+        .description("the global byte budget the buffered bytes count against")
         .baseUnit("bytes")
         .register(registry);
     Gauge.builder("jdy.gateway.users", streams, StreamMap::users).register(registry);

@@ -77,6 +77,11 @@ public final class StreamMap {
     return budget.used();
   }
 
+  /** The global byte budget that {@link #bufferedBytes} counts against. */
+  public long byteBudget() {
+    return limits.globalByteBudget();
+  }
+
   /** Live generations (open or finished and not yet released). */
   public int activeStreams() {
     return byStreamId.size();

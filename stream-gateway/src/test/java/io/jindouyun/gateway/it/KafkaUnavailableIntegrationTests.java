@@ -39,7 +39,10 @@ import org.springframework.test.web.reactive.server.WebTestClient;
       "jindouyun.gateway.handshake.send.timeout=3s",
       "spring.kafka.producer.properties.max.block.ms=1000",
       "spring.kafka.producer.properties.request.timeout.ms=1000",
-      "spring.kafka.producer.properties.delivery.timeout.ms=1500"
+      "spring.kafka.producer.properties.delivery.timeout.ms=1500",
+      "management.endpoint.health.show-components=always",
+      "jindouyun.health.kafka.timeout=500ms",
+      "jindouyun.health.kafka.cache-for=100ms"
     })
 @AutoConfigureWebTestClient(timeout = "20s")
 @Timeout(60)
@@ -67,6 +70,14 @@ class KafkaUnavailableIntegrationTests {
     assertThat(replies.partition()).isEqualTo(1);
     ChatClient chats = new ChatClient(client);
     chats.cancel("quinn", chats.handshake("quinn", "up").streamId());
+    readiness()
+        .expectStatus()
+        .isOk()
+        .expectBody()
+        .jsonPath("$.components.kafka.status")
+        .isEqualTo("UP")
+        .jsonPath("$.components.replies.status")
+        .isEqualTo("UP");
 
     kafka.stop();
     chats
@@ -99,6 +110,16 @@ class KafkaUnavailableIntegrationTests {
         .jsonPath("$.error.message")
         .isNotEmpty();
 
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () ->
+                readiness()
+                    .expectStatus()
+                    .isEqualTo(503)
+                    .expectBody()
+                    .jsonPath("$.components.kafka.status")
+                    .isEqualTo("DOWN"));
     assertThat(streams.activeStreams()).isZero();
     assertThat(streams.bufferedBytes()).isZero();
     await()
@@ -108,5 +129,50 @@ class KafkaUnavailableIntegrationTests {
               assertThat(deadlines.pending()).isZero();
               assertThat(streams.users()).isZero();
             });
+  }
+
+  @Test
+  void frameworkErrorsAreProblems() {
+    client
+        .get()
+        .uri("/v1/no-such-thing")
+        .header(HttpHeaders.AUTHORIZATION, ChatClient.bearer("quinn"))
+        .exchange()
+        .expectStatus()
+        .isNotFound()
+        .expectHeader()
+        .contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+        .expectBody()
+        .jsonPath("$.status")
+        .isEqualTo(404);
+    client
+        .post()
+        .uri("/actuator/health")
+        .contentType(MediaType.APPLICATION_JSON)
+        .bodyValue("{}")
+        .exchange()
+        .expectStatus()
+        .isEqualTo(405)
+        .expectHeader()
+        .contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+        .expectBody()
+        .jsonPath("$.status")
+        .isEqualTo(405);
+    // a body that is not JSON is the gateway's own problem (it parses bodies itself)
+    client
+        .post()
+        .uri("/v1/chat/handshake")
+        .header(HttpHeaders.AUTHORIZATION, ChatClient.bearer("quinn"))
+        .contentType(MediaType.TEXT_PLAIN)
+        .bodyValue("hello")
+        .exchange()
+        .expectStatus()
+        .isBadRequest()
+        .expectHeader()
+        .contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+  }
+
+  private WebTestClient.ResponseSpec readiness() {
+    return client.get().uri("/actuator/health/readiness").exchange();
   }
 }

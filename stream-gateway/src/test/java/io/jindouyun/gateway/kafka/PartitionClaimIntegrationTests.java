@@ -100,7 +100,34 @@ class PartitionClaimIntegrationTests {
                   .isEqualTo("gw-a");
               assertThat(got.getKvs().get(0).getLease()).isNotEqualTo(oldLease).isNotZero();
               assertThat(claim.leaseId()).isEqualTo(got.getKvs().get(0).getLease());
+              assertThat(claim.held()).isTrue();
             });
+  }
+
+  @Test
+  void aClaimIsNotHeldFromItsLossUntilThePartitionIsClaimedAgain() throws Exception {
+    claim("gw-a", 2);
+    PartitionClaim claim = claims.get(0);
+    assertThat(claim.held()).isTrue();
+    // another gateway's key under its own lease: the lost claim cannot take it back
+    long other = etcd.client().getLeaseClient().grant(30).get(5, TimeUnit.SECONDS).getID();
+    etcd.client()
+        .getKVClient()
+        .put(
+            ByteSequence.from(PartitionClaim.PREFIX + 0, StandardCharsets.UTF_8),
+            ByteSequence.from("gw-other", StandardCharsets.UTF_8),
+            PutOption.builder().withLeaseId(other).build())
+        .get(5, TimeUnit.SECONDS);
+    long lost = claim.leaseId();
+
+    etcd.client().getLeaseClient().revoke(lost).get(5, TimeUnit.SECONDS);
+    await().atMost(Duration.ofSeconds(10)).until(() -> !claim.held());
+    etcd.client().getLeaseClient().revoke(other).get(5, TimeUnit.SECONDS);
+
+    await().atMost(Duration.ofSeconds(15)).until(claim::held);
+    assertThat(claim.leaseId()).isNotEqualTo(lost);
+    claim.close();
+    assertThat(claim.held()).isFalse();
   }
 
   @Test

@@ -27,8 +27,10 @@ class EventLoopLagProbeTests {
     loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
   }
 
+  /** The gauge (seconds) in milliseconds; -1 stays -1 (unknown). */
   private double lag() {
-    return registry.get("jdy.eventloop.lag").gauge().value();
+    double seconds = registry.get("jdy.eventloop.lag").gauge().value();
+    return seconds < 0 ? seconds : seconds * 1000;
   }
 
   @Test

@@ -16,7 +16,9 @@ import java.util.concurrent.TimeUnit;
  * that is absent reads as 0; whichever Micrometer type a service chose for a name is accepted (a
  * counter-like name may be a Counter, FunctionCounter, Timer or DistributionSummary; a gauge-like
  * name a Gauge, a LongTaskTimer's active tasks or a counter). The event-loop lag is the exception:
- * the largest of its gauges, and -1 (unknown) when there is none. Stateless and thread-safe.
+ * the largest of its gauges (in seconds, read as milliseconds), and -1 (unknown) when there is
+ * none. A gateway counts chunks ({@value #CHUNKS}), a consumer tokens ({@value #TOKENS}): the
+ * snapshot's token figure is whichever the service has. Stateless and thread-safe.
  */
 public final class MeterTotalsReader {
 
@@ -25,7 +27,13 @@ public final class MeterTotalsReader {
   public static final String STREAMS_ACTIVE = "jdy.streams.active";
   public static final String ERRORS = "jdy.errors";
   public static final String TTFT = "jdy.ttft";
+
+  /** Tokens received from the LLM (llm-consumer). */
   public static final String TOKENS = "jdy.tokens";
+
+  /** Chunks buffered for readers (stream-gateway): its tokens-per-second figure. */
+  public static final String CHUNKS = "jdy.gateway.chunks";
+
   public static final String QUEUE_DEPTH = "jdy.queue.depth";
   public static final String CONSUMER_LAG = "jdy.consumer.lag";
   public static final String HANDSHAKES = "jdy.handshakes";
@@ -51,13 +59,13 @@ public final class MeterTotalsReader {
         (long) countAndTime(registry, ERRORS)[0],
         (long) ttft[0],
         ttft[1],
-        amount(registry, TOKENS),
+        amount(registry, TOKENS) + amount(registry, CHUNKS),
         (long) value(registry, QUEUE_DEPTH),
         (long) value(registry, CONSUMER_LAG),
         (long) handshakes[0],
         handshakes[1],
         (long) value(registry, HANDSHAKES_ACTIVE),
-        largest(registry, EVENT_LOOP_LAG),
+        millis(largest(registry, EVENT_LOOP_LAG)),
         (long) queueWait[0],
         queueWait[1],
         (long) upstreamTtft[0],
@@ -116,6 +124,11 @@ public final class MeterTotalsReader {
       }
     }
     return max;
+  }
+
+  /** {@code seconds} in milliseconds; a negative value (unknown) stays -1. */
+  private static double millis(double seconds) {
+    return seconds < 0 ? -1 : seconds * 1000;
   }
 
   /** Sum of current values of gauge-like meters. */

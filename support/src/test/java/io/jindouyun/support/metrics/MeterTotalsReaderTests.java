@@ -31,8 +31,8 @@ class MeterTotalsReaderTests {
     handshakes.record(Duration.ofMillis(4));
     handshakes.record(Duration.ofMillis(6));
     Gauge.builder("jdy.handshakes.active", () -> 2).register(registry);
-    Gauge.builder("jdy.eventloop.lag", () -> 3.5).tag("loop", "a").register(registry);
-    Gauge.builder("jdy.eventloop.lag", () -> 7.25).tag("loop", "b").register(registry);
+    Gauge.builder("jdy.eventloop.lag", () -> 0.0035).tag("loop", "a").register(registry);
+    Gauge.builder("jdy.eventloop.lag", () -> 0.00725).tag("loop", "b").register(registry);
     Timer.builder("jdy.queue.wait").register(registry).record(Duration.ofMillis(30));
     Timer.builder("jdy.upstream.ttft").register(registry).record(Duration.ofMillis(80));
 
@@ -41,7 +41,9 @@ class MeterTotalsReaderTests {
     assertThat(totals.handshakes()).isEqualTo(2);
     assertThat(totals.handshakeTimeMs()).isCloseTo(10.0, within(1e-6));
     assertThat(totals.handshakesActive()).isEqualTo(2);
-    assertThat(totals.eventLoopLagMs()).as("the worst loop, not a sum").isEqualTo(7.25);
+    assertThat(totals.eventLoopLagMs())
+        .as("the worst loop, not a sum, in milliseconds")
+        .isCloseTo(7.25, within(1e-9));
     assertThat(totals.queueWaits()).isEqualTo(1);
     assertThat(totals.queueWaitTimeMs()).isCloseTo(30.0, within(1e-6));
     assertThat(totals.upstreamTtftCount()).isEqualTo(1);
@@ -59,6 +61,7 @@ class MeterTotalsReaderTests {
     Counter.builder("jdy.errors").tag("kind", "x").register(registry).increment(2);
     Counter.builder("jdy.errors").tag("kind", "y").register(registry).increment(1);
     Counter.builder("jdy.tokens").register(registry).increment(40);
+    Counter.builder("jdy.gateway.chunks").register(registry).increment(2);
     Timer.builder("jdy.ttft").register(registry).record(Duration.ofMillis(120));
 
     MeterTotals totals = MeterTotalsReader.read(registry);
@@ -67,7 +70,7 @@ class MeterTotalsReaderTests {
     assertThat(totals.requestTimeMs()).isCloseTo(40.0, within(1e-6));
     assertThat(totals.activeStreams()).isEqualTo(7);
     assertThat(totals.errors()).isEqualTo(3);
-    assertThat(totals.tokens()).isEqualTo(40.0);
+    assertThat(totals.tokens()).as("tokens and chunks").isEqualTo(42.0);
     assertThat(totals.ttftCount()).isEqualTo(1);
     assertThat(totals.ttftTimeMs()).isCloseTo(120.0, within(1e-6));
   }
