@@ -117,6 +117,23 @@ class ComposeFileTests {
   }
 
   @Test
+  void gatewaysAcceptTheDevelopmentSecretOnlyInTheDevProfileWhichIsTheDefault() throws Exception {
+    services()
+        .forEach(
+            (name, service) -> {
+              Map<String, Object> env = map(service.get("environment"));
+              if (env.containsKey("JINDOUYUN_SECURITY_JWTSECRET")) {
+                assertThat(env.get("SPRING_PROFILES_ACTIVE"))
+                    .as("%s: the profile, overridable, dev by default", name)
+                    .isEqualTo("${JINDOUYUN_PROFILE:-dev}");
+                assertThat(env.get("JINDOUYUN_SECURITY_JWTSECRET").toString())
+                    .as(name)
+                    .startsWith("${JINDOUYUN_JWT_SECRET:-");
+              }
+            });
+  }
+
+  @Test
   void volumesAreMountedWhereTheProgramsWrite() throws Exception {
     Map<String, Map<String, Object>> services = services();
 
@@ -270,7 +287,8 @@ class ComposeFileTests {
     assertThat(conf)
         .contains("proxy_pass " + edge.get("PROMETHEUS_URL") + ";")
         .doesNotContain("listen 127.0.0.1:")
-        .doesNotContain("${");
+        // no template placeholder left (nginx's own ${variable}s are lower case)
+        .doesNotContainPattern("\\$\\{[A-Z_]+\\}");
   }
 
   private static Map<String, Map<String, Object>> services() throws Exception {
