@@ -11,7 +11,7 @@ import org.springframework.validation.annotation.Validated;
  * Conversation history ({@code jindouyun.history.*}), the same for the gateways and the
  * llm-consumers.
  *
- * @param url the database as an R2DBC URL: {@code r2dbc:h2:tcp://127.0.0.1:9094/history} (an H2
+ * @param url the database as an R2DBC URL: {@code r2dbc:h2:tcp://127.0.0.1:9110/history} (an H2
  *     server), {@code r2dbc:h2:file:///path/history} (one process only), {@code
  *     r2dbc:postgresql://user:password@host:5432/jindouyun}; empty: no history (conversation ids
  *     are still issued, nothing is stored, the history API answers 503)

@@ -14,8 +14,8 @@ class JdbcUrlsTests {
 
   @Test
   void anH2ServerUrl() {
-    assertThat(of("r2dbc:h2:tcp://127.0.0.1:9094/history").url())
-        .isEqualTo("jdbc:h2:tcp://127.0.0.1:9094/history");
+    assertThat(of("r2dbc:h2:tcp://127.0.0.1:9110/history").url())
+        .isEqualTo("jdbc:h2:tcp://127.0.0.1:9110/history");
   }
 
   @Test
