@@ -15,9 +15,16 @@ final class AnswerPlanner {
   private final ChatRequestParser parser;
   private final FailureBudget failureBudget;
 
+  private final ReceivedRequests received;
+
   AnswerPlanner(DevLlmSettings settings, ChatRequestParser parser) {
+    this(settings, parser, new ReceivedRequests());
+  }
+
+  AnswerPlanner(DevLlmSettings settings, ChatRequestParser parser, ReceivedRequests received) {
     this.settings = settings;
     this.parser = parser;
+    this.received = received;
     this.failureBudget = new FailureBudget(settings.maxFailKeys());
   }
 
@@ -29,6 +36,7 @@ final class AnswerPlanner {
   Plan plan(String body, Function<String, String> headers) {
     try {
       ChatRequest request = parser.parse(body);
+      received.add(request);
       AnswerOptions options = AnswerOptions.resolve(settings, headers, request.lastUserContent());
       boolean cut = request.maxTokens() >= 0 && request.maxTokens() < options.tokens();
       int length = cut ? request.maxTokens() : options.tokens();

@@ -96,6 +96,7 @@ public final class DevLlmServer implements AutoCloseable {
 
   private final DevLlmSettings settings;
   private final Counters counters;
+  private final ReceivedRequests received;
   private final DisposableServer server;
 
   /** Open connections; Netty removes a channel when it closes. */
@@ -104,10 +105,12 @@ public final class DevLlmServer implements AutoCloseable {
   private DevLlmServer(
       DevLlmSettings settings,
       Counters counters,
+      ReceivedRequests received,
       DisposableServer server,
       ChannelGroup connections) {
     this.settings = settings;
     this.counters = counters;
+    this.received = received;
     this.server = server;
     this.connections = connections;
   }
@@ -122,10 +125,11 @@ public final class DevLlmServer implements AutoCloseable {
     OpenAiJson json = new OpenAiJson(mapper);
     Replies replies = new Replies(json, settings.apiKey());
     Counters counters = new Counters();
+    ReceivedRequests received = new ReceivedRequests();
     ChatCompletionsHandler chat =
         new ChatCompletionsHandler(
             settings,
-            new AnswerPlanner(settings, new ChatRequestParser(mapper)),
+            new AnswerPlanner(settings, new ChatRequestParser(mapper), received),
             replies,
             new SseAnswerWriter(json, counters),
             new JsonAnswerWriter(json, counters),
@@ -167,7 +171,7 @@ public final class DevLlmServer implements AutoCloseable {
                                     res, Rejection.notFound(req.method().name(), req.path()))))
             .bindNow(BIND_TIMEOUT);
     log.debug("Development LLM listening on {} with {}", server.address(), settings);
-    return new DevLlmServer(settings, counters, server, connections);
+    return new DevLlmServer(settings, counters, received, server, connections);
   }
 
   /** {@code http://<host>:<port>}, without a trailing slash. */
@@ -183,6 +187,17 @@ public final class DevLlmServer implements AutoCloseable {
   /** The settings the server was started with. */
   public DevLlmSettings settings() {
     return settings;
+  }
+
+  /** One message of a received chat request. */
+  public record ReceivedMessage(String role, String content) {}
+
+  /**
+   * The messages of the last 64 well-formed chat requests received, oldest first (a test checks
+   * what a client sent with it).
+   */
+  public List<List<ReceivedMessage>> received() {
+    return received.snapshot();
   }
 
   /** Chat requests received (every {@code POST /v1/chat/completions}, also rejected ones). */

@@ -12,12 +12,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.web.reactive.function.client.WebClient;
@@ -64,6 +66,52 @@ final class Chats {
             .bodyToMono(JsonNode.class)
             .block(WAIT);
     return new Handshake(body.path("streamId").asString(), body.path("generation").asLong());
+  }
+
+  /** A handshake's answer with the conversation the answer is stored in. */
+  record Opened(String streamId, long generation, String conversationId) {}
+
+  /**
+   * Opens a chat of one user message {@code prompt} in conversation {@code conversationId} (null: a
+   * new one) as {@code user}.
+   */
+  Opened open(String user, String prompt, String conversationId) {
+    Map<String, Object> body = new HashMap<>(conversation(prompt));
+    if (conversationId != null) {
+      body.put("conversationId", conversationId);
+    }
+    JsonNode answer =
+        http.post()
+            .uri("/v1/chat/handshake")
+            .header(HttpHeaders.AUTHORIZATION, bearer(user))
+            .contentType(MediaType.APPLICATION_JSON)
+            .bodyValue(body)
+            .retrieve()
+            .bodyToMono(JsonNode.class)
+            .block(WAIT);
+    return new Opened(
+        answer.path("streamId").asString(),
+        answer.path("generation").asLong(),
+        answer.path("conversationId").asString());
+  }
+
+  /** A response's status and JSON body (null when it has none). */
+  record Reply(int status, JsonNode body) {}
+
+  /** Sends {@code method} {@code path} as {@code user} with an optional JSON body. */
+  Reply call(String user, HttpMethod method, String path, Object body) {
+    WebClient.RequestBodySpec spec =
+        http.method(method).uri(path).header(HttpHeaders.AUTHORIZATION, bearer(user));
+    WebClient.RequestHeadersSpec<?> request =
+        body == null ? spec : spec.contentType(MediaType.APPLICATION_JSON).bodyValue(body);
+    return request
+        .exchangeToMono(
+            response ->
+                response
+                    .bodyToMono(String.class)
+                    .map(text -> new Reply(response.statusCode().value(), JSON.readTree(text)))
+                    .defaultIfEmpty(new Reply(response.statusCode().value(), null)))
+        .block(WAIT);
   }
 
   /** Reads {@code streamId} as {@code user}, adding every named event to {@code into}. */

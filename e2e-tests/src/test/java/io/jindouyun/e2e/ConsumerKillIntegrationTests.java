@@ -34,15 +34,18 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
+import org.h2.tools.Server;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.Disposable;
+import tools.jackson.databind.JsonNode;
 
 /**
  * Issue 3, Done-when "llm-consumer killed mid-stream → redelivery → {@code reset} → the full
@@ -63,6 +66,10 @@ import reactor.core.Disposable;
  * consumers, the killed one's chats resume on the other within {@link #TAKEOVER_BOUND} of the kill
  * (not after Kafka's default 45 s session), each with exactly one {@code reset} and the exact text;
  * the survivor's own chats go on untouched.
+ *
+ * <p>Issue 16, "a consumer killed mid-answer and the job redelivered stores one turn, not two": the
+ * history is on (H2's server in this JVM), and the killed chat's conversation holds exactly one
+ * complete turn afterwards.
  *
  * <p>Each test starts with both consumers up (one killed by an earlier test is started again).
  */
@@ -101,6 +108,8 @@ class ConsumerKillIntegrationTests {
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   static DevLlmServer llm;
+  static Server h2;
+  static String historyUrl;
   static JavaService gateway;
   static int gatewayPort;
   static Chats chats;
@@ -113,6 +122,8 @@ class ConsumerKillIntegrationTests {
     kafka.createTopics(REPLY_PARTITIONS, REPLIES);
     kafka.createTopics(1, "chat.control", "chat.jobs-dlt");
     llm = DevLlmServer.start(DevLlmSettings.DEFAULTS);
+    h2 = EndToEndIntegrationTests.startH2();
+    historyUrl = "r2dbc:h2:tcp://127.0.0.1:" + h2.getPort() + "/history";
 
     gatewayPort = FreePorts.next();
     // deadlines are never cancelled, only checked when they fire (StreamMap): pending timers
@@ -127,7 +138,8 @@ class ConsumerKillIntegrationTests {
             Map.of(),
             "--jindouyun.gateway.stream.claim-timeout=" + CLAIM_ACK_TIMEOUT.toSeconds() + "s",
             "--jindouyun.gateway.stream.ack-timeout=" + CLAIM_ACK_TIMEOUT.toSeconds() + "s",
-            "--jindouyun.gateway.stream.warm-timeout=2s");
+            "--jindouyun.gateway.stream.warm-timeout=2s",
+            "--jindouyun.history.url=" + historyUrl);
     chats = new Chats(WebClient.create("http://127.0.0.1:" + gatewayPort));
 
     for (String id : List.of("consumer-a", "consumer-b")) {
@@ -151,6 +163,7 @@ class ConsumerKillIntegrationTests {
                 "--jindouyun.etcd.endpoints=" + etcd.endpoint(),
                 "--jindouyun.llm.base-url=" + llm.baseUrl(),
                 "--jindouyun.consumer.concurrency=1",
+                "--jindouyun.history.url=" + historyUrl,
                 "--spring.kafka.bootstrap-servers=" + kafka.bootstrapServers())));
   }
 
@@ -174,6 +187,9 @@ class ConsumerKillIntegrationTests {
     }
     if (llm != null) {
       llm.close();
+    }
+    if (h2 != null) {
+      h2.stop();
     }
   }
 
@@ -264,6 +280,24 @@ class ConsumerKillIntegrationTests {
       reading.dispose();
     }
     long ackedAt = System.nanoTime();
+
+    // the killed run stored nothing, the redelivered one its complete answer: one turn, not two
+    JsonNode list = chats.call(user, HttpMethod.GET, "/v1/conversations", null).body();
+    assertThat(list.path("conversations")).hasSize(1);
+    JsonNode turns =
+        chats
+            .call(
+                user,
+                HttpMethod.GET,
+                "/v1/conversations/" + list.path("conversations").path(0).path("id").asString(),
+                null)
+            .body()
+            .path("turns");
+    assertThat(turns).hasSize(1);
+    assertThat(turns.path(0).path("streamId").asString()).isEqualTo(streamId);
+    assertThat(turns.path(0).path("status").asString()).isEqualTo("complete");
+    assertThat(turns.path(0).path("answer").asString()).isEqualTo(expected);
+    assertThat(turns.path(0).path("delivered").asBoolean()).isTrue();
 
     await()
         .atMost(WAIT)

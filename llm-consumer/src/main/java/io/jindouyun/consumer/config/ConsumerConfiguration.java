@@ -7,6 +7,7 @@ import io.jindouyun.consumer.job.JobEnvironment;
 import io.jindouyun.consumer.job.JobMetrics;
 import io.jindouyun.consumer.job.JobParser;
 import io.jindouyun.consumer.job.JobRunner;
+import io.jindouyun.consumer.job.TurnRecorder;
 import io.jindouyun.consumer.kafka.ControlReader;
 import io.jindouyun.consumer.kafka.DeadLetters;
 import io.jindouyun.consumer.kafka.JobConsumers;
@@ -128,7 +129,8 @@ class ConsumerConfiguration {
       KafkaTemplate<String, byte[]> template,
       InFlightJobs inFlight,
       Scheduler jdyReplyScheduler,
-      JobMetrics metrics) {
+      JobMetrics metrics,
+      TurnRecorder turns) {
     JobEnvironment env =
         new JobEnvironment(
             client,
@@ -146,7 +148,8 @@ class ConsumerConfiguration {
             inFlight::size,
             properties.maxJobDuration(),
             System::currentTimeMillis,
-            metrics);
+            metrics,
+            turns);
     return new JobRunner(new JobParser(llm.model()), env, inFlight, jdyReplyScheduler);
   }
 

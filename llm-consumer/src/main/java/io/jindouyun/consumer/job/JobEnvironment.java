@@ -24,6 +24,7 @@ import java.util.function.LongSupplier;
  * @param maxJobDuration longest a job runs
  * @param clockMillis wall clock
  * @param metrics meters
+ * @param turns where ended answers go as conversation turns
  */
 public record JobEnvironment(
     LlmClient llm,
@@ -38,4 +39,5 @@ public record JobEnvironment(
     IntSupplier runningJobs,
     Duration maxJobDuration,
     LongSupplier clockMillis,
-    JobMetrics metrics) {}
+    JobMetrics metrics,
+    TurnRecorder turns) {}

@@ -50,8 +50,17 @@ import reactor.core.scheduler.Scheduler;
  * start over; the user can regenerate instead. When the job's deadline (or the maximum job
  * duration) passes, the run ends with a {@code job-expired} error chunk: every stream ends.
  *
- * <p>{@link #result()} completes once every chunk sent has been acknowledged (or failed), so the
- * caller commits a job only when its answer is in Kafka.
+ * <h2>History</h2>
+ *
+ * The text of the current attempt is kept (up to {@link TurnRecorder#maxAnswerChars()}) and handed
+ * to the {@link TurnRecorder} when the run ends: a complete answer is stored <em>before</em> its
+ * last chunk goes out (so a client that sees {@code done} and asks again at once finds the turn), a
+ * run that ends early (cancel, failure, deadline, supersede) is stored as partial with its reason;
+ * an abandoned run stores nothing (it is redelivered).
+ *
+ * <p>{@link #result()} completes once every chunk sent has been acknowledged (or failed) and the
+ * turn is stored (or failed to be), so the caller commits a job only when its answer is in Kafka
+ * and in the history.
  */
 final class JobExecution {
 
@@ -83,6 +92,12 @@ final class JobExecution {
   private Disposable deadlineTimer;
   private CompletableFuture<?> lastSend = CompletableFuture.completedFuture(null);
   private boolean sendFailed;
+  private final long startedAtMs;
+  private final StringBuilder answer = new StringBuilder();
+  private boolean answerTruncated;
+  private Long firstTokenMs;
+  private boolean finishing;
+  private CompletableFuture<Void> stored = CompletableFuture.completedFuture(null);
 
   /**
    * @param enqueuedAtMs when the job was queued (its record's timestamp), milliseconds since the
@@ -101,6 +116,7 @@ final class JobExecution {
     this.env = env;
     this.worker = worker;
     this.coalescer = new ChunkCoalescer(env.coalesceBytes());
+    this.startedAtMs = env.clockMillis().getAsLong();
   }
 
   JobKey key() {
@@ -170,6 +186,8 @@ final class JobExecution {
     seq = 0;
     attemptHasTokens = false;
     coalescer.reset();
+    answer.setLength(0);
+    answerTruncated = false;
     Upstream next = new Upstream();
     upstream = next;
     attemptStartNanos = System.nanoTime();
@@ -193,9 +211,39 @@ final class JobExecution {
                 .setCompletionTokens(finish.usage().completionTokens())
                 .setTotalTokens(finish.usage().totalTokens()));
       }
-      send(last);
-      end(JobOutcome.COMPLETED, null);
+      EndedAnswer ended = ended(null, finish.reason(), finish.usage());
+      finishing = true;
+      stored = env.turns().record(job, ended);
+      if (stored.isDone()) {
+        finishComplete(last);
+      } else {
+        stored.whenComplete((ok, ignored) -> submit(() -> finishComplete(last)));
+      }
     }
+  }
+
+  /** After the complete turn is stored (or failed to be): the last chunk, then the end. */
+  private void finishComplete(ChatChunk.Builder last) {
+    finishing = false;
+    if (ended) {
+      return;
+    }
+    send(last);
+    end(JobOutcome.COMPLETED, null);
+  }
+
+  private EndedAnswer ended(String partialReason, String finishReason, LlmEvent.TokenUsage usage) {
+    return new EndedAnswer(
+        answer.toString(),
+        answerTruncated,
+        partialReason,
+        finishReason,
+        usage == null ? null : usage.promptTokens(),
+        usage == null ? null : usage.completionTokens(),
+        usage == null ? null : usage.totalTokens(),
+        startedAtMs,
+        firstTokenMs,
+        env.clockMillis().getAsLong());
   }
 
   private void onDelta(String text) {
@@ -203,6 +251,14 @@ final class JobExecution {
     if (!anyToken) {
       anyToken = true;
       env.metrics().firstToken(System.nanoTime() - startNanos);
+      firstTokenMs = env.clockMillis().getAsLong() - startedAtMs;
+    }
+    int room = env.turns().maxAnswerChars() - answer.length();
+    if (text.length() <= room) {
+      answer.append(text);
+    } else {
+      answer.append(text, 0, Math.max(0, room));
+      answerTruncated = true;
     }
     if (!attemptHasTokens) {
       env.metrics().upstreamFirstToken(System.nanoTime() - attemptStartNanos);
@@ -300,7 +356,7 @@ final class JobExecution {
    * before it began) the chunk takes a stamp of its own.
    */
   private void endWith(Problems problem, String detail, JobOutcome outcome) {
-    if (ended) {
+    if (ended || finishing) {
       return;
     }
     cancelFlushTimer();
@@ -359,8 +415,8 @@ final class JobExecution {
   }
 
   private void end(JobOutcome outcome, Throwable failure) {
-    if (ended) {
-      return;
+    if (ended || finishing) {
+      return; // a complete answer being stored ends as completed
     }
     ended = true;
     disposeUpstream();
@@ -373,13 +429,35 @@ final class JobExecution {
     }
     env.metrics().finished(outcome, System.nanoTime() - startNanos);
     log.debug("Job {} ended: {} after {} retries", key, outcome, retries);
-    lastSend.whenComplete(
-        (ok, ignored) ->
-            submit(
-                () -> {
-                  result.complete(new JobResult(outcome, failure, sendFailed));
-                  worker.dispose();
-                }));
+    String partial = partialReason(outcome, failure);
+    if (partial != null) {
+      stored = env.turns().record(job, ended(partial, null, null));
+    }
+    CompletableFuture.allOf(lastSend, stored)
+        .whenComplete(
+            (ok, ignored) ->
+                submit(
+                    () -> {
+                      result.complete(new JobResult(outcome, failure, sendFailed));
+                      worker.dispose();
+                    }));
+  }
+
+  /** Why a run that ended with {@code outcome} is a partial turn; null when it stores none. */
+  private static String partialReason(JobOutcome outcome, Throwable failure) {
+    String reason =
+        switch (outcome) {
+          case CANCELLED -> "cancelled";
+          case EXPIRED -> "expired";
+          case SUPERSEDED -> "superseded";
+          case FAILED_MID_STREAM, FAILED_RETRIES_EXHAUSTED, FAILED_FATAL -> "failed";
+          default -> null; // completed (stored before its last chunk), abandoned (redelivered)
+        };
+    if (reason != null && failure != null && failure.getMessage() != null) {
+      String message = failure.getMessage();
+      reason += ": " + (message.length() > 400 ? message.substring(0, 400) : message);
+    }
+    return reason;
   }
 
   private void disposeUpstream() {

@@ -59,7 +59,15 @@ public final class JobParser {
     if (job.getMessagesCount() == 0) {
       throw new InvalidJobException("the job has no messages", null);
     }
-    List<LlmRequest.Message> messages = new ArrayList<>(job.getMessagesCount());
+    List<LlmRequest.Message> messages =
+        new ArrayList<>(job.getHistoryCount() + job.getMessagesCount());
+    for (ChatMessage message : job.getHistoryList()) { // earlier turns first
+      if (!ROLES.contains(message.getRole())) {
+        throw new InvalidJobException(
+            "unknown history message role '" + message.getRole() + "'", null);
+      }
+      messages.add(new LlmRequest.Message(message.getRole(), message.getContent()));
+    }
     for (ChatMessage message : job.getMessagesList()) {
       if (!ROLES.contains(message.getRole())) {
         throw new InvalidJobException("unknown message role '" + message.getRole() + "'", null);

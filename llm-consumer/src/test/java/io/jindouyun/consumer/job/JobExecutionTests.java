@@ -37,6 +37,21 @@ class JobExecutionTests {
   final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   final AtomicInteger running = new AtomicInteger(1);
   CoalesceDelay delay = CoalesceDelay.fixed(DELAY);
+  final List<EndedAnswer> recorded = new CopyOnWriteArrayList<>();
+  CompletableFuture<Void> storing = CompletableFuture.completedFuture(null);
+  final TurnRecorder turns =
+      new TurnRecorder() {
+        @Override
+        public CompletableFuture<Void> record(ChatJob job, EndedAnswer answer) {
+          recorded.add(answer);
+          return storing;
+        }
+
+        @Override
+        public int maxAnswerChars() {
+          return 8;
+        }
+      };
 
   JobExecution execution(int coalesceBytes, long deadlineMs) {
     return execution(coalesceBytes, deadlineMs, 0);
@@ -60,7 +75,8 @@ class JobExecutionTests {
             running::get,
             Duration.ofMinutes(10),
             this::now,
-            new JobMetrics(registry));
+            new JobMetrics(registry),
+            turns);
     ChatJob job =
         ChatJob.newBuilder()
             .setStreamId("gw~s")
@@ -146,6 +162,70 @@ class JobExecutionTests {
     assertThat(chunks).as("76 ms after the second token").hasSize(1);
     advance(4);
     assertThat(chunks).extracting(ChatChunk::getDelta).containsExactly("Hello", " a b c d");
+  }
+
+  @Test
+  void aCompleteAnswerIsStoredBeforeItsLastChunkGoesOut() {
+    storing = new CompletableFuture<>();
+    JobExecution run = execution();
+    emit(new LlmEvent.Delta("Hello"));
+    emit(new LlmEvent.Delta(" world"));
+    emit(new LlmEvent.Finish("stop", new LlmEvent.TokenUsage(1, 2, 3)));
+
+    assertThat(recorded)
+        .singleElement()
+        .satisfies(
+            a -> {
+              assertThat(a.text()).isEqualTo("Hello wo"); // the recorder keeps 8 characters
+              assertThat(a.truncated()).isTrue();
+              assertThat(a.partialReason()).isNull();
+              assertThat(a.finishReason()).isEqualTo("stop");
+              assertThat(a.totalTokens()).isEqualTo(3);
+            });
+    assertThat(chunks).noneMatch(c -> !c.getFinish().isEmpty());
+    run.stop(JobOutcome.CANCELLED); // too late: the answer is complete
+    time.advanceTime();
+    assertThat(run.result()).isNotDone();
+
+    storing.complete(null);
+    time.advanceTime();
+
+    assertThat(chunks.get(chunks.size() - 1).getFinish()).isEqualTo("stop");
+    assertThat(run.result()).isCompletedWithValueMatching(r -> r.outcome() == JobOutcome.COMPLETED);
+    assertThat(recorded).hasSize(1);
+  }
+
+  @Test
+  void aCancelledRunIsStoredAsPartialAndCommittedOnlyOnceStored() {
+    storing = new CompletableFuture<>();
+    JobExecution run = execution();
+    emit(new LlmEvent.Delta("Half"));
+    run.stop(JobOutcome.CANCELLED);
+    time.advanceTime();
+
+    assertThat(recorded)
+        .singleElement()
+        .satisfies(
+            a -> {
+              assertThat(a.text()).isEqualTo("Half");
+              assertThat(a.partialReason()).isEqualTo("cancelled");
+              assertThat(a.firstTokenMs()).isNotNull();
+            });
+    assertThat(run.result()).isNotDone();
+    storing.complete(null);
+    time.advanceTime();
+    assertThat(run.result()).isCompletedWithValueMatching(r -> r.outcome() == JobOutcome.CANCELLED);
+  }
+
+  @Test
+  void anAbandonedRunStoresNothing() {
+    JobExecution run = execution();
+    emit(new LlmEvent.Delta("Half"));
+    run.stop(JobOutcome.ABANDONED);
+    time.advanceTime();
+
+    assertThat(run.result()).isCompletedWithValueMatching(r -> r.outcome() == JobOutcome.ABANDONED);
+    assertThat(recorded).isEmpty();
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.jindouyun.gateway.config;
 
 import io.jindouyun.gateway.handshake.HandshakeHandler;
+import io.jindouyun.gateway.history.ConversationHandler;
 import io.jindouyun.gateway.metrics.GatewayMetrics;
 import io.jindouyun.gateway.problem.ProblemException;
 import io.jindouyun.gateway.problem.ProblemKind;
@@ -16,8 +17,8 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Mono;
 
 /**
- * The chat endpoints as functional routes. One filter counts requests and turns every failure into
- * a problem answer: {@link ProblemException} with its kind, anything else as 500.
+ * The chat and history endpoints as functional routes. One filter counts requests and turns every
+ * failure into a problem answer: {@link ProblemException} with its kind, anything else as 500.
  */
 @Configuration(proxyBeanMethods = false)
 class ChatRoutes {
@@ -26,13 +27,19 @@ class ChatRoutes {
 
   @Bean
   RouterFunction<ServerResponse> chatRouter(
-      HandshakeHandler handshake, StreamHandler streams, GatewayMetrics metrics) {
+      HandshakeHandler handshake,
+      StreamHandler streams,
+      ConversationHandler conversations,
+      GatewayMetrics metrics) {
     return RouterFunctions.route()
         .POST("/v1/chat/handshake", handshake::handshake)
         .GET("/v1/chat/stream/{streamId}", streams::stream)
         .POST("/v1/chat/stream/{streamId}", streams::stream)
         .DELETE("/v1/chat/stream/{streamId}", streams::cancel)
-        .POST("/v1/chat/ack/{streamId}", streams::ack)
+        .POST("/v1/chat/ack/{streamId}", conversations.markingDelivered(streams::ack))
+        .GET("/v1/conversations", conversations::list)
+        .GET("/v1/conversations/{id}", conversations::get)
+        .DELETE("/v1/conversations/{id}", conversations::delete)
         .filter(
             (request, next) -> {
               long started = metrics.requestStarted();

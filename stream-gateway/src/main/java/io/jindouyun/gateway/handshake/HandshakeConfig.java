@@ -11,7 +11,10 @@ import org.springframework.context.annotation.Configuration;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Wires the handshake pipeline: authenticate, validate, ready, rate-limit, open, send. */
+/**
+ * Wires the handshake pipeline: authenticate, validate, ready, rate-limit, conversation, open,
+ * send.
+ */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(HandshakeProperties.class)
 class HandshakeConfig {
@@ -23,13 +26,15 @@ class HandshakeConfig {
       StreamMap streams,
       JobSender sender,
       TicketIssuer tickets,
-      NodeId node) {
+      NodeId node,
+      ConversationLookup conversations) {
     List<HandshakeStage> stages =
         List.of(
             new AuthenticateStage(),
             new ValidateStage(json, props),
             new ReadyStage(sender),
             new RateLimitStage(props.rateLimit()),
+            new ConversationStage(conversations),
             new OpenGenerationStage(streams, node.value()),
             new SendJobStage(sender, props, node.value()));
     return HandshakeChain.of(
@@ -39,7 +44,12 @@ class HandshakeConfig {
           TicketIssuer.Ticket ticket = tickets.issue(ctx.userId(), gen.streamId());
           return Mono.just(
               new HandshakeResult(
-                  gen.streamId(), gen.number(), node.value(), ticket.token(), ticket.expiresAt()));
+                  gen.streamId(),
+                  gen.number(),
+                  node.value(),
+                  ticket.token(),
+                  ticket.expiresAt(),
+                  ctx.conversationId()));
         });
   }
 

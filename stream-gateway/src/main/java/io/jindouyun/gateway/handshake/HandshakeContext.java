@@ -2,6 +2,7 @@ package io.jindouyun.gateway.handshake;
 
 import io.jindouyun.gateway.stream.Generation;
 import java.security.Principal;
+import java.util.List;
 
 /**
  * What the handshake stages know so far. Immutable: a stage passes an enriched copy on.
@@ -15,6 +16,8 @@ import java.security.Principal;
  * @param model the model to use (the request's or the default)
  * @param independent whether this is an OpenAI-compatible API request: its generation takes no user
  *     slot (it supersedes nothing and is superseded by nothing) and its job says so
+ * @param conversationId the conversation of this chat (the request's or a new one), once resolved
+ * @param earlier the conversation's earlier turns the job carries, oldest first, once resolved
  */
 public record HandshakeContext(
     Principal principal,
@@ -24,11 +27,14 @@ public record HandshakeContext(
     ChatRequest request,
     Generation generation,
     String model,
-    boolean independent) {
+    boolean independent,
+    String conversationId,
+    List<ChatRequest.Message> earlier) {
 
   /** A context for a new handshake. */
   public static HandshakeContext start(Principal principal, byte[] body) {
-    return new HandshakeContext(principal, body, System.nanoTime(), null, null, null, null, false);
+    return new HandshakeContext(
+        principal, body, System.nanoTime(), null, null, null, null, false, null, List.of());
   }
 
   /**
@@ -36,21 +42,63 @@ public record HandshakeContext(
    * generation is never installed in the user's slot and its job is outside the user's order.
    */
   public static HandshakeContext independent(Principal principal, byte[] body) {
-    return new HandshakeContext(principal, body, System.nanoTime(), null, null, null, null, true);
+    return new HandshakeContext(
+        principal, body, System.nanoTime(), null, null, null, null, true, null, List.of());
   }
 
   HandshakeContext withUserId(String id) {
     return new HandshakeContext(
-        principal, body, startedNanos, id, request, generation, model, independent);
+        principal,
+        body,
+        startedNanos,
+        id,
+        request,
+        generation,
+        model,
+        independent,
+        conversationId,
+        earlier);
   }
 
   HandshakeContext withRequest(ChatRequest parsed, String chosenModel) {
     return new HandshakeContext(
-        principal, body, startedNanos, userId, parsed, generation, chosenModel, independent);
+        principal,
+        body,
+        startedNanos,
+        userId,
+        parsed,
+        generation,
+        chosenModel,
+        independent,
+        conversationId,
+        earlier);
   }
 
   HandshakeContext withGeneration(Generation opened) {
     return new HandshakeContext(
-        principal, body, startedNanos, userId, request, opened, model, independent);
+        principal,
+        body,
+        startedNanos,
+        userId,
+        request,
+        opened,
+        model,
+        independent,
+        conversationId,
+        earlier);
+  }
+
+  HandshakeContext withConversation(String id, List<ChatRequest.Message> earlierTurns) {
+    return new HandshakeContext(
+        principal,
+        body,
+        startedNanos,
+        userId,
+        request,
+        generation,
+        model,
+        independent,
+        id,
+        List.copyOf(earlierTurns));
   }
 }

@@ -17,6 +17,8 @@ import java.util.List;
  * @param deadlineMs after this (epoch millis) nobody will read the answer
  * @param independent an API request, outside the user's order of jobs (see {@link
  *     HandshakeContext#independent})
+ * @param history the conversation's earlier turns, oldest first (sent to the LLM before {@code
+ *     messages})
  */
 public record JobSpec(
     String streamId,
@@ -29,4 +31,5 @@ public record JobSpec(
     Double temperature,
     String node,
     long deadlineMs,
-    boolean independent) {}
+    boolean independent,
+    List<ChatRequest.Message> history) {}

@@ -39,14 +39,15 @@ final class SendJobStage implements HandshakeStage {
             ctx.generation().streamId(),
             ctx.userId(),
             ctx.generation().number(),
-            req.conversationId() == null ? "" : req.conversationId(),
+            ctx.conversationId() == null ? "" : ctx.conversationId(),
             req.messages(),
             ctx.model(),
             req.maxTokens(),
             req.temperature(),
             node,
             System.currentTimeMillis() + props.jobTtl().toMillis(),
-            ctx.independent());
+            ctx.independent(),
+            ctx.earlier());
     HandshakeProperties.Send send = props.send();
     return Mono.fromFuture(() -> sender.send(job))
         .subscribeOn(Schedulers.boundedElastic()) // the producer may wait for metadata

@@ -61,6 +61,9 @@ public final class KafkaJobSender implements JobSender {
             .setNode(spec.node())
             .setDeadlineMs(spec.deadlineMs())
             .setIndependent(spec.independent());
+    for (ChatRequest.Message m : spec.history()) {
+      job.addHistory(ChatMessage.newBuilder().setRole(m.role()).setContent(m.content()));
+    }
     for (ChatRequest.Message m : spec.messages()) {
       job.addMessages(ChatMessage.newBuilder().setRole(m.role()).setContent(m.content()));
     }

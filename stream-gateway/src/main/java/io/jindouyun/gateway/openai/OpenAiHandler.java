@@ -51,6 +51,9 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class OpenAiHandler {
 
+  /** The response header that names the conversation the answer is stored in. */
+  public static final String CONVERSATION_HEADER = "X-Conversation-Id";
+
   private static final Object TICK = new Object();
 
   private final HandshakeChain chain;
@@ -151,14 +154,19 @@ public final class OpenAiHandler {
                             streams.close(gen);
                             permit.release();
                           });
+              String conversation = result.conversationId() == null ? "" : result.conversationId();
               return req.stream()
-                  ? streamed(gen, events, shape, req.includeUsage())
-                  : whole(gen, events, shape);
+                  ? streamed(gen, events, shape, req.includeUsage(), conversation)
+                  : whole(gen, events, shape, conversation);
             });
   }
 
   private Mono<ServerResponse> streamed(
-      Generation gen, Flux<StreamEvent> events, CompletionJson shape, boolean includeUsage) {
+      Generation gen,
+      Flux<StreamEvent> events,
+      CompletionJson shape,
+      boolean includeUsage,
+      String conversationId) {
     StreamWriter writer = new StreamWriter(gen, shape, includeUsage);
     Flux<ServerSentEvent<String>> data =
         Flux.concat(
@@ -174,6 +182,7 @@ public final class OpenAiHandler {
     Flux<ServerSentEvent<String>> body =
         data.publish(shared -> Flux.merge(shared, pings.takeUntilOther(shared.then())));
     return ServerResponse.ok()
+        .header(CONVERSATION_HEADER, conversationId)
         .contentType(MediaType.TEXT_EVENT_STREAM)
         .header(HttpHeaders.CACHE_CONTROL, "no-cache")
         .header("X-Accel-Buffering", "no")
@@ -181,7 +190,7 @@ public final class OpenAiHandler {
   }
 
   private Mono<ServerResponse> whole(
-      Generation gen, Flux<StreamEvent> events, CompletionJson shape) {
+      Generation gen, Flux<StreamEvent> events, CompletionJson shape, String conversationId) {
     StringBuilder text = new StringBuilder();
     return events
         .takeUntil(StreamEvent::terminal)
@@ -208,6 +217,7 @@ public final class OpenAiHandler {
             end -> {
               if (end instanceof StreamEvent.Done d) {
                 return ServerResponse.ok()
+                    .header(CONVERSATION_HEADER, conversationId)
                     .contentType(MediaType.APPLICATION_JSON)
                     .bodyValue(
                         shape.completion(

@@ -12,6 +12,8 @@ public enum ProblemKind {
   TOO_MANY_READERS("too-many-readers", 429, "Too many readers for this stream"),
   STREAM_NOT_FOUND("stream-not-found", 404, "Stream not found"),
   STREAM_NOT_FINISHED("stream-not-finished", 409, "Stream not finished"),
+  CONVERSATION_NOT_FOUND("conversation-not-found", 404, "Conversation not found"),
+  CONVERSATION_FULL("conversation-full", 409, "Conversation full"),
   SUPERSEDED("superseded", 409, "Superseded by a newer generation"),
   UNAVAILABLE("unavailable", 503, "Service unavailable"),
   STREAM_TOO_LARGE("stream-too-large", 507, "Stream exceeded its byte bound"),
