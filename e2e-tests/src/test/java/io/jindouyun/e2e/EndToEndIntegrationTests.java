@@ -43,6 +43,7 @@ import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.kafka.support.KafkaHeaders;
 import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -340,6 +341,15 @@ class EndToEndIntegrationTests {
     assertThat(chats.call(owner, HttpMethod.GET, path, null).status()).isEqualTo(404);
     assertThat(chats.call(owner, HttpMethod.GET, "/v1/conversations?size=0", null).status())
         .isEqualTo(400);
+    for (String anonymous : List.of("/v1/conversations", path)) {
+      assertThat(
+              http.get()
+                  .uri(anonymous)
+                  .exchangeToMono(r -> Mono.just(r.statusCode().value()))
+                  .block(WAIT))
+          .as("%s without a token", anonymous)
+          .isEqualTo(401);
+    }
   }
 
   // ---- helpers

@@ -50,7 +50,8 @@ class SecurityConfig {
             a ->
                 a.pathMatchers("/actuator/**")
                     .permitAll()
-                    .pathMatchers("/v1/chat/**", "/v1/models")
+                    .pathMatchers(
+                        "/v1/chat/**", "/v1/models", "/v1/conversations", "/v1/conversations/**")
                     .authenticated()
                     .anyExchange()
                     .permitAll())
