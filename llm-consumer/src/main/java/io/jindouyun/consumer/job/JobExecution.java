@@ -68,6 +68,12 @@ final class JobExecution {
 
   private static final Logger log = LoggerFactory.getLogger(JobExecution.class);
 
+  /** Sends of a chunk after its first failed, before the job gives it up. */
+  static final int RESENDS = 2;
+
+  /** Wait before a failed chunk is sent again. */
+  static final Duration RESEND_DELAY = Duration.ofMillis(200);
+
   private final ChatJob job;
   private final JobKey key;
   private final LlmRequest request;
@@ -386,12 +392,8 @@ final class JobExecution {
 
   private void send(ChatChunk.Builder chunk) {
     ChatChunk built = chunk.setProducedAtMs(env.clockMillis().getAsLong()).build();
-    CompletableFuture<?> sent;
-    try {
-      sent = env.sink().send(job.getReplyTopic(), job.getReplyPartition(), built);
-    } catch (RuntimeException e) {
-      sent = CompletableFuture.failedFuture(e);
-    }
+    CompletableFuture<Void> sent = new CompletableFuture<>();
+    sendOnce(built, RESENDS, sent);
     lastSend =
         CompletableFuture.allOf(lastSend, sent)
             .handle(
@@ -401,6 +403,47 @@ final class JobExecution {
                   }
                   return null;
                 });
+  }
+
+  /**
+   * Sends {@code built}; when the broker does not take it (a failure that outlived the producer's
+   * own retries, or one it does not retry, such as a sequence error after a broker restart), sends
+   * it again, from the worker, up to {@code resends} more times. Later chunks are not held back
+   * meanwhile: the gateway keeps them until the gap is filled ({@code gap-wait}), and drops a copy
+   * of a seq it has. Without this one failed chunk left a hole that failed the whole answer.
+   */
+  private void sendOnce(ChatChunk built, int resends, CompletableFuture<Void> done) {
+    CompletableFuture<?> attempt;
+    try {
+      attempt = env.sink().send(job.getReplyTopic(), job.getReplyPartition(), built);
+    } catch (RuntimeException e) {
+      attempt = CompletableFuture.failedFuture(e);
+    }
+    attempt.whenComplete(
+        (ok, failure) -> {
+          if (failure == null) {
+            done.complete(null);
+            return;
+          }
+          if (resends <= 0) {
+            done.completeExceptionally(failure);
+            return;
+          }
+          env.metrics().error("chunk-resend");
+          log.info(
+              "Chunk {} of {} did not reach Kafka ({}); sending it again",
+              built.getSeq(),
+              key,
+              failure.toString());
+          try {
+            worker.schedule(
+                () -> sendOnce(built, resends - 1, done),
+                RESEND_DELAY.toMillis(),
+                TimeUnit.MILLISECONDS);
+          } catch (RejectedExecutionException e) {
+            done.completeExceptionally(failure);
+          }
+        });
   }
 
   private void markSendFailed(Throwable failure) {

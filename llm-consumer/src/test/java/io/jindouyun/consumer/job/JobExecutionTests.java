@@ -36,6 +36,8 @@ class JobExecutionTests {
   final List<ChatChunk> chunks = new CopyOnWriteArrayList<>();
   final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   final AtomicInteger running = new AtomicInteger(1);
+  final AtomicInteger refusals = new AtomicInteger(); // sends of seq refusedSeq the broker refuses
+  long refusedSeq = -1;
   CoalesceDelay delay = CoalesceDelay.fixed(DELAY);
   final List<EndedAnswer> recorded = new CopyOnWriteArrayList<>();
   CompletableFuture<Void> storing = CompletableFuture.completedFuture(null);
@@ -62,6 +64,10 @@ class JobExecutionTests {
         new JobEnvironment(
             llm,
             (topic, partition, chunk) -> {
+              if (refusals.get() > 0 && chunk.getSeq() == refusedSeq) {
+                refusals.decrementAndGet();
+                return CompletableFuture.failedFuture(new IllegalStateException("refused"));
+              }
               chunks.add(chunk);
               return CompletableFuture.completedFuture(null);
             },
@@ -368,6 +374,43 @@ class JobExecutionTests {
     assertThat(chunks.get(0).getAttempt()).isPositive();
     assertThat(chunks.get(0).getError().getType()).endsWith("/job-expired");
     assertThat(run.result()).isCompletedWithValueMatching(r -> r.outcome() == JobOutcome.EXPIRED);
+  }
+
+  @Test
+  void aChunkTheBrokerRefusedIsSentAgainAndTheAnswerEndsWhole() {
+    refusedSeq = 1;
+    refusals.set(JobExecution.RESENDS); // refused every time but the last
+    JobExecution run = execution();
+    emit(new LlmEvent.Delta("Hello"));
+    emit(new LlmEvent.Delta(" world"));
+    advance(DELAY.toMillis());
+    emit(new LlmEvent.Delta("!"));
+    emit(new LlmEvent.Finish("stop", null));
+    assertThat(chunks).extracting(ChatChunk::getSeq).containsExactly(0L, 2L);
+    assertThat(run.result()).isNotDone();
+
+    advance(JobExecution.RESEND_DELAY.toMillis() * JobExecution.RESENDS);
+
+    assertThat(chunks).extracting(ChatChunk::getSeq).containsExactly(0L, 2L, 1L);
+    assertThat(chunks.get(2).getDelta()).isEqualTo(" world");
+    assertThat(run.result())
+        .isCompletedWithValueMatching(
+            r -> r.outcome() == JobOutcome.COMPLETED && !r.chunkSendFailed());
+  }
+
+  @Test
+  void aChunkRefusedEveryTimeFailsTheSendsOfItsJob() {
+    refusedSeq = 1;
+    refusals.set(JobExecution.RESENDS + 1);
+    JobExecution run = execution();
+    emit(new LlmEvent.Delta("Hello"));
+    emit(new LlmEvent.Delta(" world"));
+    advance(DELAY.toMillis());
+    emit(new LlmEvent.Finish("stop", null));
+    advance(JobExecution.RESEND_DELAY.toMillis() * (JobExecution.RESENDS + 1));
+
+    assertThat(chunks).extracting(ChatChunk::getSeq).doesNotContain(1L);
+    assertThat(run.result()).isCompletedWithValueMatching(JobResult::chunkSendFailed);
   }
 
   /** Each call is a sink the test drives. */
