@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * logged at WARN); metrics by {@link MetricsSampleDecoder}. A record that cannot be decoded or
  * holds a bad value is skipped and counted ({@code ipconfig.records.rejected}, tag {@code kind} =
  * {@code instance} or {@code metrics}); the last good value of that key stays. An invalid override
- * is logged and counted ({@code ipconfig.overrides.rejected}, tag {@code service}: the service when
- * configured, else {@code other}); the previous override stays.
+ * is logged and counted ({@code ipconfig.overrides.rejected}, tag {@code backend_service}: the
+ * service when configured, else {@code other}); the previous override stays.
  *
  * <p>Thread-safe: it keeps no state of its own besides its meters, and {@link RankingState} is
  * lock-guarded; the watcher calls it from its scheduler thread and from jetcd's callback threads.

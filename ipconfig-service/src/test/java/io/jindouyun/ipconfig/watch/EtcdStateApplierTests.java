@@ -113,9 +113,9 @@ class EtcdStateApplierTests {
     applier.put(entry(keys.overrideKey(SERVICE), "{\"strategy\":\"random\"}"));
     applier.put(entry(keys.overrideKey("unknown-service"), "{\"strategy\":\"random\"}"));
     assertThat(state.override(SERVICE).orElseThrow().strategy()).isEqualTo(Strategy.HASH);
-    assertThat(registry.counter("ipconfig.overrides.rejected", "service", SERVICE).count())
+    assertThat(registry.counter("ipconfig.overrides.rejected", "backend_service", SERVICE).count())
         .isEqualTo(1.0);
-    assertThat(registry.counter("ipconfig.overrides.rejected", "service", "other").count())
+    assertThat(registry.counter("ipconfig.overrides.rejected", "backend_service", "other").count())
         .isEqualTo(1.0);
 
     applier.delete(keys.overrideKey(SERVICE));

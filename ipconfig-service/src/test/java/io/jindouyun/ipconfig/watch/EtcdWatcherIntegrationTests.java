@@ -238,7 +238,8 @@ class EtcdWatcherIntegrationTests {
         .atMost(WAIT)
         .until(
             () ->
-                registry.counter("ipconfig.overrides.rejected", "service", SERVICE).count() == 2.0);
+                registry.counter("ipconfig.overrides.rejected", "backend_service", SERVICE).count()
+                    == 2.0);
     assertThat(state.override(SERVICE).orElseThrow().weights()).isEqualTo(Map.of("gw-1", 5));
     putInstance("gw-3", "h3");
     await().atMost(WAIT).until(() -> state.instance(SERVICE, "gw-3").isPresent());
