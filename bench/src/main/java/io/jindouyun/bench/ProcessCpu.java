@@ -125,9 +125,24 @@ final class ProcessCpu {
    * into work / JIT / GC.
    */
   String table(Snapshot before, Snapshot between, Snapshot after, long directChunks, long chunks) {
+    return table(before, between, after, directChunks, chunks, "chunk");
+  }
+
+  /** As above, per delivered {@code unit} (e.g. "token"), of which each path delivered so many. */
+  String table(
+      Snapshot before,
+      Snapshot between,
+      Snapshot after,
+      long directChunks,
+      long chunks,
+      String unit) {
     StringBuilder out =
         new StringBuilder(
-            "| process | direct µs/chunk (work / JIT / GC) | suite µs/chunk (work / JIT / GC) |\n"
+            "| process | direct µs/"
+                + unit
+                + " (work / JIT / GC) | suite µs/"
+                + unit
+                + " (work / JIT / GC) |\n"
                 + "|---|---|---|\n");
     double[] directAll = new double[4];
     double[] suiteAll = new double[4];

@@ -101,7 +101,13 @@ public final class StreamLoad {
 
   /** What one path (direct or through the suite) measured. */
   record Result(
-      String path, int streams, int errors, int wrongText, LatencyStats ttft, LatencyStats gaps) {
+      String path,
+      int streams,
+      int errors,
+      int wrongText,
+      LatencyStats ttft,
+      LatencyStats gaps,
+      LatencyStats lag) {
 
     /** Chunks delivered: one first token per stream that had one, plus every later gap. */
     long chunks() {
@@ -111,7 +117,7 @@ public final class StreamLoad {
     String row() {
       return String.format(
           Locale.ROOT,
-          "| %s | %d | %d | %d | %.1f | %.1f | %.1f | %.1f |",
+          "| %s | %d | %d | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f |",
           path,
           streams,
           errors,
@@ -119,13 +125,16 @@ public final class StreamLoad {
           ttft.millisAt(50),
           ttft.millisAt(99),
           gaps.millisAt(50),
-          gaps.millisAt(99));
+          gaps.millisAt(99),
+          lag.millisAt(50),
+          lag.millisAt(99));
     }
   }
 
   private final Options options;
   private final HttpClient http;
   private final Map<String, String> expected = new ConcurrentHashMap<>();
+  private final Map<String, int[]> boundaries = new ConcurrentHashMap<>();
   private final Map<String, String> firstErrors = new ConcurrentHashMap<>();
 
   StreamLoad(Options options) {
@@ -186,8 +195,9 @@ public final class StreamLoad {
         options.openAi() ? load.run("OpenAI API through the suite", load::openAiStream) : null;
     System.out.println();
     System.out.println(
-        "| path | streams | errors | wrong text | TTFT p50 ms | TTFT p99 ms | gap p50 ms | gap p99 ms |");
-    System.out.println("|---|---|---|---|---|---|---|---|");
+        "| path | streams | errors | wrong text | TTFT p50 ms | TTFT p99 ms | gap p50 ms | gap p99 ms"
+            + " | token lag p50 ms | token lag p99 ms |");
+    System.out.println("|---|---|---|---|---|---|---|---|---|---|");
     System.out.println(direct.row());
     System.out.println(suite.row());
     if (openAi != null) {
@@ -216,6 +226,15 @@ public final class StreamLoad {
               + suite.chunks()
               + " through the suite");
       System.out.println(cpu.table(before, between, after, direct.chunks(), suite.chunks()));
+      long directTokens = (long) (direct.streams() - direct.errors()) * options.tokens();
+      long suiteTokens = (long) (suite.streams() - suite.errors()) * options.tokens();
+      System.out.println(
+          "CPU per delivered token (µs): "
+              + directTokens
+              + " tokens direct, "
+              + suiteTokens
+              + " through the suite");
+      System.out.println(cpu.table(before, between, after, directTokens, suiteTokens, "token"));
     }
     load.firstErrors.forEach((k, v) -> System.out.println("first error " + k + ": " + v));
     int openAiFailures = openAi == null ? 0 : openAi.errors() + openAi.wrongText();
@@ -257,15 +276,44 @@ public final class StreamLoad {
       JsonNode node = JSON.readTree(answer);
       expected.put(prompt, node.path("choices").path(0).path("message").path("content").asString());
     }
+    // where each token ends in the answer, from one streamed read of each prompt (all at once)
+    Flux.range(0, options.prompts())
+        .flatMap(
+            i -> {
+              List<Integer> ends = new ArrayList<>();
+              return completionStream(
+                      options.llm(),
+                      http,
+                      prompt(i),
+                      new Marks(new LatencyStats(), new LatencyStats(), new LatencyStats()),
+                      ends)
+                  .doOnNext(
+                      text ->
+                          boundaries.put(
+                              prompt(i), ends.stream().mapToInt(Integer::intValue).toArray()));
+            },
+            options.prompts())
+        .blockLast(Duration.ofSeconds(60));
   }
 
   interface StreamRun {
-    Mono<String> run(int index, LatencyStats ttft, LatencyStats gaps);
+    Mono<String> run(int index, Marks marks);
   }
+
+  /**
+   * What one path measures: time to first token, gaps between chunks, and token lag: for every
+   * token, its arrival minus when the development LLM's schedule emits it, anchored at the first
+   * token's arrival (the LLM emits token k {@code k × delay-ms} after the first), so the lag of the
+   * first token is 0 and a token held back by coalescing or a queue shows its wait. A chunk carries
+   * the tokens whose ends its accumulated text has reached ({@link #boundaries}).
+   */
+  record Marks(LatencyStats ttft, LatencyStats gaps, LatencyStats lag) {}
 
   Result run(String path, StreamRun stream) {
     LatencyStats ttft = new LatencyStats();
     LatencyStats gaps = new LatencyStats();
+    LatencyStats lag = new LatencyStats();
+    Marks marks = new Marks(ttft, gaps, lag);
     AtomicInteger errors = new AtomicInteger();
     AtomicInteger wrong = new AtomicInteger();
     long intervalNanos = TimeUnit.SECONDS.toNanos(1) / Math.max(1, options.ramp());
@@ -274,7 +322,7 @@ public final class StreamLoad {
         .flatMap(
             i ->
                 stream
-                    .run(i, ttft, gaps)
+                    .run(i, marks)
                     .doOnNext(
                         text -> {
                           if (!text.equals(expected.get(prompt(i)))) {
@@ -290,27 +338,30 @@ public final class StreamLoad {
                         }),
             options.streams())
         .blockLast(options.timeout().plusSeconds(options.streams() / Math.max(1, options.ramp())));
-    return new Result(path, options.streams(), errors.get(), wrong.get(), ttft, gaps);
+    return new Result(path, options.streams(), errors.get(), wrong.get(), ttft, gaps, lag);
   }
 
   /** One stream straight from the LLM. */
-  Mono<String> directStream(int i, LatencyStats ttft, LatencyStats gaps) {
-    return completionStream(options.llm(), http, prompt(i), ttft, gaps);
+  Mono<String> directStream(int i, Marks marks) {
+    return completionStream(options.llm(), http, prompt(i), marks, null);
   }
 
   /**
    * One stream through the suite's OpenAI-compatible API ({@code POST /v1/chat/completions} with
    * {@code stream: true}): the handshake and ack happen inside the one request.
    */
-  Mono<String> openAiStream(int i, LatencyStats ttft, LatencyStats gaps) {
+  Mono<String> openAiStream(int i, Marks marks) {
     String token = DevTokens.issue(options.secret(), "bench-openai-" + i, 3600);
     HttpClient authed = http.headers(h -> h.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + token));
-    return completionStream(options.gateway(), authed, prompt(i), ttft, gaps);
+    return completionStream(options.gateway(), authed, prompt(i), marks, null);
   }
 
-  /** One streamed chat completion from {@code base} (the LLM, or the suite's OpenAI API). */
+  /**
+   * One streamed chat completion from {@code base} (the LLM, or the suite's OpenAI API); {@code
+   * ends}, when given, gets the text's length after each token.
+   */
   private Mono<String> completionStream(
-      String base, HttpClient client, String prompt, LatencyStats ttft, LatencyStats gaps) {
+      String base, HttpClient client, String prompt, Marks marks, List<Integer> ends) {
     String body =
         "{\"model\":\"" + MODEL + "\",\"stream\":true,\"messages\":" + messagesJson(prompt) + "}";
     return Mono.defer(
@@ -319,6 +370,7 @@ public final class StreamLoad {
           AtomicLong last = new AtomicLong();
           StringBuilder text = new StringBuilder();
           SseEvents events = new SseEvents();
+          TokenClock clock = new TokenClock(boundaries.get(prompt), options.delayMs());
           return client
               .headers(h -> h.set(HttpHeaderNames.CONTENT_TYPE, "application/json"))
               .post()
@@ -354,8 +406,12 @@ public final class StreamLoad {
                     String delta =
                         node.path("choices").path(0).path("delta").path("content").asString("");
                     if (!delta.isEmpty()) {
-                      mark(start, last, ttft, gaps);
+                      mark(start, last, marks.ttft(), marks.gaps());
                       text.append(delta);
+                      clock.arrived(text.length(), System.nanoTime(), marks.lag());
+                      if (ends != null) {
+                        ends.add(text.length());
+                      }
                     }
                   })
               .then(Mono.fromSupplier(text::toString));
@@ -363,7 +419,7 @@ public final class StreamLoad {
   }
 
   /** One stream through the suite: handshake, SSE until done, ack. */
-  Mono<String> suiteStream(int i, LatencyStats ttft, LatencyStats gaps) {
+  Mono<String> suiteStream(int i, Marks marks) {
     String user = "bench-" + i;
     String token = DevTokens.issue(options.secret(), user, 3600);
     String body = "{\"model\":\"" + MODEL + "\",\"messages\":" + messagesJson(prompt(i)) + "}";
@@ -392,7 +448,7 @@ public final class StreamLoad {
                                 }
                                 return JSON.readTree(text).path("streamId").asString();
                               }))
-              .flatMap(streamId -> readStream(authed, streamId, start, ttft, gaps));
+              .flatMap(streamId -> readStream(authed, streamId, prompt(i), start, marks));
         });
   }
 
@@ -414,8 +470,9 @@ public final class StreamLoad {
    * #MAX_RECONNECTS} times; a 4xx ends it.
    */
   private Mono<String> readStream(
-      HttpClient authed, String streamId, long start, LatencyStats ttft, LatencyStats gaps) {
+      HttpClient authed, String streamId, String prompt, long start, Marks marks) {
     AtomicLong last = new AtomicLong();
+    TokenClock clock = new TokenClock(boundaries.get(prompt), options.delayMs());
     StringBuilder text = new StringBuilder();
     String[] lastId = {""};
     boolean[] done = {false};
@@ -464,11 +521,15 @@ public final class StreamLoad {
             e -> {
               switch (e.name()) {
                 case "chunk" -> {
-                  mark(start, last, ttft, gaps);
+                  mark(start, last, marks.ttft(), marks.gaps());
                   text.append(JSON.readTree(e.data()).path("delta").asString(""));
+                  clock.arrived(text.length(), System.nanoTime(), marks.lag());
                   lastId[0] = e.id();
                 }
-                case "reset" -> text.setLength(0);
+                case "reset" -> {
+                  text.setLength(0);
+                  clock.reset();
+                }
                 case "done" -> done[0] = true;
                 default -> {
                   // an answer of only "retry:" and a comment (a gateway that is gone and not yet
