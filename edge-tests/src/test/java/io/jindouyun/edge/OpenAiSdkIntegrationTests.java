@@ -12,11 +12,13 @@ import io.jindouyun.testkit.NginxExtension;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.h2.tools.Server;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,6 +48,7 @@ class OpenAiSdkIntegrationTests {
 
   static final List<JavaService> services = new ArrayList<>();
   static DevLlmServer llm;
+  static Server h2;
 
   @BeforeAll
   static void start() throws Exception {
@@ -58,11 +61,21 @@ class OpenAiSdkIntegrationTests {
 
     RealSuite.createTopics(kafka);
     llm = DevLlmServer.start(DevLlmSettings.DEFAULTS);
+    h2 =
+        Server.createTcpServer(
+                "-tcpPort",
+                Integer.toString(FreePorts.next()),
+                "-baseDir",
+                Files.createTempDirectory("jdy-edge-h2-").toString(),
+                "-ifNotExists")
+            .start();
+    String history =
+        "--jindouyun.history.url=r2dbc:h2:tcp://127.0.0.1:" + h2.getPort() + "/history";
     int ipconfigPort = FreePorts.next();
     services.add(RealSuite.startIpconfig(ipconfigPort, etcd));
     int gatewayPort = FreePorts.next();
-    services.add(RealSuite.startGateway("gw-1", gatewayPort, etcd, kafka));
-    services.add(RealSuite.startConsumer(etcd, kafka, llm.baseUrl()));
+    services.add(RealSuite.startGateway("gw-1", gatewayPort, etcd, kafka, history));
+    services.add(RealSuite.startConsumer(etcd, kafka, llm.baseUrl(), history));
     RealSuite.awaitRegistered(services, ipconfigPort, "gw-1");
     RealSuite.startEdge(
         nginx,
@@ -79,6 +92,122 @@ class OpenAiSdkIntegrationTests {
     if (llm != null) {
       llm.close();
     }
+    if (h2 != null) {
+      h2.stop();
+    }
+  }
+
+  /**
+   * Issue 16, history through the edge: the second turn of a conversation (handshake with its
+   * {@code conversationId}) reaches the development LLM with the first turn before it, and both
+   * turns are listed by {@code GET /v1/conversations/{id}} through the edge.
+   */
+  @Test
+  void theSecondTurnOfAConversationThroughTheEdgeCarriesTheFirst() throws Exception {
+    String user = "turns-user";
+    String first = "Name a cloud [dev:tokens=12] [dev:delay=1]";
+    String second = "And another one [dev:tokens=12] [dev:delay=1]";
+    JsonNode one = JSON.readTree(handshake(user, first, null).body());
+    String conversation = one.path("conversationId").asString();
+    assertThat(conversation).isNotBlank();
+    String[] firstAnswer = read(user, one.path("streamId").asString());
+    assertThat(firstAnswer[0]).isEqualTo(answer(first));
+    HttpResponse<String> ack =
+        call(
+            user,
+            "POST",
+            "/v1/chat/ack/" + one.path("streamId").asString(),
+            "{\"lastEventId\":\"" + firstAnswer[1] + "\"}");
+    assertThat(ack.statusCode()).isEqualTo(204);
+
+    HttpResponse<String> handshake = handshake(user, second, conversation);
+    assertThat(handshake.statusCode()).as(handshake.body()).isEqualTo(202);
+    JsonNode two = JSON.readTree(handshake.body());
+    assertThat(two.path("conversationId").asString()).isEqualTo(conversation);
+    String secondAnswer = read(user, two.path("streamId").asString())[0];
+
+    assertThat(
+            llm.received().stream()
+                .filter(r -> r.get(r.size() - 1).content().equals(second))
+                .findFirst()
+                .orElseThrow())
+        .containsExactly(
+            new DevLlmServer.ReceivedMessage("user", first),
+            new DevLlmServer.ReceivedMessage("assistant", firstAnswer[0]),
+            new DevLlmServer.ReceivedMessage("user", second));
+    HttpResponse<String> stored = call(user, "GET", "/v1/conversations/" + conversation, null);
+    assertThat(stored.statusCode()).as(stored.body()).isEqualTo(200);
+    JsonNode turns = JSON.readTree(stored.body()).path("turns");
+    assertThat(turns).hasSize(2);
+    assertThat(turns.path(0).path("answer").asString()).isEqualTo(firstAnswer[0]);
+    assertThat(turns.path(0).path("delivered").asBoolean()).isTrue();
+    assertThat(turns.path(1).path("answer").asString()).isEqualTo(secondAnswer);
+    assertThat(call("someone-else", "GET", "/v1/conversations/" + conversation, null).statusCode())
+        .isEqualTo(404);
+  }
+
+  private static HttpResponse<String> handshake(String user, String prompt, String conversation)
+      throws Exception {
+    return call(
+        user,
+        "POST",
+        "/v1/chat/handshake",
+        JSON.writeValueAsString(
+            conversation == null
+                ? Map.of("messages", List.of(Map.of("role", "user", "content", prompt)))
+                : Map.of(
+                    "conversationId",
+                    conversation,
+                    "messages",
+                    List.of(Map.of("role", "user", "content", prompt)))));
+  }
+
+  private static HttpResponse<String> call(String user, String method, String path, String body)
+      throws Exception {
+    return RealSuite.http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + nginx.port() + path))
+            .timeout(Duration.ofSeconds(30))
+            .header("Authorization", "Bearer " + RealSuite.jwt(user))
+            .header("Content-Type", "application/json")
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Reads a stream through the edge up to {@code done}: its text and its last chunk's id. */
+  private static String[] read(String user, String streamId) throws Exception {
+    HttpResponse<java.util.stream.Stream<String>> response =
+        RealSuite.http.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + nginx.port() + "/v1/chat/stream/" + streamId))
+                .timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + RealSuite.jwt(user))
+                .build(),
+            HttpResponse.BodyHandlers.ofLines());
+    assertThat(response.statusCode()).isEqualTo(200);
+    StringBuilder text = new StringBuilder();
+    String lastId = "";
+    String event = "";
+    String id = "";
+    try (java.util.stream.Stream<String> lines = response.body()) {
+      for (String line : (Iterable<String>) lines::iterator) {
+        if (line.startsWith("event:")) {
+          event = line.substring(6).trim();
+        } else if (line.startsWith("id:")) {
+          id = line.substring(3).trim();
+        } else if (line.startsWith("data:") && event.equals("chunk")) {
+          text.append(JSON.readTree(line.substring(5).trim()).path("delta").asString(""));
+          lastId = id;
+        } else if (line.isEmpty() && event.equals("done")) {
+          break;
+        }
+      }
+    }
+    return new String[] {text.toString(), lastId};
   }
 
   @Test
