@@ -20,7 +20,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,7 +36,9 @@ import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -53,7 +60,7 @@ class KafkaKillIntegrationTests {
   /** About 1.5 s of tokens: many answers are mid-stream at the kill. */
   static final String PROMPT = "Tell me of the rain [dev:tokens=30] [dev:delay=50]";
 
-  /** Chats opened, one every {@link #EVERY}. */
+  /** Chats opened, one every {@link #EVERY} (fewer when handshakes are slow). */
   static final int CHATS = 60;
 
   static final Duration EVERY = Duration.ofMillis(150);
@@ -132,49 +139,61 @@ class KafkaKillIntegrationTests {
   @Test
   void everyChatAcceptedAroundABrokerKillEndsWithTheExactText() throws Exception {
     String expected = answer(llm.baseUrl(), PROMPT);
-    Map<String, List<ServerSentEvent<String>>> accepted = new LinkedHashMap<>();
+    Map<String, List<ServerSentEvent<String>>> accepted = new ConcurrentHashMap<>();
     Map<String, Long> acceptedAt = new ConcurrentHashMap<>();
-    List<Disposable> readers = new ArrayList<>();
+    List<Disposable> readers = new CopyOnWriteArrayList<>();
     AtomicInteger refused = new AtomicInteger();
     Chats chats = new Chats(http);
     long startNanos = System.nanoTime();
-    long killedAtNanos = -1;
-    boolean restarted = false;
+    AtomicLong killedAtNanos = new AtomicLong(-1);
+    ScheduledExecutorService faults = Executors.newSingleThreadScheduledExecutor();
     try {
-      for (int i = 0; i < CHATS; i++) {
-        long elapsedMs = (System.nanoTime() - startNanos) / 1_000_000;
-        if (killedAtNanos < 0 && elapsedMs >= 2_000) {
-          kafka.kill();
-          killedAtNanos = System.nanoTime();
-        }
-        if (!restarted && killedAtNanos > 0 && System.nanoTime() - killedAtNanos >= 2e9) {
-          kafka.restart();
-          restarted = true;
-        }
-        String user = "kk-" + i;
-        Map.Entry<Integer, String> shook = handshake(user);
-        if (shook.getKey() == 202) {
-          List<ServerSentEvent<String>> events = new CopyOnWriteArrayList<>();
-          accepted.put(user + " " + shook.getValue(), events);
-          acceptedAt.put(user + " " + shook.getValue(), System.nanoTime() - startNanos);
-          readers.add(chats.read(user, shook.getValue(), events));
-        } else {
-          assertThat(shook.getKey()).as("a refused handshake's status").isIn(503, -1);
-          refused.incrementAndGet();
-        }
-        Thread.sleep(EVERY.toMillis()); // the open-loop schedule, not a wait for a condition
-      }
-      if (!restarted) {
-        kafka.restart();
-      }
+      ScheduledFuture<?> kill =
+          faults.schedule(
+              () -> {
+                kafka.kill();
+                killedAtNanos.set(System.nanoTime());
+              },
+              2,
+              TimeUnit.SECONDS);
+      ScheduledFuture<?> restart = faults.schedule(kafka::restart, 4, TimeUnit.SECONDS);
+      // open-loop: a chat every EVERY (a tick that comes while a handshake still waits is dropped)
+      Flux.interval(Duration.ZERO, EVERY)
+          .onBackpressureDrop()
+          .take(CHATS)
+          .concatMap(
+              i ->
+                  Mono.fromRunnable(
+                          () -> {
+                            String user = "kk-" + i;
+                            Map.Entry<Integer, String> shook = handshake(user);
+                            if (shook.getKey() == 202) {
+                              List<ServerSentEvent<String>> events = new CopyOnWriteArrayList<>();
+                              String chat = user + " " + shook.getValue();
+                              accepted.put(chat, events);
+                              acceptedAt.put(chat, System.nanoTime() - startNanos);
+                              readers.add(chats.read(user, shook.getValue(), events));
+                            } else {
+                              assertThat(shook.getKey())
+                                  .as("a refused handshake's status")
+                                  .isIn(503, -1);
+                              refused.incrementAndGet();
+                            }
+                          })
+                      .subscribeOn(Schedulers.boundedElastic()),
+              1)
+          .blockLast(Duration.ofSeconds(120));
+      kill.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+      restart.get(WAIT.toSeconds(), TimeUnit.SECONDS);
       await()
           .atMost(WAIT)
           .pollInterval(Duration.ofMillis(200))
           .until(() -> accepted.values().stream().allMatch(e -> terminal(e) != null));
     } finally {
+      faults.shutdownNow();
       readers.forEach(Disposable::dispose);
     }
-    long killedMs = (killedAtNanos - startNanos) / 1_000_000;
+    long killedMs = (killedAtNanos.get() - startNanos) / 1_000_000;
     System.out.printf(
         "broker SIGKILLed at %d ms and started again 2 s later: %d chats accepted, %d refused,"
             + " %d restarted (reset); all ended %d ms after the start%n",
