@@ -12,8 +12,10 @@ import java.util.Map;
  * this process as {@code bench}, split by thread into the JIT compilers ({@code C1/C2
  * CompilerThread}), the garbage collector ({@code GC Thread}, {@code G1 …}, {@code ZGC …}, {@code
  * VM Thread}) and the rest (the work itself). Linux only; ticks are taken as 10 ms ({@code CLK_TCK}
- * 100, the Linux default). Threads that ended between two snapshots are not counted. Not
- * thread-safe.
+ * 100, the Linux default). The total is the process's own ({@code /proc/<pid>/stat}, which keeps
+ * the time of threads that have ended: a JVM ends compiler threads it no longer needs); the JIT and
+ * GC parts are those of the threads alive at each snapshot (a part that shrank because its thread
+ * ended counts as 0) and the work is the rest. Not thread-safe.
  */
 final class ProcessCpu {
 
@@ -88,7 +90,14 @@ final class ProcessCpu {
   private static Ticks ownTicks(long pid) {
     long jit = 0;
     long gc = 0;
-    long work = 0;
+    long total;
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      total = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
     try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
       for (Path task : (Iterable<Path>) tasks::iterator) {
         String stat;
@@ -110,11 +119,9 @@ final class ProcessCpu {
             || name.startsWith("ZDriver")
             || name.equals("VM Thread")) {
           gc += t;
-        } else {
-          work += t;
         }
       }
-      return new Ticks(jit, gc, work);
+      return new Ticks(jit, gc, Math.max(0, total - jit - gc));
     } catch (IOException | RuntimeException e) {
       return null;
     }
@@ -172,11 +179,9 @@ final class ProcessCpu {
       return new double[] {Double.NaN, Double.NaN, Double.NaN, Double.NaN};
     }
     double k = MICROS_PER_TICK / chunks;
-    return new double[] {
-      (b.total() - a.total()) * k,
-      (b.work() - a.work()) * k,
-      (b.jit() - a.jit()) * k,
-      (b.gc() - a.gc()) * k
-    };
+    long total = b.total() - a.total();
+    long jit = Math.max(0, b.jit() - a.jit());
+    long gc = Math.max(0, b.gc() - a.gc());
+    return new double[] {total * k, (total - jit - gc) * k, jit * k, gc * k};
   }
 }
