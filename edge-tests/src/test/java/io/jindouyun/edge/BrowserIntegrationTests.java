@@ -4,12 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.jindouyun.devllm.DevLlmServer;
-import io.jindouyun.devllm.DevLlmSettings;
-import io.jindouyun.testkit.EtcdExtension;
-import io.jindouyun.testkit.FreePorts;
-import io.jindouyun.testkit.JavaService;
-import io.jindouyun.testkit.KafkaExtension;
-import io.jindouyun.testkit.NginxExtension;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -19,7 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -39,6 +32,7 @@ import tools.jackson.databind.JsonNode;
  */
 @Timeout(400)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Order(1)
 class BrowserIntegrationTests {
 
   private static final Duration SCENARIO_TIMEOUT = Duration.ofSeconds(120);
@@ -46,69 +40,14 @@ class BrowserIntegrationTests {
   /** A slow answer (about 6 s) that a scenario can interrupt. */
   private static final String SLOW = "Tell me a long story [dev:tokens=60] [dev:delay=100]";
 
-  @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
-  @RegisterExtension static final KafkaExtension kafka = new KafkaExtension();
-  @RegisterExtension static final NginxExtension nginx = new NginxExtension();
-
-  static final List<JavaService> services = new ArrayList<>();
-  static DevLlmServer llm;
+  @RegisterExtension static final RealFleet fleet = new RealFleet();
 
   @BeforeAll
-  static void start() throws Exception {
+  static void checkTheBrowser() {
     assertThat(browserFolder().resolve("node_modules/playwright-core"))
         .as("playwright-core: ./jdy test runs npm ci in edge-tests/src/test/browser")
         .exists();
     assertThat(Path.of(chromium())).as("chromium: ./jdy test installs it").exists();
-    RealSuite.createTopics(kafka);
-    llm =
-        DevLlmServer.start(
-            DevLlmSettings.DEFAULTS
-                .withTiming(Duration.ofMillis(50), Duration.ofMillis(20))
-                .withTokens(24));
-    int ipconfigPort = FreePorts.next();
-    services.add(RealSuite.startIpconfig(ipconfigPort, etcd));
-    StringBuilder statics = new StringBuilder();
-    for (int i = 0; i < 2; i++) {
-      int port = FreePorts.next();
-      String id = "gw-" + (i + 1);
-      services.add(RealSuite.startGateway(id, port, etcd, kafka));
-      statics.append(i == 0 ? "" : " ").append(id).append("=127.0.0.1:").append(port);
-    }
-    services.add(RealSuite.startConsumer(etcd, kafka, llm.baseUrl()));
-    RealSuite.awaitRegistered(services, ipconfigPort, "gw-1", "gw-2");
-    RealSuite.startEdge(
-        nginx,
-        new EdgeConf()
-            .ipconfig("http://127.0.0.1:" + ipconfigPort)
-            .staticGateways(statics.toString())
-            .set("poll_wait", "5"));
-    // the pipeline answers (the consumer has joined its group) before the browser starts
-    await()
-        .atMost(Duration.ofSeconds(120))
-        .pollInterval(Duration.ofMillis(500))
-        .ignoreExceptions()
-        .untilAsserted(
-            () -> {
-              HttpResponse<String> handshake = RealSuite.handshake(nginx.port(), "warm", "hi");
-              assertThat(handshake.statusCode()).isEqualTo(202);
-              assertThat(
-                      RealSuite.stream(
-                              nginx.port(),
-                              "warm",
-                              RealSuite.streamId(handshake),
-                              System.nanoTime())
-                          .done())
-                  .isTrue();
-            });
-  }
-
-  @AfterAll
-  static void stop() {
-    nginx.stop();
-    services.forEach(JavaService::close);
-    if (llm != null) {
-      llm.close();
-    }
   }
 
   static Path browserFolder() {
@@ -125,7 +64,7 @@ class BrowserIntegrationTests {
     Files.createDirectories(out);
     List<String> command = new ArrayList<>();
     command.add("env");
-    command.add("EDGE_URL=http://127.0.0.1:" + nginx.port());
+    command.add("EDGE_URL=http://127.0.0.1:" + fleet.port());
     command.add("TOKEN=" + RealSuite.jwt(user));
     command.add("CHROMIUM=" + chromium());
     command.add("OUT=" + out);
@@ -151,7 +90,7 @@ class BrowserIntegrationTests {
                 List.of(Map.of("role", "user", "content", prompt))));
     HttpResponse<String> response =
         RealSuite.http.send(
-            HttpRequest.newBuilder(URI.create(llm.baseUrl() + "/v1/chat/completions"))
+            HttpRequest.newBuilder(URI.create(fleet.llm().baseUrl() + "/v1/chat/completions"))
                 .timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body))
@@ -179,13 +118,13 @@ class BrowserIntegrationTests {
   @Test
   @Order(2)
   void stopCancelsTheAnswerUpstream() throws Exception {
-    long closedBefore = llm.closedEarly();
+    long closedBefore = fleet.llm().closedEarly();
     JsonNode result = scenario("stop", "bob", Map.of("PROMPT", SLOW));
     assertThat(result.path("state").asString()).isEqualTo("stopped");
     assertThat(result.path("text").asString()).isNotEmpty().isNotEqualTo(llmAnswer(SLOW));
     await()
         .atMost(Duration.ofSeconds(10))
-        .untilAsserted(() -> assertThat(llm.closedEarly()).isGreaterThan(closedBefore));
+        .untilAsserted(() -> assertThat(fleet.llm().closedEarly()).isGreaterThan(closedBefore));
   }
 
   @Test
@@ -262,14 +201,17 @@ class BrowserIntegrationTests {
         .as("each weight's basis from /v1/scores")
         .hasSize(2)
         .allMatch(b -> b.matches("(stale|prior|observed|model).*"));
-    RealSuite.override(etcd, "{\"strategy\":\"manual\",\"weights\":{\"gw-1\":3,\"gw-2\":1}}");
+    RealSuite.override(
+        fleet.etcd(), "{\"strategy\":\"manual\",\"weights\":{\"gw-1\":3,\"gw-2\":1}}");
     try {
       JsonNode after = scenario("ops", "ops", Map.of("STRATEGY", "manual", "SHOT", "ops-override"));
       assertThat(after.path("weights").path("gw-1").asInt()).isEqualTo(3);
       assertThat(after.path("weights").path("gw-2").asInt()).isEqualTo(1);
       assertThat(after.path("override").asString()).contains("manual").contains("\"gw-1\":3");
     } finally {
-      etcd.client()
+      fleet
+          .etcd()
+          .client()
           .getKVClient()
           .delete(
               io.etcd.jetcd.ByteSequence.from(

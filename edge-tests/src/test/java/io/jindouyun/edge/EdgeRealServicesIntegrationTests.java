@@ -4,66 +4,31 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.etcd.jetcd.ByteSequence;
-import io.jindouyun.testkit.EtcdExtension;
-import io.jindouyun.testkit.FreePorts;
-import io.jindouyun.testkit.JavaService;
-import io.jindouyun.testkit.KafkaExtension;
-import io.jindouyun.testkit.NginxExtension;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The edge in front of the real services: etcd, Kafka, ipconfig-service and two stream-gateways
- * (their exec jars, each its own JVM). Handshakes through the edge reach both gateways; a cancel
- * reaches the owner; a drain override put into etcd moves new traffic within 2 s.
+ * The edge in front of the real services ({@link RealFleet}: etcd, Kafka, ipconfig-service, two
+ * stream-gateways and an llm-consumer, their exec jars, each its own JVM). Handshakes through the
+ * edge reach both gateways; a cancel reaches the owner; a drain override put into etcd moves new
+ * traffic within 2 s.
  */
 @Timeout(240)
+@Order(2)
 class EdgeRealServicesIntegrationTests {
 
-  @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
-  @RegisterExtension static final KafkaExtension kafka = new KafkaExtension();
-  @RegisterExtension static final NginxExtension nginx = new NginxExtension();
-
-  static final List<JavaService> services = new ArrayList<>();
-  static int ipconfigPort;
-  static int[] gatewayPorts;
-
-  @BeforeAll
-  static void start() {
-    RealSuite.createTopics(kafka);
-    ipconfigPort = FreePorts.next();
-    services.add(RealSuite.startIpconfig(ipconfigPort, etcd));
-    gatewayPorts = new int[] {FreePorts.next(), FreePorts.next()};
-    for (int i = 0; i < 2; i++) {
-      services.add(RealSuite.startGateway("gw-" + (i + 1), gatewayPorts[i], etcd, kafka));
-    }
-    RealSuite.awaitRegistered(services, ipconfigPort, "gw-1", "gw-2");
-    EdgeConf conf =
-        new EdgeConf()
-            .ipconfig("http://127.0.0.1:" + ipconfigPort)
-            .staticGateways(
-                "gw-1=127.0.0.1:" + gatewayPorts[0] + " gw-2=127.0.0.1:" + gatewayPorts[1])
-            .set("poll_wait", "5");
-    RealSuite.startEdge(nginx, conf);
-  }
-
-  @AfterAll
-  static void stop() {
-    nginx.stop();
-    services.forEach(JavaService::close);
-  }
+  @RegisterExtension static final RealFleet fleet = new RealFleet();
 
   private static HttpResponse<String> handshake(String user) throws Exception {
-    return RealSuite.handshake(nginx.port(), user);
+    return RealSuite.handshake(fleet.port(), user);
   }
 
   private static String node(HttpResponse<String> response) {
@@ -79,7 +44,7 @@ class EdgeRealServicesIntegrationTests {
       String streamId = RealSuite.streamId(response);
       assertThat(streamId).startsWith(node(response) + "~");
       nodes.add(node(response));
-      HttpResponse<String> cancel = RealSuite.cancel(nginx.port(), "user-" + i, streamId);
+      HttpResponse<String> cancel = RealSuite.cancel(fleet.port(), "user-" + i, streamId);
       assertThat(cancel.statusCode()).as(cancel.body()).isEqualTo(202);
     }
 
@@ -89,7 +54,9 @@ class EdgeRealServicesIntegrationTests {
   @Test
   void drainOverridePutInEtcdMovesNewHandshakesWithinTwoSeconds() throws Exception {
     long put = System.currentTimeMillis();
-    etcd.client()
+    fleet
+        .etcd()
+        .client()
         .getKVClient()
         .put(
             ByteSequence.from(RealSuite.OVERRIDE, StandardCharsets.UTF_8),
@@ -114,7 +81,9 @@ class EdgeRealServicesIntegrationTests {
       }
       assertThat(moved).isLessThan(2000);
     } finally {
-      etcd.client()
+      fleet
+          .etcd()
+          .client()
           .getKVClient()
           .delete(ByteSequence.from(RealSuite.OVERRIDE, StandardCharsets.UTF_8))
           .get(5, TimeUnit.SECONDS);

@@ -3,34 +3,27 @@ package io.jindouyun.edge;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.jindouyun.testkit.EtcdExtension;
-import io.jindouyun.testkit.FreePorts;
-import io.jindouyun.testkit.JavaService;
-import io.jindouyun.testkit.KafkaExtension;
-import io.jindouyun.testkit.NginxExtension;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Issue 6 Done-when 6 on the real pipeline: etcd, Kafka, ipconfig-service, two stream-gateways, an
- * llm-consumer and the development LLM (exec jars, each its own JVM) behind nginx with the real
- * configuration. Every round is one chat (handshake alternately through the edge and straight to a
- * gateway) read by two readers at once, one through the edge and one straight from the owning
- * gateway: the time to first token through the edge (handshake to first chunk) is within 5 ms of
- * the direct one (medians over the rounds), and the chunks arrive through the edge spaced by the
- * LLM's token delay as they do directly, not bunched.
+ * Issue 6 Done-when 6 on the real pipeline ({@link RealFleet}: etcd, Kafka, ipconfig-service, two
+ * stream-gateways and an llm-consumer, exec jars, each its own JVM, and the development LLM) behind
+ * nginx with the real configuration. Every round is one chat (handshake alternately through the
+ * edge and straight to a gateway) read by two readers at once, one through the edge and one
+ * straight from the owning gateway: the time to first token through the edge (handshake to first
+ * chunk) is within 5 ms of the direct one (medians over the rounds), and the chunks arrive through
+ * the edge spaced by the LLM's token delay as they do directly, not bunched.
  *
  * <p>Why one chat read twice: on this shared 2-core machine the pipeline (Kafka both ways, the
  * consumer, the LLM) varies by tens of ms from one chat to the next, far more than the 5 ms asked;
@@ -38,6 +31,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * path. The whole-path TTFT of alternate rounds (handshake and reader on the same path) is logged.
  */
 @Timeout(240)
+@Order(3)
 class EdgeRealStreamIntegrationTests {
 
   private static final org.slf4j.Logger LOG =
@@ -48,56 +42,21 @@ class EdgeRealStreamIntegrationTests {
   private static final int TOKENS = 6;
   private static final int ROUNDS = 24;
 
-  @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
-  @RegisterExtension static final KafkaExtension kafka = new KafkaExtension();
-  @RegisterExtension static final NginxExtension nginx = new NginxExtension();
+  @RegisterExtension static final RealFleet fleet = new RealFleet();
 
-  static final List<JavaService> services = new ArrayList<>();
-  static final int[] gatewayPorts = new int[2];
-  static int llmPort;
+  /** The development LLM's timing for these chats, from the prompt. */
+  private static final String PROMPT =
+      "Tell me a short story [dev:ttft="
+          + TTFT_MS
+          + "] [dev:delay="
+          + TOKEN_DELAY_MS
+          + "] [dev:tokens="
+          + TOKENS
+          + "]";
 
   /** One round: the gateway, where the handshake went, and what each reader got. */
   record Round(
       String node, boolean handshakeViaEdge, SseProbe.Result viaEdge, SseProbe.Result direct) {}
-
-  @BeforeAll
-  static void start() {
-    RealSuite.createTopics(kafka);
-    llmPort = FreePorts.next();
-    services.add(
-        JavaService.start(
-            "dev-llm",
-            "dev-llm",
-            Map.of(),
-            List.of(
-                "--port=" + llmPort,
-                "--ttft-ms=" + TTFT_MS,
-                "--token-delay-ms=" + TOKEN_DELAY_MS,
-                "--tokens=" + TOKENS)));
-    int ipconfigPort = FreePorts.next();
-    services.add(RealSuite.startIpconfig(ipconfigPort, etcd));
-    StringBuilder statics = new StringBuilder();
-    for (int i = 0; i < 2; i++) {
-      gatewayPorts[i] = FreePorts.next();
-      String id = "gw-" + (i + 1);
-      services.add(RealSuite.startGateway(id, gatewayPorts[i], etcd, kafka));
-      statics.append(i == 0 ? "" : " ").append(id).append("=127.0.0.1:").append(gatewayPorts[i]);
-    }
-    services.add(RealSuite.startConsumer(etcd, kafka, "http://127.0.0.1:" + llmPort));
-    RealSuite.awaitRegistered(services, ipconfigPort, "gw-1", "gw-2");
-    RealSuite.startEdge(
-        nginx,
-        new EdgeConf()
-            .ipconfig("http://127.0.0.1:" + ipconfigPort)
-            .staticGateways(statics.toString())
-            .set("poll_wait", "5"));
-  }
-
-  @AfterAll
-  static void stop() {
-    nginx.stop();
-    services.forEach(JavaService::close);
-  }
 
   /**
    * One chat: the handshake through the edge or straight to {@code gatewayPort}, then two readers
@@ -108,14 +67,13 @@ class EdgeRealStreamIntegrationTests {
       throws Exception {
     long start = System.nanoTime();
     HttpResponse<String> handshake =
-        RealSuite.handshake(
-            handshakeViaEdge ? nginx.port() : gatewayPort, user, "Tell me a short story");
+        RealSuite.handshake(handshakeViaEdge ? fleet.port() : gatewayPort, user, PROMPT);
     assertThat(handshake.statusCode()).as(handshake.body()).isEqualTo(202);
     String node = RealSuite.node(handshake);
-    int owner = gatewayPorts[node.equals("gw-1") ? 0 : 1];
+    int owner = fleet.gatewayPort(node.equals("gw-1") ? 0 : 1);
     String streamId = RealSuite.streamId(handshake);
     Future<SseProbe.Result> viaEdge =
-        pool.submit(() -> RealSuite.stream(nginx.port(), user, streamId, start));
+        pool.submit(() -> RealSuite.stream(fleet.port(), user, streamId, start));
     Future<SseProbe.Result> direct =
         pool.submit(() -> RealSuite.stream(owner, user, streamId, start));
     Round round =
@@ -158,12 +116,13 @@ class EdgeRealStreamIntegrationTests {
           .ignoreExceptions()
           .untilAsserted(
               () ->
-                  assertThat(round(pool, "warm-" + warm[0]++, true, gatewayPorts[0])).isNotNull());
+                  assertThat(round(pool, "warm-" + warm[0]++, true, fleet.gatewayPort(0)))
+                      .isNotNull());
       for (int i = 0; i < 6; i++) {
-        round(pool, "warm-more-" + i, i % 2 == 0, gatewayPorts[i % 2]);
+        round(pool, "warm-more-" + i, i % 2 == 0, fleet.gatewayPort(i % 2));
       }
       for (int i = 0; i < ROUNDS; i++) {
-        rounds.add(round(pool, "sse-" + i, i % 2 == 0, gatewayPorts[(i / 2) % 2]));
+        rounds.add(round(pool, "sse-" + i, i % 2 == 0, fleet.gatewayPort((i / 2) % 2)));
       }
     } finally {
       pool.shutdownNow();

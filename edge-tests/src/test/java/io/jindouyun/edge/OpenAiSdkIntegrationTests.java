@@ -3,24 +3,16 @@ package io.jindouyun.edge;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jindouyun.devllm.DevLlmServer;
-import io.jindouyun.devllm.DevLlmSettings;
-import io.jindouyun.testkit.EtcdExtension;
-import io.jindouyun.testkit.FreePorts;
-import io.jindouyun.testkit.JavaService;
-import io.jindouyun.testkit.KafkaExtension;
-import io.jindouyun.testkit.NginxExtension;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.h2.tools.Server;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -29,11 +21,13 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The official {@code openai} npm package (pinned in {@code src/test/node/openai-sdk}, installed
- * with {@code npm ci}) against the real edge in front of a real gateway, llm-consumer, Kafka, etcd
- * and ipconfig, with the development LLM in this JVM: a streamed answer equal to the LLM's, a whole
- * one, an abort mid-stream that closes the LLM call, and errors the SDK reads as OpenAI's.
+ * with {@code npm ci}) against the real edge in front of the real fleet ({@link RealFleet}: two
+ * gateways, an llm-consumer, Kafka, etcd, ipconfig, the development LLM in this JVM): a streamed
+ * answer equal to the LLM's, a whole one, an abort mid-stream that closes the LLM call, and errors
+ * the SDK reads as OpenAI's.
  */
 @Timeout(300)
+@Order(4)
 class OpenAiSdkIntegrationTests {
 
   private static final Path SDK_DIR = Path.of("src/test/node/openai-sdk");
@@ -42,59 +36,22 @@ class OpenAiSdkIntegrationTests {
   private static final String LONG = "A long one [dev:tokens=400] [dev:delay=20]";
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
-  @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
-  @RegisterExtension static final KafkaExtension kafka = new KafkaExtension();
-  @RegisterExtension static final NginxExtension nginx = new NginxExtension();
+  @RegisterExtension static final RealFleet fleet = new RealFleet();
 
-  static final List<JavaService> services = new ArrayList<>();
-  static DevLlmServer llm;
-  static Server h2;
+  /** The last class of the ones sharing the fleet: it stops it (see {@link RealFleet#release}). */
+  @AfterAll
+  static void releaseTheFleet() {
+    RealFleet.release();
+  }
 
   @BeforeAll
-  static void start() throws Exception {
+  static void installTheSdk() {
     ToolRun install =
         ToolRun.run(
             SDK_DIR,
             Duration.ofMinutes(3),
             List.of("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"));
     assertThat(install.exitCode()).as(install.output()).isZero();
-
-    RealSuite.createTopics(kafka);
-    llm = DevLlmServer.start(DevLlmSettings.DEFAULTS);
-    h2 =
-        Server.createTcpServer(
-                "-tcpPort",
-                Integer.toString(FreePorts.next()),
-                "-baseDir",
-                Files.createTempDirectory("jdy-edge-h2-").toString(),
-                "-ifNotExists")
-            .start();
-    String history =
-        "--jindouyun.history.url=r2dbc:h2:tcp://127.0.0.1:" + h2.getPort() + "/history";
-    int ipconfigPort = FreePorts.next();
-    services.add(RealSuite.startIpconfig(ipconfigPort, etcd));
-    int gatewayPort = FreePorts.next();
-    services.add(RealSuite.startGateway("gw-1", gatewayPort, etcd, kafka, history));
-    services.add(RealSuite.startConsumer(etcd, kafka, llm.baseUrl(), history));
-    RealSuite.awaitRegistered(services, ipconfigPort, "gw-1");
-    RealSuite.startEdge(
-        nginx,
-        new EdgeConf()
-            .ipconfig("http://127.0.0.1:" + ipconfigPort)
-            .staticGateways("gw-1=127.0.0.1:" + gatewayPort)
-            .set("poll_wait", "5"));
-  }
-
-  @AfterAll
-  static void stop() {
-    nginx.stop();
-    services.forEach(JavaService::close);
-    if (llm != null) {
-      llm.close();
-    }
-    if (h2 != null) {
-      h2.stop();
-    }
   }
 
   /**
@@ -127,7 +84,7 @@ class OpenAiSdkIntegrationTests {
     String secondAnswer = read(user, two.path("streamId").asString())[0];
 
     assertThat(
-            llm.received().stream()
+            fleet.llm().received().stream()
                 .filter(r -> r.get(r.size() - 1).content().equals(second))
                 .findFirst()
                 .orElseThrow())
@@ -165,7 +122,7 @@ class OpenAiSdkIntegrationTests {
   private static HttpResponse<String> call(String user, String method, String path, String body)
       throws Exception {
     return RealSuite.http.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + nginx.port() + path))
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + fleet.port() + path))
             .timeout(Duration.ofSeconds(30))
             .header("Authorization", "Bearer " + RealSuite.jwt(user))
             .header("Content-Type", "application/json")
@@ -183,7 +140,7 @@ class OpenAiSdkIntegrationTests {
     HttpResponse<java.util.stream.Stream<String>> response =
         RealSuite.http.send(
             HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + nginx.port() + "/v1/chat/stream/" + streamId))
+                    URI.create("http://127.0.0.1:" + fleet.port() + "/v1/chat/stream/" + streamId))
                 .timeout(Duration.ofSeconds(30))
                 .header("Authorization", "Bearer " + RealSuite.jwt(user))
                 .build(),
@@ -212,7 +169,7 @@ class OpenAiSdkIntegrationTests {
 
   @Test
   void theOfficialSdkStreamsReadsWholeAbortsAndReadsErrorsThroughTheEdge() throws Exception {
-    long closed = llm.closedEarly();
+    long closed = fleet.llm().closedEarly();
     ToolRun run =
         ToolRun.run(
             SDK_DIR,
@@ -220,7 +177,7 @@ class OpenAiSdkIntegrationTests {
             List.of(
                 "node",
                 "sdk-check.mjs",
-                "http://127.0.0.1:" + nginx.port() + "/v1",
+                "http://127.0.0.1:" + fleet.port() + "/v1",
                 RealSuite.jwt("sdk-user"),
                 MODEL,
                 SHORT,
@@ -240,7 +197,7 @@ class OpenAiSdkIntegrationTests {
     assertThat(result.path("wholeFinish").asString()).isEqualTo("stop");
 
     assertThat(result.path("abortedAfter").asInt()).isEqualTo(3);
-    assertThat(llm.awaitClosedEarly(closed + 1, Duration.ofSeconds(30))).isTrue();
+    assertThat(fleet.llm().awaitClosedEarly(closed + 1, Duration.ofSeconds(30))).isTrue();
 
     assertThat(result.path("unknownModel").path("status").asInt()).isEqualTo(404);
     assertThat(result.path("unknownModel").path("code").asString()).isEqualTo("model_not_found");
@@ -255,7 +212,7 @@ class OpenAiSdkIntegrationTests {
             Map.of("model", MODEL, "messages", List.of(Map.of("role", "user", "content", prompt))));
     HttpResponse<String> response =
         RealSuite.http.send(
-            HttpRequest.newBuilder(URI.create(llm.baseUrl() + "/v1/chat/completions"))
+            HttpRequest.newBuilder(URI.create(fleet.llm().baseUrl() + "/v1/chat/completions"))
                 .header("Content-Type", "application/json")
                 .timeout(Duration.ofSeconds(10))
                 .POST(HttpRequest.BodyPublishers.ofString(body))

@@ -222,4 +222,22 @@ final class RealSuite {
       throws Exception {
     return SseProbe.get(port, "/v1/chat/stream/" + streamId, "Bearer " + jwt(user), startNanos);
   }
+
+  /**
+   * Waits (bounded) until a chat through the edge on {@code port} is answered to its end: the
+   * consumer has joined its group and the pipeline answers.
+   */
+  static void awaitAnswering(int port) {
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(500))
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              HttpResponse<String> handshake = handshake(port, "warm", "hi");
+              assertThat(handshake.statusCode()).isEqualTo(202);
+              assertThat(stream(port, "warm", streamId(handshake), System.nanoTime()).done())
+                  .isTrue();
+            });
+  }
 }
