@@ -45,7 +45,7 @@ class OpenAiSdkIntegrationTests {
   }
 
   @BeforeAll
-  static void installTheSdk() {
+  static void installTheSdk() throws Exception {
     ToolRun install =
         ToolRun.run(
             SDK_DIR,
