@@ -67,21 +67,22 @@ class OpenAiSdkIntegrationTests {
     JsonNode one = JSON.readTree(handshake(user, first, null).body());
     String conversation = one.path("conversationId").asString();
     assertThat(conversation).isNotBlank();
-    String[] firstAnswer = read(user, one.path("streamId").asString());
-    assertThat(firstAnswer[0]).isEqualTo(answer(first));
+    ResumingReader firstRead = read(user, one.path("streamId").asString());
+    String firstAnswer = firstRead.text();
+    assertThat(firstAnswer).isEqualTo(answer(first));
     HttpResponse<String> ack =
         call(
             user,
             "POST",
             "/v1/chat/ack/" + one.path("streamId").asString(),
-            "{\"lastEventId\":\"" + firstAnswer[1] + "\"}");
+            "{\"lastEventId\":\"" + firstRead.lastChunkId() + "\"}");
     assertThat(ack.statusCode()).isEqualTo(204);
 
     HttpResponse<String> handshake = handshake(user, second, conversation);
     assertThat(handshake.statusCode()).as(handshake.body()).isEqualTo(202);
     JsonNode two = JSON.readTree(handshake.body());
     assertThat(two.path("conversationId").asString()).isEqualTo(conversation);
-    String secondAnswer = read(user, two.path("streamId").asString())[0];
+    String secondAnswer = read(user, two.path("streamId").asString()).text();
 
     assertThat(
             fleet.llm().received().stream()
@@ -90,13 +91,13 @@ class OpenAiSdkIntegrationTests {
                 .orElseThrow())
         .containsExactly(
             new DevLlmServer.ReceivedMessage("user", first),
-            new DevLlmServer.ReceivedMessage("assistant", firstAnswer[0]),
+            new DevLlmServer.ReceivedMessage("assistant", firstAnswer),
             new DevLlmServer.ReceivedMessage("user", second));
     HttpResponse<String> stored = call(user, "GET", "/v1/conversations/" + conversation, null);
     assertThat(stored.statusCode()).as(stored.body()).isEqualTo(200);
     JsonNode turns = JSON.readTree(stored.body()).path("turns");
     assertThat(turns).hasSize(2);
-    assertThat(turns.path(0).path("answer").asString()).isEqualTo(firstAnswer[0]);
+    assertThat(turns.path(0).path("answer").asString()).isEqualTo(firstAnswer);
     assertThat(turns.path(0).path("delivered").asBoolean()).isTrue();
     assertThat(turns.path(1).path("answer").asString()).isEqualTo(secondAnswer);
     assertThat(call("someone-else", "GET", "/v1/conversations/" + conversation, null).statusCode())
@@ -135,36 +136,18 @@ class OpenAiSdkIntegrationTests {
         HttpResponse.BodyHandlers.ofString());
   }
 
-  /** Reads a stream through the edge up to {@code done}: its text and its last chunk's id. */
-  private static String[] read(String user, String streamId) throws Exception {
-    HttpResponse<java.util.stream.Stream<String>> response =
-        RealSuite.http.send(
-            HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + fleet.port() + "/v1/chat/stream/" + streamId))
-                .timeout(Duration.ofSeconds(30))
-                .header("Authorization", "Bearer " + RealSuite.jwt(user))
-                .build(),
-            HttpResponse.BodyHandlers.ofLines());
-    assertThat(response.statusCode()).isEqualTo(200);
-    StringBuilder text = new StringBuilder();
-    String lastId = "";
-    String event = "";
-    String id = "";
-    try (java.util.stream.Stream<String> lines = response.body()) {
-      for (String line : (Iterable<String>) lines::iterator) {
-        if (line.startsWith("event:")) {
-          event = line.substring(6).trim();
-        } else if (line.startsWith("id:")) {
-          id = line.substring(3).trim();
-        } else if (line.startsWith("data:") && event.equals("chunk")) {
-          text.append(JSON.readTree(line.substring(5).trim()).path("delta").asString(""));
-          lastId = id;
-        } else if (line.isEmpty() && event.equals("done")) {
-          break;
-        }
-      }
-    }
-    return new String[] {text.toString(), lastId};
+  /** Reads a stream through the edge up to its end, as an EventSource would. */
+  private static ResumingReader read(String user, String streamId) throws Exception {
+    ResumingReader reader =
+        new ResumingReader(
+            RealSuite.http,
+            URI.create("http://127.0.0.1:" + fleet.port() + "/v1/chat/stream/" + streamId),
+            "Bearer " + RealSuite.jwt(user),
+            3);
+    reader.run();
+    assertThat(reader.terminal()).as("%s: %s", streamId, reader.statuses).isNotNull();
+    assertThat(reader.terminal().name()).isEqualTo("done");
+    return reader;
   }
 
   @Test

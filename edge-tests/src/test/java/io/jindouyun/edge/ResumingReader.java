@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -45,6 +46,25 @@ final class ResumingReader {
   /** The terminal event, or null. */
   Event terminal() {
     return events.stream().filter(e -> TERMINAL.contains(e.name())).findFirst().orElse(null);
+  }
+
+  /** The text of the chunks read (their {@code delta}s joined). */
+  String text() {
+    return events.stream()
+        .filter(e -> e.name().equals("chunk"))
+        .map(e -> EdgeClient.JSON.readTree(e.data()).path("delta").asString())
+        .collect(Collectors.joining());
+  }
+
+  /** The id of the last chunk read, or null. */
+  String lastChunkId() {
+    String id = null;
+    for (Event e : events) {
+      if (e.name().equals("chunk")) {
+        id = e.id();
+      }
+    }
+    return id;
   }
 
   /** Connections made. */
