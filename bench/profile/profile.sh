@@ -17,14 +17,24 @@ fi
 lib=$(realpath "$lib")
 services=(gw-1 gw-2 llm-consumer kafka dev-llm)
 pids=""
-for n in gw-1 gw-2 llm-consumer kafka dev-llm edge etcd exporter ipconfig prometheus; do
-  pids+="$n=$(cat "$run/$n.pid"),"
+for n in gw-1 gw-2 llm-consumer llm-consumer-2 kafka dev-llm edge h2; do
+  [[ -f $run/$n.pid ]] && pids+="$n=$(cat "$run/$n.pid"),"
 done
+# warm-up rounds run before the profiler starts, so that the profile holds the measured run only
+warmup=1
+args=()
+for a in "$@"; do
+  case $a in --warmup=*) warmup=${a#--warmup=} ;; *) args+=("$a") ;; esac
+done
+if ((warmup > 0)); then
+  java -XX:TieredStopAtLevel=1 -jar bench/target/bench-*-exec.jar --gateway=http://127.0.0.1:8080 \
+    "${args[@]}" --warmup=$((warmup - 1)) >/dev/null
+fi
 for n in "${services[@]}"; do
   jcmd "$(cat "$run/$n.pid")" JVMTI.agent_load "$lib" '"start,event=cpu,interval=1ms"' >/dev/null
 done
 java -XX:TieredStopAtLevel=1 -jar bench/target/bench-*-exec.jar --gateway=http://127.0.0.1:8080 \
-  --pids="${pids%,}" "$@"
+  --pids="${pids%,}" "${args[@]}" --warmup=0
 for n in "${services[@]}"; do
   jcmd "$(cat "$run/$n.pid")" JVMTI.agent_load "$lib" \
     "\"stop,file=$(realpath "$out")/$n.collapsed,collapsed\"" >/dev/null
