@@ -30,15 +30,16 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>Every answer's text is checked against the LLM's non-streaming answer for the same request.
  * Reports time to first token (TTFT) and the delay between chunks, p50 and p99, for both paths, and
  * the difference. With {@code --mode=idle} it holds N streams open on answers that do not start,
- * and reports the gateway's heap per idle stream (needs {@code --gateway-pid} and {@code jcmd});
- * {@code --mode=routing} runs {@link RoutingBench} (open-loop chats through several front doors
- * while one gateway is made sick; bench/routing/run.sh); {@code --mode=chaos} runs {@link
- * ChaosBench} (chats at a steady rate while components are killed; bench/chaos/run.sh). {@code
- * --warmup=K} first runs K unreported rounds of both paths (young JVMs spend most of their CPU in
- * the JIT compilers); {@code --pids=name=pid,…} reports each process's CPU per delivered chunk in
- * each phase, split into work, JIT and GC. {@code --openai=true} also runs the N streams through
- * the suite's OpenAI-compatible API ({@code POST /v1/chat/completions}, streamed) after the
- * three-request flow, and reports its TTFT against the three requests'.
+ * and reports the gateway's heap per idle stream (needs {@code --gateway-pid} and {@code jcmd};
+ * {@code --users=PREFIX} names its users, {@code idle-} by default); {@code --mode=routing} runs
+ * {@link RoutingBench} (open-loop chats through several front doors while one gateway is made sick;
+ * bench/routing/run.sh); {@code --mode=chaos} runs {@link ChaosBench} (chats at a steady rate while
+ * components are killed; bench/chaos/run.sh). {@code --warmup=K} first runs K unreported rounds of
+ * both paths (young JVMs spend most of their CPU in the JIT compilers); {@code --pids=name=pid,…}
+ * reports each process's CPU per delivered chunk in each phase, split into work, JIT and GC. {@code
+ * --openai=true} also runs the N streams through the suite's OpenAI-compatible API ({@code POST
+ * /v1/chat/completions}, streamed) after the three-request flow, and reports its TTFT against the
+ * three requests'.
  *
  * <pre>
  * java -jar bench/target/bench-*-exec.jar --gateway=http://127.0.0.1:8081 \
@@ -66,7 +67,8 @@ public final class StreamLoad {
       Duration timeout,
       int warmup,
       Map<String, Long> pids,
-      boolean openAi) {
+      boolean openAi,
+      String users) {
 
     static Options parse(String[] args) {
       Map<String, String> map = new HashMap<>();
@@ -95,7 +97,8 @@ public final class StreamLoad {
           Duration.ofSeconds(Long.parseLong(map.getOrDefault("timeout-s", "120"))),
           Integer.parseInt(map.getOrDefault("warmup", "0")),
           ProcessCpu.parsePids(map.getOrDefault("pids", "")),
-          Boolean.parseBoolean(map.getOrDefault("openai", "false")));
+          Boolean.parseBoolean(map.getOrDefault("openai", "false")),
+          map.getOrDefault("users", "idle-"));
     }
   }
 
@@ -569,7 +572,12 @@ public final class StreamLoad {
     }
   }
 
-  /** Holds N streams whose answers do not start, and reports the gateway heap per stream. */
+  /**
+   * Holds N streams whose answers do not start, and reports the gateway heap per stream: over all N
+   * (from the heap before the first), and over the second half alone (from the heap with the first
+   * half open), which leaves out what the gateway allocates once on first use (caches, pools,
+   * lazily built parts) and so is the cost of one more stream.
+   */
   void idleHeap() throws IOException, InterruptedException {
     if (options.gatewayPid() <= 0) {
       throw new IllegalArgumentException("--mode=idle needs --gateway-pid=<pid of the gateway>");
@@ -578,9 +586,37 @@ public final class StreamLoad {
     List<reactor.core.Disposable> open = new ArrayList<>();
     AtomicInteger opened = new AtomicInteger();
     AtomicInteger failed = new AtomicInteger();
+    int half = options.streams() / 2;
+    openIdle(0, half, open, opened, failed);
+    long middle = liveHeap(options.gatewayPid());
+    int atMiddle = opened.get();
+    openIdle(half, options.streams(), open, opened, failed);
+    long after = liveHeap(options.gatewayPid());
+    System.out.printf(
+        Locale.ROOT,
+        "idle streams: %d open, %d failed; gateway live heap %d -> %d -> %d bytes: %.1f KB per"
+            + " stream over all, %.1f KB per stream of the second half%n",
+        opened.get(),
+        failed.get(),
+        before,
+        middle,
+        after,
+        (after - before) / 1024.0 / Math.max(1, opened.get()),
+        (after - middle) / 1024.0 / Math.max(1, opened.get() - atMiddle));
+    open.forEach(reactor.core.Disposable::dispose);
+  }
+
+  /** Opens the idle streams numbered {@code from} (inclusive) to {@code to} and waits for them. */
+  private void openIdle(
+      int from,
+      int to,
+      List<reactor.core.Disposable> open,
+      AtomicInteger opened,
+      AtomicInteger failed)
+      throws InterruptedException {
     long intervalNanos = TimeUnit.SECONDS.toNanos(1) / Math.max(1, options.ramp());
-    for (int i = 0; i < options.streams(); i++) {
-      String user = "idle-" + i;
+    for (int i = from; i < to; i++) {
+      String user = options.users() + i;
       String token = DevTokens.issue(options.secret(), user, 3600);
       String body =
           "{\"model\":\""
@@ -612,19 +648,9 @@ public final class StreamLoad {
       TimeUnit.NANOSECONDS.sleep(intervalNanos); // pacing of the ramp, not a wait for a condition
     }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (opened.get() + failed.get() < options.streams() && System.nanoTime() < deadline) {
+    while (opened.get() + failed.get() < to && System.nanoTime() < deadline) {
       TimeUnit.MILLISECONDS.sleep(100); // bounded poll of the counters above
     }
-    long after = liveHeap(options.gatewayPid());
-    System.out.printf(
-        Locale.ROOT,
-        "idle streams: %d open, %d failed; gateway live heap %d -> %d bytes: %.1f KB per stream%n",
-        opened.get(),
-        failed.get(),
-        before,
-        after,
-        (after - before) / 1024.0 / Math.max(1, opened.get()));
-    open.forEach(reactor.core.Disposable::dispose);
   }
 
   /** Live heap after a full GC, from {@code jcmd GC.heap_info} (sum of the "used" figures). */
