@@ -5,9 +5,11 @@ import io.netty.channel.ChannelOption;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.function.Consumer;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
@@ -17,6 +19,7 @@ import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.web.reactive.function.client.ClientResponse;
 import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.reactive.function.client.WebClientRequestException;
+import reactor.core.Exceptions;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
@@ -35,9 +38,9 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>A 2xx body is read as the connection's byte buffers, on the connection's event loop: each
  * buffer is cut into events by an {@link SseFramer} and their data read by an {@link
  * OpenAiStreamParser} at once (no text decoded but the deltas', no JSON tree), then released; the
- * deltas it yielded wait for the subscriber's demand. Demand on the connection is bounded ({@value
- * #BODY_PREFETCH} buffers' deltas ahead of the subscriber), so a slow subscriber stops the reads
- * rather than growing a queue.
+ * deltas it yielded wait for the subscriber's demand, and a failure comes after them. Demand on the
+ * connection is bounded ({@value #BODY_PREFETCH} buffers' deltas ahead of the subscriber), so a
+ * slow subscriber stops the reads rather than growing a queue.
  */
 public final class OpenAiStreamingClient implements LlmClient, AutoCloseable {
 
@@ -148,11 +151,7 @@ public final class OpenAiStreamingClient implements LlmClient, AutoCloseable {
 
   private Flux<LlmEvent> events(ClientResponse response, OpenAiStreamParser parser) {
     if (response.statusCode().is2xxSuccessful()) {
-      BodyReader reader = new BodyReader(maxEventBytes, parser);
-      return response
-          .bodyToFlux(DataBuffer.class)
-          .map(reader::read)
-          .concatMapIterable(events -> events, BODY_PREFETCH);
+      return deltas(response.bodyToFlux(DataBuffer.class), maxEventBytes, parser);
     }
     int status = response.statusCode().value();
     Duration retryAfter = retryAfter(response.headers().asHttpHeaders());
@@ -169,6 +168,20 @@ public final class OpenAiStreamingClient implements LlmClient, AutoCloseable {
                             ? text
                             : text.substring(0, ERROR_BODY_CHARS),
                         retryAfter)));
+  }
+
+  /**
+   * The deltas of a 2xx body. Each buffer is framed and parsed as it arrives and released; its
+   * deltas queue for the subscriber's demand. A failure (of the body, or of its framing or parsing,
+   * which cancels the body at once) comes after every delta read before it, those of the failing
+   * buffer included: it never overtakes queued deltas.
+   */
+  static Flux<LlmEvent> deltas(
+      Flux<DataBuffer> body, int maxEventBytes, OpenAiStreamParser parser) {
+    BodyReader reader = new BodyReader(maxEventBytes, parser);
+    return body.<Iterable<LlmEvent>>map(reader::read)
+        .onErrorResume(failure -> Mono.just(reader.thenFail(failure)))
+        .concatMapIterable(events -> events, BODY_PREFETCH);
   }
 
   /**
@@ -200,6 +213,37 @@ public final class OpenAiStreamingClient implements LlmClient, AutoCloseable {
       } finally {
         DataBufferUtils.release(buffer);
       }
+      return take();
+    }
+
+    /**
+     * The deltas read before {@code failure} (none, or those of the buffer that failed), then it.
+     */
+    Iterable<LlmEvent> thenFail(Throwable failure) {
+      List<LlmEvent> before = take();
+      return () ->
+          new Iterator<>() {
+            private int next;
+
+            @Override
+            public boolean hasNext() {
+              if (next < before.size()) {
+                return true;
+              }
+              throw Exceptions.propagate(failure);
+            }
+
+            @Override
+            public LlmEvent next() {
+              if (next >= before.size()) {
+                throw new NoSuchElementException();
+              }
+              return before.get(next++);
+            }
+          };
+    }
+
+    private List<LlmEvent> take() {
       List<LlmEvent> events = more != null ? more : first != null ? List.of(first) : List.of();
       first = null;
       more = null;

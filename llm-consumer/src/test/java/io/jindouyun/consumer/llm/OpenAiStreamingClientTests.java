@@ -6,11 +6,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.jindouyun.consumer.job.FailureClassifier;
 import io.jindouyun.devllm.DevLlmServer;
 import io.jindouyun.devllm.DevLlmSettings;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,10 +24,16 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.reactivestreams.Subscription;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.NettyDataBuffer;
+import org.springframework.core.io.buffer.NettyDataBufferFactory;
+import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Flux;
+import reactor.test.StepVerifier;
 import tools.jackson.databind.json.JsonMapper;
 
-/** The client against the development LLM over real connections. */
+/** The client against the development LLM over real connections, and its reading of a body. */
 @Timeout(60)
 class OpenAiStreamingClientTests {
 
@@ -219,5 +229,98 @@ class OpenAiStreamingClientTests {
       assertThatThrownBy(() -> nowhere.stream(request("Hello")).blockLast(WAIT))
           .satisfies(e -> assertThat(CLASSIFIER.isTransient(e)).as(e.toString()).isTrue());
     }
+  }
+
+  private static final NettyDataBufferFactory BUFFERS =
+      new NettyDataBufferFactory(UnpooledByteBufAllocator.DEFAULT);
+
+  private static DataBuffer buffer(String text) {
+    return BUFFERS.wrap(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static String delta(String text) {
+    return "data: {\"choices\":[{\"delta\":{\"content\":\"" + text + "\"}}]}\n\n";
+  }
+
+  private static LlmEvent.Delta text(String text) {
+    return new LlmEvent.Delta(text);
+  }
+
+  private static Flux<LlmEvent> deltas(Flux<DataBuffer> body) {
+    return OpenAiStreamingClient.deltas(body, 1024, new OpenAiStreamParser(MAPPER));
+  }
+
+  /**
+   * The signals of {@code events}, subscribed without demand first: a synchronous body is read
+   * whole before the subscriber asks for anything.
+   */
+  private static List<Object> readAllThenRequest(Flux<LlmEvent> events) {
+    List<Object> signals = new ArrayList<>();
+    BaseSubscriber<LlmEvent> subscriber =
+        new BaseSubscriber<>() {
+          @Override
+          protected void hookOnSubscribe(Subscription subscription) {
+            // no demand yet
+          }
+
+          @Override
+          protected void hookOnNext(LlmEvent event) {
+            signals.add(event);
+          }
+
+          @Override
+          protected void hookOnError(Throwable failure) {
+            signals.add(failure);
+          }
+        };
+    events.subscribe(subscriber);
+    subscriber.request(100);
+    return signals;
+  }
+
+  @Test
+  void aBodysFailureComesAfterTheDeltasQueuedForDemand() {
+    Flux<DataBuffer> body =
+        Flux.concat(
+            Flux.just(buffer(delta("a") + delta("b")), buffer(delta("c"))),
+            Flux.error(new IOException("connection reset")));
+
+    List<Object> signals = readAllThenRequest(deltas(body));
+
+    assertThat(signals).hasSize(4).startsWith(text("a"), text("b"), text("c"));
+    assertThat(signals.get(3)).isInstanceOf(IOException.class);
+  }
+
+  @Test
+  void theDeltasOfABufferThatFailsComeBeforeItsFailureAndEveryBufferReadIsReleased() {
+    DataBuffer first = buffer(delta("a"));
+    DataBuffer failing = buffer(delta("b") + delta("c") + "data: <html>\n\n" + delta("never"));
+    List<ByteBuf> read =
+        List.of(
+            ((NettyDataBuffer) first).getNativeBuffer(),
+            ((NettyDataBuffer) failing).getNativeBuffer());
+
+    List<Object> signals = readAllThenRequest(deltas(Flux.just(first, failing)));
+
+    assertThat(signals).hasSize(4).startsWith(text("a"), text("b"), text("c"));
+    assertThat(signals.get(3)).isInstanceOf(LlmProtocolException.class);
+    assertThat(read).allMatch(b -> b.refCnt() == 0);
+  }
+
+  @Test
+  void manyEventsInOneBufferAreEmittedOneByOneOnDemand() {
+    StringBuilder events = new StringBuilder();
+    for (int i = 0; i < 50; i++) {
+      events.append(delta("t" + i));
+    }
+    events.append("data: [DONE]\n\n");
+
+    StepVerifier.create(deltas(Flux.just(buffer(events.toString()))), 1)
+        .expectNext(text("t0"))
+        .thenRequest(48)
+        .expectNextCount(48)
+        .thenRequest(1)
+        .expectNext(text("t49"))
+        .verifyComplete();
   }
 }
