@@ -29,7 +29,8 @@ class ArchitectureTests {
     ROOT + ".job.JobParser",
     ROOT + ".job.InFlightJobs",
     ROOT + ".job.FailureClassifier",
-    ROOT + ".llm.OpenAiStreamParser"
+    ROOT + ".llm.OpenAiStreamParser",
+    ROOT + ".llm.SseFramer"
   };
 
   @Test
