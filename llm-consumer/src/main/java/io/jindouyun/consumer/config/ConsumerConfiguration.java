@@ -42,8 +42,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Wires the consumer: Kafka clients built from {@code spring.kafka.*} with the settings the design
- * fixes (producer {@code acks=all}, idempotence, {@code linger.ms=1}; consumers without
- * auto-commit), the LLM client, the job runner, the job consumers and the control reader.
+ * fixes (producer {@code acks=all}, idempotence, {@code linger.ms=1}, one request in flight;
+ * consumers without auto-commit), the LLM client, the job runner, the job consumers and the control
+ * reader.
  *
  * <h2>Takeover of a dead consumer</h2>
  *
@@ -67,6 +68,11 @@ class ConsumerConfiguration {
     config.put(ProducerConfig.ACKS_CONFIG, "all");
     config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     config.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+    // One produce request in flight: chunks that come while one is out wait for its answer and go
+    // in the next request together, so records per request grow with the load and nothing waits
+    // when the load is low (BENCHMARKS.md, "Where the CPU goes now": ~8% less CPU per token at N =
+    // 100).
+    config.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
     config.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
     config.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
     config.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);

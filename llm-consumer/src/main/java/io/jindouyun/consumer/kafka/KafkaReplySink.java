@@ -7,8 +7,9 @@ import org.springframework.kafka.core.KafkaTemplate;
 
 /**
  * {@link ReplySink} on a {@link KafkaTemplate} whose producer has {@code acks=all}, idempotence on
- * and {@code linger.ms=1} (few chunks per request at high rates, little added latency); per-key
- * order holds because idempotence keeps batch order through retries. Thread-safe.
+ * {@code linger.ms=1} and one request in flight (chunks that come while a request is out go
+ * together in the next, so records per request grow with the load at no cost when it is low);
+ * per-key order holds because idempotence keeps batch order through retries. Thread-safe.
  */
 public final class KafkaReplySink implements ReplySink {
 
