@@ -47,7 +47,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.kafka.support.KafkaHeaders;
-import tools.jackson.databind.json.JsonMapper;
 
 /** The consumer against a real (embedded KRaft) Kafka broker and the development LLM. */
 @Timeout(120)
@@ -550,33 +549,7 @@ class LlmConsumerIntegrationTests {
   }
 
   static String nonStreamingAnswer(DevLlmServer llm, String prompt) throws Exception {
-    String body =
-        JsonMapper.builder()
-            .build()
-            .writeValueAsString(
-                Map.of(
-                    "model",
-                    "jdy-dev-1",
-                    "messages",
-                    List.of(Map.of("role", "user", "content", prompt))));
-    HttpResponse<String> response =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(URI.create(llm.baseUrl() + "/v1/chat/completions"))
-                    .timeout(Duration.ofSeconds(30))
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(body))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-    assertThat(response.statusCode()).isEqualTo(200);
-    return JsonMapper.builder()
-        .build()
-        .readTree(response.body())
-        .path("choices")
-        .path(0)
-        .path("message")
-        .path("content")
-        .asString();
+    return DevLlmAnswers.of(llm, prompt);
   }
 
   /**

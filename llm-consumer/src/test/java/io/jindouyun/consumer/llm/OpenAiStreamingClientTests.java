@@ -3,6 +3,7 @@ package io.jindouyun.consumer.llm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.jindouyun.consumer.DevLlmAnswers;
 import io.jindouyun.consumer.job.FailureClassifier;
 import io.jindouyun.devllm.DevLlmServer;
 import io.jindouyun.devllm.DevLlmSettings;
@@ -11,14 +12,10 @@ import io.netty.buffer.UnpooledByteBufAllocator;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,7 +36,6 @@ class OpenAiStreamingClientTests {
 
   private static final Duration WAIT = Duration.ofSeconds(20);
   private static final JsonMapper MAPPER = JsonMapper.builder().build();
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final FailureClassifier CLASSIFIER =
       new FailureClassifier(OpenAiStreamingClient.TRANSPORT_FAILURES);
 
@@ -76,28 +72,7 @@ class OpenAiStreamingClientTests {
 
   /** The answer the development LLM gives {@code prompt} without streaming. */
   private static String answer(String prompt) throws Exception {
-    String body =
-        MAPPER.writeValueAsString(
-            Map.of(
-                "model",
-                DevLlmServer.MODEL_1,
-                "messages",
-                List.of(Map.of("role", "user", "content", prompt))));
-    HttpResponse<String> response =
-        HTTP.send(
-            HttpRequest.newBuilder(URI.create(llm.baseUrl() + "/v1/chat/completions"))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertThat(response.statusCode()).isEqualTo(200);
-    return MAPPER
-        .readTree(response.body())
-        .path("choices")
-        .path(0)
-        .path("message")
-        .path("content")
-        .asString();
+    return DevLlmAnswers.of(llm, prompt);
   }
 
   private static String text(List<LlmEvent> events) {
