@@ -205,7 +205,8 @@ final class Chats {
     }
   }
 
-  private static Map<String, Object> conversation(String prompt) {
+  /** A chat request body: the development model and one user message. */
+  static Map<String, Object> conversation(String prompt) {
     return Map.of("model", MODEL, "messages", List.of(Map.of("role", "user", "content", prompt)));
   }
 }

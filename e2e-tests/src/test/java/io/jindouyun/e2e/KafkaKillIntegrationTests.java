@@ -119,12 +119,7 @@ class KafkaKillIntegrationTests {
         .uri("/v1/chat/handshake")
         .header(HttpHeaders.AUTHORIZATION, bearer(user))
         .contentType(MediaType.APPLICATION_JSON)
-        .bodyValue(
-            Map.of(
-                "model",
-                Chats.MODEL,
-                "messages",
-                List.of(Map.of("role", "user", "content", PROMPT))))
+        .bodyValue(Chats.conversation(PROMPT))
         .exchangeToMono(
             response ->
                 response

@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
@@ -147,12 +146,7 @@ final class SteadyChats implements AutoCloseable {
         .uri("/v1/chat/handshake")
         .header(HttpHeaders.AUTHORIZATION, bearer(user))
         .contentType(MediaType.APPLICATION_JSON)
-        .bodyValue(
-            Map.of(
-                "model",
-                Chats.MODEL,
-                "messages",
-                List.of(Map.of("role", "user", "content", prompt))))
+        .bodyValue(Chats.conversation(prompt))
         .retrieve()
         .bodyToMono(JsonNode.class)
         .timeout(HANDSHAKE_TIMEOUT)
